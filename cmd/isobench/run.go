@@ -1,0 +1,52 @@
+package main
+
+import (
+	"fmt"
+	"io"
+)
+
+// command is one subcommand: a short function over the shared app.
+type command struct {
+	name  string
+	usage string
+	run   func(a *app, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"build", "build [PATTERN...]      execute what is stale and write results", cmdBuild},
+		{"status", "status [PATTERN...]     say what is cached, stale (and why), failed or skipped", cmdStatus},
+		{"why", "why LABEL               say which inputs of a target changed since the last build", cmdWhy},
+		{"validate", "validate                load every BUILD.hcl and report problems", cmdValidate},
+		{"clean", "clean                   remove this workspace's cache entries", cmdClean},
+		{"cache", "cache stats             show what the cache holds", cmdCache},
+		{"version", "version                 print the version", cmdVersion},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage(stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return a.report(c.run(a, args[1:]))
+		}
+	}
+	fmt.Fprintf(stderr, "isobench: error: unknown command %q\nhint: isobench help lists the commands\n", args[0])
+	return exitUsage
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "isobench builds performance-benchmark datasets from Git history.")
+	fmt.Fprintln(w, "\nUsage: isobench COMMAND [FLAGS] [ARGS]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %s\n", c.usage)
+	}
+	fmt.Fprintln(w, "\nisobench COMMAND -h shows a command's flags.")
+}

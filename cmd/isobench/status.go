@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/isobench/isobench/engine"
+)
+
+// inspect plans the targets and walks them without executing anything.
+func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
+	if err := a.load(); err != nil {
+		return nil, err
+	}
+	labels, roots, planner, err := a.plan(patterns)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.open("isobench status"); err != nil {
+		return nil, err
+	}
+	return engine.Inspect(context.Background(), labels, roots, engine.Options{
+		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(), Pools: planner.Pools(), GPUs: machineGPUs(),
+	})
+}
+
+func cmdStatus(a *app, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	a.workspaceFlags(fs)
+	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when up to date, 1 on error, 2 when something is stale")
+	patterns, err := parseInterspersed(fs, args)
+	if err != nil {
+		return failure{exitUsage}
+	}
+	states, err := a.inspect(patterns)
+	defer a.close()
+	if err != nil {
+		return err
+	}
+	stale := 0
+	for _, st := range states {
+		line := fmt.Sprintf("%-8s %s", st.State, st.Label)
+		if st.Class != "" {
+			line += "  " + st.Class
+		}
+		if st.Message != "" {
+			line += ": " + st.Message
+		}
+		fmt.Fprintln(a.stdout, line)
+		for _, s := range st.Stale {
+			fmt.Fprintf(a.stdout, "           %s: %s\n", s.ID, s.Reason)
+		}
+		if st.State == "stale" || st.State == "error" {
+			stale++
+		}
+	}
+	fmt.Fprintf(a.stdout, "%d targets, %d stale\n", len(states), stale)
+	if *detailed && stale > 0 {
+		return failure{2}
+	}
+	return nil
+}
+
+func cmdWhy(a *app, args []string) error {
+	fs := flag.NewFlagSet("why", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	a.workspaceFlags(fs)
+	rest, err := parseInterspersed(fs, args)
+	if err != nil {
+		return failure{exitUsage}
+	}
+	if len(rest) != 1 {
+		return usageError{"why takes one label, e.g. isobench why //benchmarks:flash_attn"}
+	}
+	states, err := a.inspect(rest)
+	defer a.close()
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		if len(st.Stale) == 0 {
+			fmt.Fprintf(a.stdout, "%s is %s: nothing changed since its last build\n", st.Label, st.State)
+			continue
+		}
+		fmt.Fprintf(a.stdout, "%s is stale:\n", st.Label)
+		for _, s := range st.Stale {
+			fmt.Fprintf(a.stdout, "  %s: %s\n", s.ID, s.Reason)
+			for _, c := range s.Changes {
+				fmt.Fprintf(a.stdout, "      %s\n        was: %s\n        now: %s\n", c.Name, orNone(c.Old), orNone(c.New))
+			}
+		}
+	}
+	return nil
+}
+
+func orNone(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "(absent)"
+	}
+	return s
+}
+
+func cmdValidate(a *app, args []string) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	a.workspaceFlags(fs)
+	patterns, err := parseInterspersed(fs, args)
+	if err != nil {
+		return failure{exitUsage}
+	}
+	if err := a.load(); err != nil {
+		return err
+	}
+	labels, roots, _, err := a.plan(patterns)
+	if err != nil {
+		return err
+	}
+	var all []*engine.Action
+	for _, l := range labels {
+		all = append(all, roots[l])
+	}
+	fmt.Fprintf(a.stdout, "%s: %d targets, %d actions: ok\n", a.ws.Root, len(labels), len(engine.Closure(all)))
+	return nil
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"runtime/debug"
+)
+
+// version is set at link time by the Makefile (-X main.version=...).
+var version = "dev"
+
+// Version returns the version with the VCS revision the binary was built from, when known.
+func Version() string {
+	v := version
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				v += "+" + s.Value[:12]
+			}
+		}
+	}
+	return v
+}
+
+func cmdVersion(a *app, args []string) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return failure{exitUsage}
+	}
+	fmt.Fprintf(a.stdout, "isobench %s\n", Version())
+	return nil
+}

@@ -1,0 +1,204 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/isobench/isobench/cache"
+)
+
+// An Action is one unit of work derived from targets: resolve a commit, generate a test, build
+// an environment, measure, assemble a dataset. Rules create actions while planning; the
+// scheduler prepares and runs them once their dependencies are done.
+//
+// Two actions with the same ID are the same action (the planner merges them), so a rule gives
+// an action an ID naming everything that identifies the work before it runs, such as
+// "environment //envs:wheel @ //commits:x base".
+type Action struct {
+	ID    string
+	Kind  string // "commit", "generate", "environment", "measure", "dataset", ...
+	Label Label  // the target this action was planned for
+	Deps  []*Action
+
+	// Prepare computes the action's key lines and how to run it, from the results of Deps. It
+	// runs in `build` and in `status`, so it must be cheap: read inputs and local files only,
+	// never the network, never execute anything heavy. Returning a *Failure fails the action
+	// without caching it.
+	Prepare func(ctx context.Context, in *Inputs) (*Work, error)
+
+	// AcceptFailedDeps lets the action run when some of its dependencies failed or were
+	// skipped (a dataset records failures); otherwise such an action is blocked.
+	AcceptFailedDeps bool
+}
+
+func (a *Action) String() string { return a.ID }
+
+// Work is a prepared action: the description its key is computed from, and how to run it.
+type Work struct {
+	// RuleVersion changes whenever the rule's behaviour changes in a way that invalidates old
+	// results. It enters the key.
+	RuleVersion int
+	// Lines describe everything the result depends on, as "name value" lines.
+	Lines []Line
+	// Needs are the resources held while Run executes.
+	Needs Needs
+	// Run executes the work. It returns a Result whose status says what happened; a Go error is
+	// treated as a transient failure.
+	Run func(ctx context.Context, x *Exec) (*Result, error)
+	// StillValid, when set, is asked before a cached result is replayed: an environment whose
+	// directory was removed must be built again even though its entry is there.
+	StillValid func(d *Done) bool
+	// Done, when set, is the result without running anything (a requirement this machine
+	// cannot meet, say). It is cached like any other result.
+	Done *Result
+}
+
+// Needs are what an action holds while it runs. CPU slots and GPUs come from the machine;
+// Pools are named semaphores a rule declares with Planner.Pool (LLM endpoint concurrency).
+type Needs struct {
+	CPU   int
+	GPUs  int
+	Pools map[string]int
+}
+
+// Status is how an action ended.
+type Status string
+
+const (
+	StatusOK      Status = "ok"
+	StatusFailed  Status = "failed"
+	StatusSkipped Status = "skipped"
+	// StatusBlocked is never stored: it marks an action that did not run because a dependency
+	// failed.
+	StatusBlocked Status = "blocked"
+)
+
+// Result is what a rule's Run returns. Outputs are stored in the CAS; downstream keys see only
+// their digests.
+type Result struct {
+	Status    Status
+	Class     string // failure class, e.g. "no_wheel"; "" for ok
+	Message   string // one sentence for the user
+	Transient bool   // never cached: network, 429/5xx, cancellation, OOM kill
+	Outputs   map[string][]byte
+	Meta      any              // JSON-encodable facts (durations, hardware, tokens)
+	Counters  map[string]int64 // summed into the build summary (requests, tokens_in, ...)
+}
+
+// OK returns a successful result with outputs.
+func OK(outputs map[string][]byte, meta any) *Result {
+	return &Result{Status: StatusOK, Outputs: outputs, Meta: meta}
+}
+
+// Failed returns a deterministic failure of the given class; it is cached.
+func Failed(class, format string, args ...any) *Result {
+	return &Result{Status: StatusFailed, Class: class, Message: fmt.Sprintf(format, args...)}
+}
+
+// Skipped returns a skipped result (an unmet requirement); it is cached.
+func Skipped(format string, args ...any) *Result {
+	return &Result{Status: StatusSkipped, Class: "skipped", Message: fmt.Sprintf(format, args...)}
+}
+
+// Transient returns a failure that is never cached.
+func Transient(class, format string, args ...any) *Result {
+	return &Result{Status: StatusFailed, Class: class, Message: fmt.Sprintf(format, args...), Transient: true}
+}
+
+// Failure is an error a rule returns from Prepare; the action fails with its class.
+type Failure struct {
+	Class     string
+	Message   string
+	Transient bool
+}
+
+func (f *Failure) Error() string { return f.Message }
+
+// Fail builds a *Failure for Prepare.
+func Fail(class, format string, args ...any) error {
+	return &Failure{Class: class, Message: fmt.Sprintf(format, args...)}
+}
+
+// Exec is what a running action may use.
+type Exec struct {
+	Action *Action
+	// Log collects the action's log; it is stored in the CAS with the result.
+	Log io.Writer
+	// GPUs are the device indices held for this run (len == Needs.GPUs).
+	GPUs []int
+	// TempDir is a fresh directory removed after the run.
+	TempDir string
+	// Workspace is the workspace root; UserCache the per-user cache root (mirrors, env store).
+	Workspace string
+	UserCache string
+	// Store gives access to blobs.
+	Store Blobs
+	// Building is false when isobench only inspects (status, why).
+	Building bool
+}
+
+// Blobs reads and writes the content-addressed store.
+type Blobs interface {
+	Put(data []byte) (cache.Digest, error)
+	Get(d cache.Digest) ([]byte, error)
+}
+
+// Done is the outcome of a finished action as its dependents see it.
+type Done struct {
+	Key     cache.Digest
+	Status  Status
+	Class   string
+	Message string
+	Outputs map[string]cache.Digest
+	Meta    json.RawMessage
+	Log     cache.Digest
+	Cached  bool // replayed from the cache rather than executed in this build
+
+	transient bool // not stored: dependents in this build see it, later builds do not
+}
+
+// Inputs gives Prepare the results of an action's dependencies.
+type Inputs struct {
+	Action    *Action
+	Workspace *Workspace
+	UserCache string
+	// Building is false when isobench only inspects (status, why): Prepare must then not fetch.
+	Building bool
+	Store    Blobs
+	done     func(*Action) *Done
+}
+
+// Result returns the outcome of dependency a (nil if a is not finished).
+func (in *Inputs) Result(a *Action) *Done { return in.done(a) }
+
+// Output returns the named output blob of dependency a.
+func (in *Inputs) Output(a *Action, name string) ([]byte, error) {
+	d := in.done(a)
+	if d == nil {
+		return nil, fmt.Errorf("%s has not finished", a.ID)
+	}
+	dg, ok := d.Outputs[name]
+	if !ok {
+		return nil, fmt.Errorf("%s has no output %q", a.ID, name)
+	}
+	return in.Store.Get(dg)
+}
+
+// OutputDigest returns the digest of a dependency's named output ("" when absent).
+func (in *Inputs) OutputDigest(a *Action, name string) cache.Digest {
+	if d := in.done(a); d != nil {
+		return d.Outputs[name]
+	}
+	return ""
+}
+
+// DecodeOutput reads a dependency's JSON output into v.
+func (in *Inputs) DecodeOutput(a *Action, name string, v any) error {
+	data, err := in.Output(a, name)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, v)
+}

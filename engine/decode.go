@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// LateVariable is the name that makes an expression late: it is evaluated per commit.
+const LateVariable = "commit"
+
+// decodeContent turns a block's content into a Body: early attributes evaluated and converted
+// to their declared types, late ones kept as expressions, nested blocks decoded recursively.
+func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *Schema, ctx *hcl.EvalContext, pkg string, topLevel bool) *Body {
+	b := &Body{
+		Range: rng, Pkg: pkg, schema: schema, ctx: ctx,
+		values: map[string]cty.Value{}, exprs: map[string]hcl.Expression{},
+		late: map[string]bool{}, blocks: map[string][]*Body{},
+	}
+	ok := true
+	for name, a := range content.Attributes {
+		if name == "for_each" && topLevel {
+			continue
+		}
+		attr := schema.attr(name)
+		b.exprs[name] = a.Expr
+		if mentions(a.Expr, LateVariable) {
+			if !attr.Late {
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Commit not available here",
+					Detail:  fmt.Sprintf("The attribute %q cannot refer to `commit`: it is evaluated once per target, not once per commit.", name),
+					Subject: a.Expr.Range().Ptr()})
+				ok = false
+			}
+			b.late[name] = true
+			continue
+		}
+		v, diags := a.Expr.Value(ctx)
+		l.diags = append(l.diags, diags...)
+		if diags.HasErrors() {
+			ok = false
+			continue
+		}
+		v, d := checkValue(attr, v, a.Expr.Range(), pkg)
+		if d != nil {
+			l.diags = append(l.diags, d)
+			ok = false
+			continue
+		}
+		b.values[name] = v
+	}
+	for _, blk := range content.Blocks {
+		var bs *BlockSchema
+		for i := range schema.Blocks {
+			if schema.Blocks[i].Name == blk.Type {
+				bs = &schema.Blocks[i]
+			}
+		}
+		if prev := b.blocks[blk.Type]; len(prev) > 0 && !bs.Repeated {
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate block",
+				Detail:  fmt.Sprintf("Only one %q block is allowed here; the first is at %s.", blk.Type, prev[0].Range),
+				Subject: blk.DefRange.Ptr()})
+			ok = false
+			continue
+		}
+		sub := l.decodeBody(blk.Body, bs.Schema, ctx, pkg, false)
+		if sub == nil {
+			ok = false
+			continue
+		}
+		sub.Range = blk.DefRange
+		b.blocks[blk.Type] = append(b.blocks[blk.Type], sub)
+	}
+	if !ok {
+		return nil
+	}
+	return b
+}
+
+// mentions reports whether an expression refers to the root variable name.
+func mentions(expr hcl.Expression, name string) bool {
+	for _, tr := range expr.Variables() {
+		if tr.RootName() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// checkValue converts v to the attribute's type and checks its form (labels, patterns,
+// durations, allowed values). The diagnostic is a full sentence with the value's range.
+func checkValue(attr Attr, v cty.Value, rng hcl.Range, pkg string) (cty.Value, *hcl.Diagnostic) {
+	bad := func(format string, args ...any) (cty.Value, *hcl.Diagnostic) {
+		return cty.NilVal, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for " + attr.Name,
+			Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr()}
+	}
+	if v.IsNull() {
+		return v, nil
+	}
+	cv, err := convert.Convert(v, attr.Type.ctyType())
+	if err != nil {
+		return cty.NilVal, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incorrect attribute value type",
+			Detail:  fmt.Sprintf("The attribute %q must be %s, but this is %s.", attr.Name, attr.Type, v.Type().FriendlyName()),
+			Subject: rng.Ptr()}
+	}
+	if !cv.IsWhollyKnown() {
+		return cv, nil
+	}
+	switch attr.Type {
+	case TypeLabel:
+		if _, err := ParseRelativeLabel(cv.AsString(), pkg); err != nil {
+			return bad("%s.", strings.TrimSuffix(err.Error(), "."))
+		}
+	case TypePatterns:
+		for _, s := range ctyStrings(cv) {
+			if _, err := ParsePattern(s, pkg); err != nil {
+				return bad("%s.", strings.TrimSuffix(err.Error(), "."))
+			}
+		}
+	case TypeDuration:
+		if _, err := time.ParseDuration(cv.AsString()); err != nil {
+			return bad("%q is not a duration; write it like \"90s\", \"5m\" or \"1h30m\".", cv.AsString())
+		}
+	case TypeString:
+		if len(attr.OneOf) > 0 && !contains(attr.OneOf, cv.AsString()) {
+			return bad("%q is not one of %s.", cv.AsString(), quoteList(attr.OneOf))
+		}
+	}
+	return cv, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// checkReferences makes sure every label attribute names an existing target of the right
+// kind, suggesting the nearest label when it does not.
+func (l *loader) checkReferences() {
+	byKind := map[string][]string{}
+	for label, t := range l.ws.Targets {
+		byKind[t.Kind] = append(byKind[t.Kind], label.String())
+	}
+	for _, label := range l.ws.Labels() {
+		l.checkBodyReferences(l.ws.Targets[label].Body, byKind)
+	}
+}
+
+func (l *loader) checkBodyReferences(b *Body, byKind map[string][]string) {
+	for _, attr := range b.schema.Attrs {
+		if attr.Type != TypeLabel || !b.Has(attr.Name) || b.IsLate(attr.Name) {
+			continue
+		}
+		ref := b.Label(attr.Name)
+		target, ok := l.ws.Targets[ref]
+		switch {
+		case !ok:
+			detail := fmt.Sprintf("The attribute %q names %s, but no such target is declared.", attr.Name, ref)
+			var candidates []string
+			if attr.RefKind != "" {
+				candidates = byKind[attr.RefKind]
+			} else {
+				for _, c := range byKind {
+					candidates = append(candidates, c...)
+				}
+			}
+			if s := Suggest(ref.String(), candidates); s != "" {
+				detail += fmt.Sprintf(" Did you mean %s?", s)
+			}
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown target",
+				Detail: detail, Subject: b.AttrRange(attr.Name).Ptr()})
+		case attr.RefKind != "" && target.Kind != attr.RefKind:
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong kind of target",
+				Detail:  fmt.Sprintf("The attribute %q must name a %s target, but %s is a %s.", attr.Name, attr.RefKind, ref, target.Kind),
+				Subject: b.AttrRange(attr.Name).Ptr()})
+		}
+	}
+	for _, name := range sortedKeys(b.blocks) {
+		for _, sub := range b.blocks[name] {
+			l.checkBodyReferences(sub, byKind)
+		}
+	}
+}

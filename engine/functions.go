@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// functions returns the functions available in a BUILD.hcl of the package in dir: the usual
+// Terraform-style string, collection and encoding functions, plus file and templatefile,
+// which read paths relative to the package directory.
+func functions(dir string) map[string]function.Function {
+	return map[string]function.Function{
+		"abs":           stdlib.AbsoluteFunc,
+		"ceil":          stdlib.CeilFunc,
+		"chomp":         stdlib.ChompFunc,
+		"chunklist":     stdlib.ChunklistFunc,
+		"coalesce":      stdlib.CoalesceFunc,
+		"compact":       stdlib.CompactFunc,
+		"concat":        stdlib.ConcatFunc,
+		"contains":      stdlib.ContainsFunc,
+		"csvdecode":     stdlib.CSVDecodeFunc,
+		"distinct":      stdlib.DistinctFunc,
+		"element":       stdlib.ElementFunc,
+		"file":          fileFunc(dir),
+		"flatten":       stdlib.FlattenFunc,
+		"floor":         stdlib.FloorFunc,
+		"format":        stdlib.FormatFunc,
+		"formatlist":    stdlib.FormatListFunc,
+		"indent":        stdlib.IndentFunc,
+		"join":          stdlib.JoinFunc,
+		"jsondecode":    stdlib.JSONDecodeFunc,
+		"jsonencode":    stdlib.JSONEncodeFunc,
+		"keys":          stdlib.KeysFunc,
+		"length":        stdlib.LengthFunc,
+		"lookup":        stdlib.LookupFunc,
+		"lower":         stdlib.LowerFunc,
+		"max":           stdlib.MaxFunc,
+		"merge":         stdlib.MergeFunc,
+		"min":           stdlib.MinFunc,
+		"parseint":      stdlib.ParseIntFunc,
+		"range":         stdlib.RangeFunc,
+		"regex":         stdlib.RegexFunc,
+		"regexall":      stdlib.RegexAllFunc,
+		"regex_replace": stdlib.RegexReplaceFunc,
+		"replace":       stdlib.ReplaceFunc,
+		"reverse":       stdlib.ReverseListFunc,
+		"slice":         stdlib.SliceFunc,
+		"sort":          stdlib.SortFunc,
+		"split":         stdlib.SplitFunc,
+		"strlen":        stdlib.StrlenFunc,
+		"substr":        stdlib.SubstrFunc,
+		"templatefile":  templateFileFunc(dir),
+		"title":         stdlib.TitleFunc,
+		"tolist":        stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
+		"tomap":         stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
+		"tonumber":      stdlib.MakeToFunc(cty.Number),
+		"toset":         stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
+		"tostring":      stdlib.MakeToFunc(cty.String),
+		"trim":          stdlib.TrimFunc,
+		"trimprefix":    stdlib.TrimPrefixFunc,
+		"trimspace":     stdlib.TrimSpaceFunc,
+		"trimsuffix":    stdlib.TrimSuffixFunc,
+		"upper":         stdlib.UpperFunc,
+		"values":        stdlib.ValuesFunc,
+		"zipmap":        stdlib.ZipmapFunc,
+	}
+}
+
+func resolvePath(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+func fileFunc(dir string) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{{Name: "path", Type: cty.String}},
+		Type:   function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			data, err := os.ReadFile(resolvePath(dir, args[0].AsString()))
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "cannot read the file: %s", err)
+			}
+			return cty.StringVal(string(data)), nil
+		},
+	})
+}
+
+// templateFileFunc renders a file as an HCL template (${...} and %{...} directives) with the
+// variables given in its second argument. The prompt of a generator is usually one, with
+// `{ commit = commit }`, so it is evaluated late, once per commit.
+func templateFileFunc(dir string) function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{
+			{Name: "path", Type: cty.String},
+			{Name: "vars", Type: cty.DynamicPseudoType},
+		},
+		Type: function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			path := resolvePath(dir, args[0].AsString())
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return cty.NilVal, function.NewArgErrorf(0, "cannot read the template: %s", err)
+			}
+			tmpl, diags := hclsyntax.ParseTemplate(src, path, hcl.Pos{Line: 1, Column: 1, Byte: 0})
+			if diags.HasErrors() {
+				return cty.NilVal, function.NewArgErrorf(0, "the template does not parse: %s", diags.Error())
+			}
+			vars := map[string]cty.Value{}
+			if v := args[1]; !v.IsNull() && v.CanIterateElements() {
+				for it := v.ElementIterator(); it.Next(); {
+					k, e := it.Element()
+					vars[k.AsString()] = e
+				}
+			}
+			ctx := &hcl.EvalContext{Variables: vars, Functions: functions(filepath.Dir(path))}
+			out, diags := tmpl.Value(ctx)
+			if diags.HasErrors() {
+				return cty.NilVal, function.NewArgErrorf(0, "rendering the template failed: %s", diags.Error())
+			}
+			if out.IsNull() {
+				return cty.StringVal(""), nil
+			}
+			return out, nil
+		},
+	})
+}

@@ -1,0 +1,344 @@
+package engine
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// LoadOptions configure Load.
+type LoadOptions struct {
+	Kinds []Kind
+	// Vars override variable defaults (from --var name=value); ISOBENCH_VAR_<name> in the
+	// environment does the same with lower precedence.
+	Vars map[string]string
+}
+
+// loader carries the state of one Load.
+type loader struct {
+	root   string
+	parser *hclparse.Parser
+	kinds  map[string]Kind
+	vars   cty.Value
+	ws     *Workspace
+	diags  hcl.Diagnostics
+}
+
+// Load reads isobench.hcl and every BUILD.hcl below root. Attributes that do not mention
+// `commit` are evaluated here; every problem found is returned as a diagnostic with its range.
+func Load(root string, opts LoadOptions) (*Workspace, hcl.Diagnostics) {
+	l := &loader{
+		root:   root,
+		parser: hclparse.NewParser(),
+		kinds:  map[string]Kind{},
+		ws:     &Workspace{Root: root, Targets: map[Label]*Target{}, Kinds: map[string]Kind{}, Files: map[string][]byte{}},
+	}
+	for _, k := range opts.Kinds {
+		l.kinds[k.Name()] = k
+		l.ws.Kinds[k.Name()] = k
+	}
+	l.loadWorkspaceFile(opts.Vars)
+	if l.diags.HasErrors() {
+		return l.ws, l.finish()
+	}
+	for _, rel := range l.findBuildFiles() {
+		l.loadBuildFile(rel)
+	}
+	if !l.diags.HasErrors() {
+		l.checkReferences()
+	}
+	return l.ws, l.finish()
+}
+
+func (l *loader) finish() hcl.Diagnostics {
+	for name, f := range l.parser.Files() {
+		l.ws.Files[name] = f.Bytes
+	}
+	return l.diags
+}
+
+// parse reads a file named relative to the root, so diagnostics print short paths.
+func (l *loader) parse(rel string) *hcl.File {
+	src, err := os.ReadFile(filepath.Join(l.root, rel))
+	if err != nil {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()})
+		return nil
+	}
+	f, diags := l.parser.ParseHCL(src, rel)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	return f
+}
+
+var workspaceFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
+	{Type: "workspace"},
+	{Type: "variable", LabelNames: []string{"name"}},
+	{Type: "locals"},
+}}
+
+var workspaceBlockSchema = &Schema{Attrs: []Attr{
+	{Name: "name", Type: TypeString},
+	{Name: "cache_dir", Type: TypeString},
+	{Name: "output_dir", Type: TypeString},
+}}
+
+var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}, {Name: "description"}}}
+
+func (l *loader) loadWorkspaceFile(overrides map[string]string) {
+	l.vars = cty.EmptyObjectVal
+	f := l.parse(WorkspaceFile)
+	if f == nil {
+		return
+	}
+	content, diags := f.Body.Content(workspaceFileSchema)
+	l.diags = append(l.diags, diags...)
+	ctx := &hcl.EvalContext{Functions: functions(l.root)}
+	vars := map[string]cty.Value{}
+	for _, b := range content.Blocks.OfType("variable") {
+		name := b.Labels[0]
+		vc, d := b.Body.Content(variableSchema)
+		l.diags = append(l.diags, d...)
+		v := cty.NullVal(cty.String)
+		if a, ok := vc.Attributes["default"]; ok {
+			v, d = a.Expr.Value(ctx)
+			l.diags = append(l.diags, d...)
+		}
+		if s, ok := os.LookupEnv("ISOBENCH_VAR_" + name); ok {
+			v = cty.StringVal(s)
+		}
+		if s, ok := overrides[name]; ok {
+			v = cty.StringVal(s)
+		}
+		vars[name] = v
+	}
+	for name := range overrides {
+		if _, ok := vars[name]; !ok {
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared variable",
+				Detail: fmt.Sprintf("--var sets %q, but isobench.hcl declares no variable of that name.", name)})
+		}
+	}
+	l.vars = cty.ObjectVal(vars)
+	if ws := content.Blocks.OfType("workspace"); len(ws) > 0 {
+		body := l.decodeBody(ws[0].Body, workspaceBlockSchema, l.evalContext(ws[0].Body, l.root, ""), "", false)
+		if body != nil {
+			l.ws.Settings.Name = body.String("name")
+			l.ws.Settings.CacheDir = body.String("cache_dir")
+			l.ws.Settings.OutputDir = body.String("output_dir")
+		}
+	}
+}
+
+// findBuildFiles lists BUILD.hcl files below the root, skipping hidden directories, outputs
+// and nested workspaces (a directory with its own isobench.hcl is another workspace).
+func (l *loader) findBuildFiles() []string {
+	var files []string
+	filepath.WalkDir(l.root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			name := d.Name()
+			if path != l.root && (strings.HasPrefix(name, ".") || name == "isobench-out" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			if path != l.root {
+				if _, err := os.Stat(filepath.Join(path, WorkspaceFile)); err == nil {
+					return filepath.SkipDir
+				}
+			}
+			return nil
+		}
+		if d.Name() == BuildFile {
+			rel, _ := filepath.Rel(l.root, path)
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files
+}
+
+func (l *loader) fileSchema() *hcl.BodySchema {
+	s := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "locals"}}}
+	for _, name := range sortedKeys(l.kinds) {
+		s.Blocks = append(s.Blocks, hcl.BlockHeaderSchema{Type: name, LabelNames: []string{"name"}})
+	}
+	return s
+}
+
+func (l *loader) loadBuildFile(rel string) {
+	pkg := filepath.ToSlash(filepath.Dir(rel))
+	if pkg == "." {
+		pkg = ""
+	}
+	dir := filepath.Join(l.root, filepath.FromSlash(pkg))
+	f := l.parse(rel)
+	if f == nil {
+		return
+	}
+	content, diags := f.Body.Content(l.fileSchema())
+	l.diags = append(l.diags, diags...)
+	locals := l.evalLocals(content.Blocks.OfType("locals"), dir)
+	for _, block := range content.Blocks {
+		if block.Type == "locals" {
+			continue
+		}
+		l.loadTargetBlock(block, pkg, dir, locals)
+	}
+}
+
+// evalContext is the scope of expressions in a package: var, local, and the functions.
+func (l *loader) evalContext(_ hcl.Body, dir string, _ string) *hcl.EvalContext {
+	return &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": l.vars, "local": cty.EmptyObjectVal},
+		Functions: functions(dir),
+	}
+}
+
+// evalLocals evaluates a file's locals in dependency order: each pass evaluates the locals
+// whose references to other locals are known, until nothing changes.
+func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
+	pending := map[string]*hcl.Attribute{}
+	for _, b := range blocks {
+		attrs, diags := b.Body.JustAttributes()
+		l.diags = append(l.diags, diags...)
+		for name, a := range attrs {
+			if prev, ok := pending[name]; ok {
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate local value",
+					Detail:  fmt.Sprintf("The local value %q was already defined at %s.", name, prev.NameRange),
+					Subject: &a.NameRange})
+				continue
+			}
+			pending[name] = a
+		}
+	}
+	known := map[string]cty.Value{}
+	for progress := true; progress && len(pending) > 0; {
+		progress = false
+		for _, name := range sortedKeys(pending) {
+			a := pending[name]
+			if !localsReady(a.Expr, known, pending) {
+				continue
+			}
+			ctx := &hcl.EvalContext{
+				Variables: map[string]cty.Value{"var": l.vars, "local": cty.ObjectVal(known)},
+				Functions: functions(dir),
+			}
+			v, diags := a.Expr.Value(ctx)
+			l.diags = append(l.diags, diags...)
+			known[name] = v
+			delete(pending, name)
+			progress = true
+		}
+	}
+	for _, name := range sortedKeys(pending) {
+		a := pending[name]
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Local values refer to each other",
+			Detail:  fmt.Sprintf("The local value %q cannot be evaluated: it depends on itself through other local values.", name),
+			Subject: a.Expr.Range().Ptr()})
+	}
+	return cty.ObjectVal(known)
+}
+
+func localsReady(expr hcl.Expression, known map[string]cty.Value, pending map[string]*hcl.Attribute) bool {
+	for _, tr := range expr.Variables() {
+		if tr.RootName() != "local" || len(tr) < 2 {
+			continue
+		}
+		if attr, ok := tr[1].(hcl.TraverseAttr); ok {
+			if _, isPending := pending[attr.Name]; isPending {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.Value) {
+	kind := l.kinds[block.Type]
+	schema := kind.Schema()
+	name := block.Labels[0]
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": l.vars, "local": locals},
+		Functions: functions(dir),
+	}
+	content, diags := block.Body.Content(schema.hclSchema(true))
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return
+	}
+	forEach, ok := content.Attributes["for_each"]
+	if !ok {
+		l.addTarget(block, kind, name, "", content, schema, ctx, pkg)
+		return
+	}
+	v, diags := forEach.Expr.Value(ctx)
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return
+	}
+	if v.IsNull() || !(v.Type().IsMapType() || v.Type().IsObjectType() || v.Type().IsSetType()) {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each value",
+			Detail:  fmt.Sprintf("for_each must be a map or a set of strings, but this is %s.", v.Type().FriendlyName()),
+			Subject: forEach.Expr.Range().Ptr()})
+		return
+	}
+	for it := v.ElementIterator(); it.Next(); {
+		k, e := it.Element()
+		if v.Type().IsSetType() {
+			if !e.Type().Equals(cty.String) {
+				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid for_each value",
+					Detail: "A for_each set must hold strings.", Subject: forEach.Expr.Range().Ptr()})
+				return
+			}
+			k = e
+		}
+		key := k.AsString()
+		child := ctx.NewChild()
+		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": e})}
+		l.addTarget(block, kind, name+"."+SafeName(key), key, content, schema, child, pkg)
+	}
+}
+
+func (l *loader) addTarget(block *hcl.Block, kind Kind, name, key string, content *hcl.BodyContent, schema *Schema, ctx *hcl.EvalContext, pkg string) {
+	label := Label{Pkg: pkg, Name: name}
+	if _, err := ParseLabel(label.String()); err != nil {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target name",
+			Detail: fmt.Sprintf("%s.", strings.TrimSuffix(err.Error(), ".")), Subject: block.LabelRanges[0].Ptr()})
+		return
+	}
+	if prev, ok := l.ws.Targets[label]; ok {
+		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate target name",
+			Detail: fmt.Sprintf("A target named %q is already declared in this package, at %s. Target names must be unique within a package.",
+				name, prev.Range.String()),
+			Subject: block.LabelRanges[0].Ptr()})
+		return
+	}
+	body := l.decodeContent(content, block.DefRange, schema, ctx, pkg, true)
+	if body == nil {
+		return
+	}
+	t := &Target{Label: label, Kind: block.Type, ForEachKey: key, Body: body}
+	if c, ok := kind.(Checker); ok {
+		l.diags = append(l.diags, c.Check(t)...)
+	}
+	l.ws.Targets[label] = t
+}
+
+func (l *loader) decodeBody(body hcl.Body, schema *Schema, ctx *hcl.EvalContext, pkg string, topLevel bool) *Body {
+	content, diags := body.Content(schema.hclSchema(topLevel))
+	l.diags = append(l.diags, diags...)
+	if diags.HasErrors() {
+		return nil
+	}
+	return l.decodeContent(content, body.MissingItemRange(), schema, ctx, pkg, topLevel)
+}

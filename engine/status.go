@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/isobench/isobench/cache"
+)
+
+// TargetState is what `isobench status` says about one target.
+type TargetState struct {
+	Label   Label
+	Kind    string
+	State   string // "cached", "stale", "failed", "skipped", "error"
+	Class   string
+	Message string
+	// Stale lists the actions of the target that would execute, each with its reason.
+	Stale []StaleAction
+}
+
+// StaleAction is an action that would execute, and why.
+type StaleAction struct {
+	ID      string
+	Kind    string
+	Reason  string
+	Changes []LineChange
+}
+
+// Inspect walks the actions of the given targets without executing anything and says, per
+// target, whether its result is cached and, when not, which actions would run and why. The
+// reasons come from comparing each action's fresh description with the one the last build
+// stored in its manifest.
+func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt Options) ([]TargetState, error) {
+	opt.Inspect = true
+	var all []*Action
+	for _, l := range targets {
+		all = append(all, roots[l])
+	}
+	_, outcomes, err := Run(ctx, all, opt)
+	if err != nil {
+		return nil, err
+	}
+	reasons := map[*Action]StaleAction{}
+	for a, o := range outcomes {
+		if o.Stale || o.Err != nil {
+			reasons[a] = staleReason(opt.Store, a, o)
+		}
+	}
+	var states []TargetState
+	for _, l := range targets {
+		root := roots[l]
+		st := TargetState{Label: l, Kind: opt.Workspace.Targets[l].Kind}
+		for _, a := range Closure([]*Action{root}) {
+			if r, ok := reasons[a]; ok {
+				st.Stale = append(st.Stale, r)
+			}
+		}
+		o := outcomes[root]
+		switch {
+		case len(st.Stale) > 0:
+			st.State = "stale"
+			if o != nil && o.Err != nil && len(st.Stale) == 1 {
+				st.State, st.Message = "error", o.Err.Error()
+			}
+		case o != nil && o.Done != nil && o.Done.Status == StatusOK:
+			st.State = "cached"
+		case o != nil && o.Done != nil && o.Done.Status == StatusSkipped:
+			st.State, st.Class, st.Message = "skipped", o.Done.Class, o.Done.Message
+		case o != nil && o.Done != nil:
+			st.State, st.Class, st.Message = "failed", o.Done.Class, o.Done.Message
+		default:
+			st.State, st.Message = "failed", "blocked by "+o.Reason
+			st.Class = blockedClass(outcomes, root)
+		}
+		states = append(states, st)
+	}
+	return states, nil
+}
+
+// blockedClass finds the failure class at the root of a blocked action.
+func blockedClass(outcomes map[*Action]*Outcome, a *Action) string {
+	for _, d := range Closure([]*Action{a}) {
+		if o := outcomes[d]; o != nil && o.Done != nil && o.Done.Status == StatusFailed {
+			return o.Done.Class
+		}
+	}
+	return ""
+}
+
+// staleReason explains, from the stored manifest, why an action would run.
+func staleReason(store *cache.Store, a *Action, o *Outcome) StaleAction {
+	sa := StaleAction{ID: a.ID, Kind: a.Kind}
+	switch {
+	case o.Err != nil:
+		sa.Reason = "cannot be prepared: " + o.Err.Error()
+		return sa
+	case o.Desc == "":
+		sa.Reason = o.Reason // an input is stale
+		return sa
+	}
+	raw, found, err := store.GetManifest(ManifestName(a.ID))
+	var m Manifest
+	if err != nil || !found || json.Unmarshal(raw, &m) != nil {
+		sa.Reason = "never built"
+		return sa
+	}
+	if m.Key == o.Key {
+		sa.Reason = "its result is not in the cache (cleaned, or it failed transiently)"
+		return sa
+	}
+	sa.Changes = DiffDescriptions(m.Desc, o.Desc)
+	sa.Reason = ChangeSummary(sa.Changes)
+	return sa
+}
+
+// ChangeSummary turns line changes into a short phrase: "prompt changed", "head changed
+// (1a2b3c4d -> 5e6f7a8b)".
+func ChangeSummary(changes []LineChange) string {
+	if len(changes) == 0 {
+		return "its description changed"
+	}
+	var parts []string
+	for _, c := range changes {
+		switch {
+		case c.Old == "":
+			parts = append(parts, c.Name+" added")
+		case c.New == "":
+			parts = append(parts, c.Name+" removed")
+		case len(c.Old) <= 40 && len(c.New) <= 40 && !strings.HasPrefix(c.New, "sha256:"):
+			parts = append(parts, fmt.Sprintf("%s changed (%s -> %s)", c.Name, c.Old, c.New))
+		default:
+			parts = append(parts, c.Name+" changed")
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,126 @@
+package engine
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// WorkspaceFile marks the root of a workspace; BuildFile marks a package.
+const (
+	WorkspaceFile = "isobench.hcl"
+	BuildFile     = "BUILD.hcl"
+)
+
+// Workspace is a loaded workspace: its settings and every target.
+type Workspace struct {
+	Root     string
+	Settings Settings
+	Targets  map[Label]*Target
+	Kinds    map[string]Kind
+	// Files holds the source of every file read, for rendering diagnostics with snippets.
+	Files map[string][]byte
+}
+
+// Settings come from the `workspace` block of isobench.hcl.
+type Settings struct {
+	Name      string
+	CacheDir  string // "" for the default under the per-user cache directory
+	OutputDir string // where datasets are written; default isobench-out
+	// Blocks holds other top-level blocks of isobench.hcl that belong to other parts (executor,
+	// remote cache), decoded by whoever owns them.
+	Extra map[string]*Body
+}
+
+// FindRoot walks up from dir to the directory holding isobench.hcl.
+func FindRoot(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, WorkspaceFile)); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", errors.New("no isobench workspace here: no isobench.hcl in this directory or any parent")
+		}
+	}
+}
+
+// PackageOf returns the package a directory belongs to ("" for the root), or an error when
+// it is outside the workspace.
+func (w *Workspace) PackageOf(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(w.Root, abs)
+	if err != nil || rel == ".." || len(rel) > 2 && rel[:3] == "../" {
+		return "", fmt.Errorf("%s is outside the workspace %s", dir, w.Root)
+	}
+	if rel == "." {
+		return "", nil
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+// ID names the workspace in the per-user cache: its base name and a hash of its path, so two
+// checkouts never share a store by accident.
+func (w *Workspace) ID() string {
+	sum := sha256.Sum256([]byte(w.Root))
+	return filepath.Base(w.Root) + "-" + hex.EncodeToString(sum[:])[:12]
+}
+
+// Labels returns every target label, sorted.
+func (w *Workspace) Labels() []Label {
+	labels := make([]Label, 0, len(w.Targets))
+	for l := range w.Targets {
+		labels = append(labels, l)
+	}
+	sortLabels(labels)
+	return labels
+}
+
+// UserCacheDir is the per-user cache root: $ISOBENCH_HOME, else $XDG_CACHE_HOME/isobench,
+// else ~/.cache/isobench. Mirrors and environments are shared there by every workspace.
+func UserCacheDir() string {
+	if d := os.Getenv("ISOBENCH_HOME"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "isobench")
+	}
+	return filepath.Join(os.TempDir(), "isobench")
+}
+
+// CacheDir is the workspace's store: --cache-dir or $ISOBENCH_CACHE (override), else the
+// workspace setting, else one directory per workspace under the user cache, as Bazel keeps
+// one output base per workspace.
+func (w *Workspace) CacheDir(override string) string {
+	switch {
+	case override != "":
+		return override
+	case os.Getenv("ISOBENCH_CACHE") != "":
+		return os.Getenv("ISOBENCH_CACHE")
+	case w.Settings.CacheDir != "":
+		return resolvePath(w.Root, w.Settings.CacheDir)
+	}
+	return filepath.Join(UserCacheDir(), "workspaces", w.ID())
+}
+
+// OutputDir is where datasets are written.
+func (w *Workspace) OutputDir() string {
+	if w.Settings.OutputDir != "" {
+		return resolvePath(w.Root, w.Settings.OutputDir)
+	}
+	return filepath.Join(w.Root, "isobench-out")
+}
+
+func sortLabels(ls []Label) {
+	sort.Slice(ls, func(i, j int) bool { return ls[i].String() < ls[j].String() })
+}
