@@ -1,0 +1,233 @@
+package cache
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Entry is the stored result of one action, under its action key. Status,
+// Class, Kind and Meta mean something to the engine only; the cache reads
+// Outputs and Log (to know which blobs are in use), Kind and Status (to
+// count them) and Created (to order history and age entries).
+type Entry struct {
+	Key      Digest            `json:"key"`
+	Status   string            `json:"status"`          // "ok", "failed", "skipped"
+	Class    string            `json:"class,omitempty"` // failure class
+	Message  string            `json:"message,omitempty"`
+	Outputs  map[string]Digest `json:"outputs,omitempty"` // name -> CAS digest
+	Log      Digest            `json:"log,omitempty"`     // CAS digest of the log
+	Meta     json.RawMessage   `json:"meta,omitempty"`
+	Lines    string            `json:"lines"` // the key description ("name value" lines), for why
+	Kind     string            `json:"kind"`  // action kind, for stats
+	Created  time.Time         `json:"created"`
+	Duration time.Duration     `json:"duration"`
+}
+
+// blobs lists the digests e holds on to.
+func (e *Entry) blobs() []Digest {
+	ds := make([]Digest, 0, len(e.Outputs)+1)
+	for _, d := range e.Outputs {
+		ds = append(ds, d)
+	}
+	if e.Log != "" {
+		ds = append(ds, e.Log)
+	}
+	return ds
+}
+
+// GetEntry returns the entry stored under key; ok is false when there is none.
+func (s *Store) GetEntry(key Digest) (e *Entry, ok bool, err error) {
+	if err := key.check(); err != nil {
+		return nil, false, err
+	}
+	err = s.view(func(txn *badger.Txn) error {
+		e, err = getEntry(txn, key)
+		return err
+	})
+	if err != nil {
+		return nil, false, fmt.Errorf("reading action %s: %w", key, err)
+	}
+	return e, e != nil, nil
+}
+
+// GetEntries looks up many keys in one read transaction and returns the
+// entries found; a key with no entry is absent from the map. A null build
+// asks for every action's entry at once, so this is the path that decides
+// how long "nothing to do" takes. Decoding JSON is most of that time, so it
+// is done outside the transaction, on every CPU.
+func (s *Store) GetEntries(keys []Digest) (map[Digest]*Entry, error) {
+	for _, k := range keys {
+		if err := k.check(); err != nil {
+			return nil, err
+		}
+	}
+	type raw struct {
+		key Digest
+		val []byte
+	}
+	var found []raw
+	err := s.view(func(txn *badger.Txn) error {
+		for _, k := range keys {
+			item, err := txn.Get(dbKey(prefixEntry, string(k)))
+			if errors.Is(err, badger.ErrKeyNotFound) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("action %s: %w", k, err)
+			}
+			v, err := item.ValueCopy(nil)
+			if err != nil {
+				return fmt.Errorf("action %s: %w", k, err)
+			}
+			found = append(found, raw{k, v})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading actions: %w", err)
+	}
+
+	entries := make([]Entry, len(found))
+	errs := make([]error, len(found))
+	workers := min(runtime.GOMAXPROCS(0), len(found)/256+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(found); i += workers {
+				errs[i] = json.Unmarshal(found[i].val, &entries[i])
+			}
+		})
+	}
+	wg.Wait()
+	m := make(map[Digest]*Entry, len(found))
+	for i, r := range found {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("decoding action %s: %w", r.key, errs[i])
+		}
+		m[r.key] = &entries[i]
+	}
+	return m, nil
+}
+
+// getEntry returns nil, nil when key has no entry.
+func getEntry(txn *badger.Txn, key Digest) (*Entry, error) {
+	item, err := txn.Get(dbKey(prefixEntry, string(key)))
+	if errors.Is(err, badger.ErrKeyNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	e := new(Entry)
+	// Value hands out Badger's own buffer, valid only inside the callback;
+	// Unmarshal copies what it keeps (Meta included), so no ValueCopy.
+	err = item.Value(func(v []byte) error { return json.Unmarshal(v, e) })
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// PutEntry stores e under e.Key. In the same transaction the entry it
+// replaces, if any, moves into history, so that a crash can never lose the
+// old result without the new one being in place. The transaction is synced
+// before PutEntry returns: the result survives the process being killed
+// right after. A zero Created is stored as the time of the call.
+func (s *Store) PutEntry(e *Entry) error {
+	if err := e.Key.check(); err != nil {
+		return err
+	}
+	for name, d := range e.Outputs {
+		if err := d.check(); err != nil {
+			return fmt.Errorf("output %q: %w", name, err)
+		}
+	}
+	if e.Log != "" {
+		if err := e.Log.check(); err != nil {
+			return fmt.Errorf("log: %w", err)
+		}
+	}
+	now := time.Now()
+	stored := *e
+	if stored.Created.IsZero() {
+		stored.Created = now
+	}
+	val, err := json.Marshal(&stored)
+	if err != nil {
+		return fmt.Errorf("encoding action %s: %w", e.Key, err)
+	}
+	defer s.lockDigest(e.Key)()
+	err = s.update(func(txn *badger.Txn) error {
+		k := dbKey(prefixEntry, string(e.Key))
+		item, err := txn.Get(k)
+		switch {
+		case err == nil:
+			prev, err := item.ValueCopy(nil)
+			if err != nil {
+				return err
+			}
+			var old Entry
+			if json.Unmarshal(prev, &old) != nil || old.Created.IsZero() {
+				old.Created = now
+			}
+			if err := txn.Set(historyKey(e.Key, old.Created, now), prev); err != nil {
+				return err
+			}
+		case !errors.Is(err, badger.ErrKeyNotFound):
+			return err
+		}
+		if err := txn.Set(k, val); err != nil {
+			return err
+		}
+		return txn.Set(dbKey(prefixUsed, string(e.Key)), encodeTime(now))
+	})
+	if err != nil {
+		return fmt.Errorf("storing action %s: %w", e.Key, err)
+	}
+	return nil
+}
+
+// DeleteEntry forgets key: its entry, its history and its usage record.
+// The blobs they referenced stay until GC finds them unreferenced.
+func (s *Store) DeleteEntry(key Digest) error {
+	if err := key.check(); err != nil {
+		return err
+	}
+	defer s.lockDigest(key)()
+	err := s.update(func(txn *badger.Txn) error {
+		hist, err := keysWithPrefix(txn, historyPrefix(key))
+		if err != nil {
+			return err
+		}
+		for _, k := range append(hist, dbKey(prefixEntry, string(key)), dbKey(prefixUsed, string(key))) {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("deleting action %s: %w", key, err)
+	}
+	return nil
+}
+
+// keysWithPrefix lists keys without reading their values.
+func keysWithPrefix(txn *badger.Txn, prefix []byte) ([][]byte, error) {
+	opts := badger.DefaultIteratorOptions
+	opts.PrefetchValues = false
+	opts.Prefix = prefix
+	it := txn.NewIterator(opts)
+	defer it.Close()
+	var keys [][]byte
+	for it.Rewind(); it.Valid(); it.Next() {
+		keys = append(keys, it.Item().KeyCopy(nil))
+	}
+	return keys, nil
+}

@@ -1,0 +1,30 @@
+package cache
+
+import (
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+// Clean removes every entry, blob, history record, usage record and
+// manifest, and the files that held them.
+func (s *Store) Clean() error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.db == nil {
+		return ErrClosed
+	}
+	if err := s.db.DropAll(); err != nil {
+		return fmt.Errorf("cleaning cache: %w", err)
+	}
+	err := s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set([]byte(keySchema), []byte(schemaVersion))
+	})
+	if err != nil {
+		return fmt.Errorf("cleaning cache: %w", err)
+	}
+	return nil
+}
