@@ -38,6 +38,11 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 			b.late[name] = true
 			continue
 		}
+		if d := undeclaredRef(a.Expr, ctx); d != nil {
+			l.diags = append(l.diags, d)
+			ok = false
+			continue
+		}
 		v, diags := a.Expr.Value(ctx)
 		l.diags = append(l.diags, diags...)
 		if diags.HasErrors() {
@@ -61,7 +66,7 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 		}
 		if prev := b.blocks[blk.Type]; len(prev) > 0 && !bs.Repeated {
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate block",
-				Detail:  fmt.Sprintf("Only one %q block is allowed here; the first is at %s.", blk.Type, prev[0].Range),
+				Detail:  fmt.Sprintf("Only one %q block is allowed here; the first is at %s.", blk.Type, where(prev[0].Range)),
 				Subject: blk.DefRange.Ptr()})
 			ok = false
 			continue
@@ -186,7 +191,7 @@ func (l *loader) checkBodyReferences(b *Body, byKind map[string][]string) {
 				Detail: detail, Subject: b.AttrRange(attr.Name).Ptr()})
 		case attr.RefKind != "" && target.Kind != attr.RefKind:
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Wrong kind of target",
-				Detail:  fmt.Sprintf("The attribute %q must name a %s target, but %s is a %s.", attr.Name, attr.RefKind, ref, target.Kind),
+				Detail:  fmt.Sprintf("The attribute %q must name %s target, but %s is %s.", attr.Name, withArticle(attr.RefKind), ref, withArticle(target.Kind)),
 				Subject: b.AttrRange(attr.Name).Ptr()})
 		}
 	}
@@ -195,4 +200,61 @@ func (l *loader) checkBodyReferences(b *Body, byKind map[string][]string) {
 			l.checkBodyReferences(sub, byKind)
 		}
 	}
+}
+
+// withArticle puts "a" or "an" before a kind name: "an environment", "a commit".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
+}
+
+// where prints a range's start as file:line:col, the form diagnostics are shown in.
+func where(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// undeclaredRef finds a var.x or local.x in expr that names nothing declared and says what
+// was probably meant. HCL's own message ("This object does not have an attribute named")
+// neither names the kind of thing missing nor suggests the nearest name.
+func undeclaredRef(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.Diagnostic {
+	for _, tr := range expr.Variables() {
+		root := tr.RootName()
+		if (root != "var" && root != "local") || len(tr) < 2 {
+			continue
+		}
+		attr, ok := tr[1].(hcl.TraverseAttr)
+		if !ok {
+			continue
+		}
+		obj, found := lookupVariable(ctx, root)
+		if !found || !obj.Type().IsObjectType() || obj.Type().HasAttribute(attr.Name) {
+			continue
+		}
+		var names []string
+		for name := range obj.Type().AttributeTypes() {
+			names = append(names, name)
+		}
+		detail := fmt.Sprintf("No variable named %q is declared in %s.", attr.Name, WorkspaceFile)
+		if root == "local" {
+			detail = fmt.Sprintf("No local value named %q is defined in this file.", attr.Name)
+		}
+		if s := Suggest(attr.Name, names); s != "" {
+			detail += fmt.Sprintf(" Did you mean %s.%s?", root, s)
+		}
+		rng := tr.SourceRange()
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to an undeclared name", Detail: detail, Subject: &rng}
+	}
+	return nil
+}
+
+// lookupVariable finds a variable in ctx or its parents.
+func lookupVariable(ctx *hcl.EvalContext, name string) (cty.Value, bool) {
+	for c := ctx; c != nil; c = c.Parent() {
+		if v, ok := c.Variables[name]; ok {
+			return v, true
+		}
+	}
+	return cty.NilVal, false
 }

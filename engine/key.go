@@ -48,14 +48,15 @@ func MapLines(prefix string, m map[string]string) []Line {
 }
 
 // Description is the canonical text of an action's key: a fixed header, then the rule's lines
-// in the order given. Values are quoted only when they would break the line structure.
+// in the order given. Names and values are quoted only when they would break the line
+// structure, so ordinary descriptions read as plain "name value" lines.
 func Description(kind string, w *Work) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "isobench-schema %d\n", SchemaVersion)
 	fmt.Fprintf(&b, "kind %s\n", kind)
 	fmt.Fprintf(&b, "rule-version %d\n", w.RuleVersion)
 	for _, l := range w.Lines {
-		b.WriteString(l.Name)
+		b.WriteString(quoteNameIfNeeded(l.Name))
 		b.WriteByte(' ')
 		b.WriteString(quoteIfNeeded(l.Value))
 		b.WriteByte('\n')
@@ -70,14 +71,36 @@ func quoteIfNeeded(s string) string {
 	return s
 }
 
+// quoteNameIfNeeded quotes a name that is empty, holds a space or a line break, or starts with
+// a quote: unquoted, it would run into its value or into the next line. MapLines builds names
+// from user map keys, and without this two different maps could print the same description,
+// and so share a key: {"a x\nenv.b": "y"} and {"a": "x", "b": "y"}.
+func quoteNameIfNeeded(s string) string {
+	if s == "" || strings.ContainsAny(s, " \n\r\t\v\f") || strings.HasPrefix(s, "\"") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
 // KeyOf hashes a description into an action key.
 func KeyOf(description string) cache.Digest { return cache.Sum([]byte(description)) }
 
 // parseDescription splits a description back into lines, for `why`.
 func parseDescription(desc string) []Line {
 	var lines []Line
-	for _, raw := range strings.Split(strings.TrimRight(desc, "\n"), "\n") {
-		name, value, _ := strings.Cut(raw, " ")
+	if desc == "" {
+		return nil
+	}
+	for _, raw := range strings.Split(strings.TrimSuffix(desc, "\n"), "\n") {
+		name, value := raw, ""
+		if strings.HasPrefix(raw, "\"") {
+			if q, err := strconv.QuotedPrefix(raw); err == nil {
+				name, _ = strconv.Unquote(q)
+				value = strings.TrimPrefix(raw[len(q):], " ")
+			}
+		} else {
+			name, value, _ = strings.Cut(raw, " ")
+		}
 		if uq, err := strconv.Unquote(value); err == nil && strings.HasPrefix(value, "\"") {
 			value = uq
 		}
@@ -93,22 +116,39 @@ type LineChange struct {
 }
 
 // DiffDescriptions lists the lines whose values differ, in the new description's order,
-// followed by lines that disappeared.
+// followed by lines that disappeared. A name may appear on several lines (one per file of a
+// list, say): the n-th line of a name is compared with the n-th line of that name on the
+// other side, so a change in any of them is named, with its own old value.
 func DiffDescriptions(oldDesc, newDesc string) []LineChange {
-	oldLines := map[string]string{}
-	for _, l := range parseDescription(oldDesc) {
-		oldLines[l.Name] = l.Value
+	type slot struct {
+		name string
+		n    int
+	}
+	number := func(lines []Line) []slot {
+		seen := map[string]int{}
+		slots := make([]slot, len(lines))
+		for i, l := range lines {
+			slots[i] = slot{l.Name, seen[l.Name]}
+			seen[l.Name]++
+		}
+		return slots
+	}
+	oldLines, newLines := parseDescription(oldDesc), parseDescription(newDesc)
+	oldSlots, newSlots := number(oldLines), number(newLines)
+	oldValues := map[slot]string{}
+	for i, l := range oldLines {
+		oldValues[oldSlots[i]] = l.Value
 	}
 	var changes []LineChange
-	seen := map[string]bool{}
-	for _, l := range parseDescription(newDesc) {
-		seen[l.Name] = true
-		if o, ok := oldLines[l.Name]; !ok || o != l.Value {
+	seen := map[slot]bool{}
+	for i, l := range newLines {
+		seen[newSlots[i]] = true
+		if o, ok := oldValues[newSlots[i]]; !ok || o != l.Value {
 			changes = append(changes, LineChange{Name: l.Name, Old: o, New: l.Value})
 		}
 	}
-	for _, l := range parseDescription(oldDesc) {
-		if !seen[l.Name] {
+	for i, l := range oldLines {
+		if !seen[oldSlots[i]] {
 			changes = append(changes, LineChange{Name: l.Name, Old: l.Value})
 		}
 	}

@@ -165,6 +165,8 @@ func CheckName(name string) error {
 		return fmt.Errorf(`the target name %q is reserved: //pkg:all selects every target in a package`, name)
 	case ".", "..":
 		return fmt.Errorf(`the target name %q is not allowed, since a target's outputs go to a directory of its name`, name)
+	case "...":
+		return errors.New(`"..." is not a target name; write //pkg/... to select a package and everything below it`)
 	}
 	if i := strings.IndexFunc(name, func(r rune) bool { return !isNameRune(r) }); i >= 0 {
 		return fmt.Errorf(`target name %q contains %s; target names may use only letters, digits and "_", "-", ".", "+", "=", "@", "~"`, name, describeRuneAt(name, i))

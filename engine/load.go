@@ -214,7 +214,7 @@ func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
 		for name, a := range attrs {
 			if prev, ok := pending[name]; ok {
 				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate local value",
-					Detail:  fmt.Sprintf("The local value %q was already defined at %s.", name, prev.NameRange),
+					Detail:  fmt.Sprintf("The local value %q was already defined at %s.", name, where(prev.NameRange)),
 					Subject: &a.NameRange})
 				continue
 			}
@@ -232,6 +232,13 @@ func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
 			ctx := &hcl.EvalContext{
 				Variables: map[string]cty.Value{"var": l.vars, "local": cty.ObjectVal(known)},
 				Functions: functions(dir),
+			}
+			if d := undeclaredRef(a.Expr, ctx); d != nil {
+				l.diags = append(l.diags, d)
+				known[name] = cty.DynamicVal
+				delete(pending, name)
+				progress = true
+				continue
 			}
 			v, diags := a.Expr.Value(ctx)
 			l.diags = append(l.diags, diags...)
@@ -281,6 +288,10 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 		l.addTarget(block, kind, name, "", content, schema, ctx, pkg)
 		return
 	}
+	if d := undeclaredRef(forEach.Expr, ctx); d != nil {
+		l.diags = append(l.diags, d)
+		return
+	}
 	v, diags := forEach.Expr.Value(ctx)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
@@ -319,7 +330,7 @@ func (l *loader) addTarget(block *hcl.Block, kind Kind, name, key string, conten
 	if prev, ok := l.ws.Targets[label]; ok {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate target name",
 			Detail: fmt.Sprintf("A target named %q is already declared in this package, at %s. Target names must be unique within a package.",
-				name, prev.Range.String()),
+				name, where(prev.Range)),
 			Subject: block.LabelRanges[0].Ptr()})
 		return
 	}

@@ -69,12 +69,28 @@ func (p *Planner) cycle(path []Label) error {
 }
 
 // Add registers an action, returning the existing one when an action with the same ID is
-// already planned.
+// already planned. The action's dependencies are registered too, and a dependency whose ID
+// is already planned is replaced by the planned action, so a helper action that two rules
+// build separately (without calling Add) still runs once and is one node of the graph.
 func (p *Planner) Add(a *Action) *Action {
 	if prev, ok := p.byID[a.ID]; ok {
 		return prev
 	}
 	p.byID[a.ID] = a
+	var deps []*Action
+	for i, d := range a.Deps {
+		c := p.Add(d)
+		if c != d && deps == nil {
+			// Copy before changing: a rule may share one Deps slice between actions.
+			deps = append([]*Action{}, a.Deps...)
+		}
+		if deps != nil {
+			deps[i] = c
+		}
+	}
+	if deps != nil {
+		a.Deps = deps
+	}
 	return a
 }
 

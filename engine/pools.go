@@ -16,17 +16,21 @@ type pools struct {
 	cpu   int          // free CPU slots
 	total int          // CPU slots in all
 	gpus  map[int]bool // device index -> free
+	ngpu  int          // devices in all; fit reads it without the mutex, so it never changes
 	named map[string]int
+	sizes map[string]int // each named pool's size; read without the mutex, never changed
 }
 
 func newPools(cpu int, gpus []int, named map[string]int) *pools {
-	p := &pools{cpu: cpu, total: cpu, gpus: map[int]bool{}, named: map[string]int{}}
+	p := &pools{cpu: cpu, total: cpu, gpus: map[int]bool{}, named: map[string]int{}, sizes: map[string]int{}}
 	p.cond = sync.NewCond(&p.mu)
 	for _, g := range gpus {
 		p.gpus[g] = true
 	}
+	p.ngpu = len(p.gpus)
 	for k, v := range named {
 		p.named[k] = v
+		p.sizes[k] = v
 	}
 	return p
 }
@@ -37,8 +41,22 @@ func (p *pools) fit(n Needs) Needs {
 	if n.CPU > p.total {
 		n.CPU = p.total
 	}
-	if n.GPUs > len(p.gpus) {
-		n.GPUs = len(p.gpus)
+	if n.GPUs > p.ngpu {
+		n.GPUs = p.ngpu
+	}
+	trimmed := false
+	for name, k := range n.Pools {
+		if size, ok := p.sizes[name]; ok && k > size {
+			if !trimmed {
+				// Copy first: the map belongs to the rule's Work.
+				pools := make(map[string]int, len(n.Pools))
+				for kk, vv := range n.Pools {
+					pools[kk] = vv
+				}
+				n.Pools, trimmed = pools, true
+			}
+			n.Pools[name] = size
+		}
 	}
 	return n
 }

@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -21,9 +21,12 @@ type Command struct {
 	Env     []string // the whole environment; nil means the parent's
 	Stdin   io.Reader
 	Timeout time.Duration // 0 for none
-	// Log, when set, receives stdout and stderr as they come (capped at MaxOutput).
+	// Log, when set, receives stdout and stderr as they come: their first MaxOutput bytes
+	// together, then a note that the rest was not logged. It need not be safe for concurrent
+	// use.
 	Log io.Writer
-	// MaxOutput caps what is kept and logged; the tail is kept. Default 1 MiB.
+	// MaxOutput caps what is logged and what is kept of each stream: the tail is kept, since
+	// the end of a failing command's output says why it failed. Default 1 MiB.
 	MaxOutput int
 }
 
@@ -48,16 +51,48 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	cmd := exec.Command(c.Path, c.Args...)
 	cmd.Dir, cmd.Env, cmd.Stdin = c.Dir, c.Env, c.Stdin
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	stdout := &tailBuffer{max: c.MaxOutput, log: c.Log}
-	stderr := &tailBuffer{max: c.MaxOutput, log: c.Log}
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	// Children that inherit stdout could keep the pipes open after the group is killed; do not
-	// wait for them longer than this.
+	// Stdin copying, when Stdin is not a file, must not hold Wait up forever either.
 	cmd.WaitDelay = 2 * time.Second
 
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
+	// The output pipes are ours, not exec's: exec's Wait waits until every process holding
+	// the write end has exited, and a background child of the test (a server it started)
+	// would hold Wait, and the kill of the group that comes after it, for WaitDelay. With our
+	// own pipes Wait returns when the leader exits, the group is killed at once, and the
+	// copiers then read to EOF.
+	log := &cappedLog{w: c.Log, left: c.MaxOutput}
+	stdout := &tailBuffer{max: c.MaxOutput, log: log}
+	stderr := &tailBuffer{max: c.MaxOutput, log: log}
+	outR, outW, err := os.Pipe()
+	if err != nil {
 		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+
+	start := time.Now()
+	err = cmd.Start()
+	outW.Close() // the child has its own copies
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, err
+	}
+	var copiers sync.WaitGroup
+	for _, p := range []struct {
+		r *os.File
+		w io.Writer
+	}{{outR, stdout}, {errR, stderr}} {
+		copiers.Add(1)
+		go func() {
+			defer copiers.Done()
+			io.Copy(p.w, p.r) // ends at EOF, or when the read end is closed below
+		}()
 	}
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
@@ -69,7 +104,6 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 		timeout = timer.C
 	}
 	res := &ProcessResult{}
-	var err error
 	select {
 	case err = <-waited:
 	case <-timeout:
@@ -84,6 +118,19 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	// The group may hold children still running after the leader exited (a test that forks):
 	// they never outlive their run.
 	killGroup(cmd.Process.Pid)
+	// Every writer in the group is dead, so the copiers reach EOF soon. A child that left the
+	// group (setsid) may still hold a pipe: stop reading after outputGrace.
+	copied := make(chan struct{})
+	go func() { copiers.Wait(); close(copied) }()
+	select {
+	case <-copied:
+	case <-time.After(outputGrace):
+		outR.Close()
+		errR.Close()
+		<-copied
+	}
+	outR.Close()
+	errR.Close()
 	res.Duration = time.Since(start)
 	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
 	res.ExitCode = cmd.ProcessState.ExitCode()
@@ -94,33 +141,56 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	return res, nil
 }
 
+// outputGrace bounds how long output is read after the process group was killed. Only a
+// child that moved to another process group can keep a pipe open that long.
+const outputGrace = 2 * time.Second
+
 // killGroup sends SIGKILL to a whole process group.
 func killGroup(pid int) { _ = syscall.Kill(-pid, syscall.SIGKILL) }
 
-// tailBuffer keeps the last max bytes written, and copies what it keeps to log.
+// cappedLog copies the first `left` bytes of a command's output, stdout and stderr together,
+// to w, then notes once that the rest was not logged. Its mutex also keeps the two copiers
+// from writing to w at the same time: w need not be safe for concurrent use.
+type cappedLog struct {
+	mu    sync.Mutex
+	w     io.Writer
+	left  int
+	noted bool
+}
+
+func (l *cappedLog) write(p []byte) {
+	if l.w == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := min(len(p), l.left)
+	l.w.Write(p[:n])
+	l.left -= n
+	if n < len(p) && !l.noted {
+		l.noted = true
+		fmt.Fprintf(l.w, "\n[isobench: the output goes on beyond this point; it was not logged]\n")
+	}
+}
+
+// tailBuffer keeps the last max bytes written, and copies what it is given to log. It lets
+// its slice grow to twice max before sliding the tail to the front, so each byte is copied
+// a bounded number of times however much a command prints.
 type tailBuffer struct {
-	mu      sync.Mutex
-	max     int
-	buf     bytes.Buffer
-	dropped int
-	log     io.Writer
-	logged  int
+	mu  sync.Mutex
+	max int
+	buf []byte
+	log *cappedLog
 }
 
 func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.log.write(p)
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.log != nil && t.logged < t.max {
-		n := min(len(p), t.max-t.logged)
-		t.log.Write(p[:n])
-		t.logged += n
-	}
-	t.buf.Write(p)
-	if over := t.buf.Len() - t.max; over > 0 {
-		t.dropped += over
-		rest := append([]byte{}, t.buf.Bytes()[over:]...)
-		t.buf.Reset()
-		t.buf.Write(rest)
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > 2*t.max {
+		over := len(t.buf) - t.max
+		t.buf = t.buf[:copy(t.buf, t.buf[over:])]
 	}
 	return len(p), nil
 }
@@ -128,7 +198,8 @@ func (t *tailBuffer) Write(p []byte) (int, error) {
 func (t *tailBuffer) Bytes() []byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]byte{}, t.buf.Bytes()...)
+	keep := t.buf[max(0, len(t.buf)-t.max):]
+	return append([]byte{}, keep...)
 }
 
 // MinimalEnv is the environment untrusted code runs with: a PATH, a HOME and a locale, and

@@ -60,6 +60,7 @@ type scheduler struct {
 	users     map[*Action][]*Action
 	outcomes  map[*Action]*Outcome
 	remaining int
+	notRun    int // actions taken from the queue that never ran (cancelled waiting for resources)
 	stopped   bool
 	flights   map[cache.Digest]*flight
 	summary   Summary
@@ -68,8 +69,9 @@ type scheduler struct {
 }
 
 type flight struct {
-	done chan struct{}
-	out  *Done
+	done   chan struct{}
+	out    *Done
+	reason string // Inspect: why the leader is stale
 }
 
 // Run walks the actions reachable from roots. It returns the summary and every outcome.
@@ -84,6 +86,10 @@ func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Acti
 	}
 	if opt.Handler == nil {
 		opt.Handler = Handlers{}
+	}
+	if opt.DebugKeys != nil {
+		// Workers print descriptions concurrently; each must come out whole.
+		opt.DebugKeys = &syncWriter{w: opt.DebugKeys}
 	}
 	s := &scheduler{
 		opt:       opt,
@@ -132,7 +138,7 @@ func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Acti
 	}
 	wg.Wait()
 
-	s.summary.NotRun = s.remaining
+	s.summary.NotRun = s.remaining + s.notRun
 	s.summary.Interrupted = ctx.Err() != nil || s.remaining > 0
 	s.summary.Seconds = time.Since(start).Seconds()
 	if !opt.Inspect && opt.Store != nil {
@@ -167,7 +173,12 @@ func (s *scheduler) finish(a *Action, out *Outcome) {
 	defer s.mu.Unlock()
 	s.outcomes[a] = out
 	s.remaining--
-	if out.Key != "" && out.Done != nil {
+	if out.Done == nil && out.Err == nil && !out.Stale && !s.opt.Inspect {
+		s.notRun++
+	}
+	// A transient result is not in the store; marking its key as used would only leave a
+	// usage record that points at nothing.
+	if out.Key != "" && out.Done != nil && !out.Done.transient {
 		s.touched = append(s.touched, out.Key)
 	}
 	if out.Key != "" && !s.opt.Inspect && out.Done != nil {
@@ -222,18 +233,19 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 				out.Reason = do.Reason
 				return out, nil
 			}
-			// Name the root cause once: a blocked dependency passes on its own root.
-			root, class, msg := d.ID, "", ""
+			// Name the root cause once: a blocked dependency passes on its own root and its
+			// message, which already says "blocked by <root>".
+			root, class, msg := d.ID, "", fmt.Sprintf("blocked by %s: it did not run", d.ID)
 			if do.Done != nil {
-				class, msg = do.Done.Class, do.Done.Message
+				class, msg = do.Done.Class, fmt.Sprintf("blocked by %s: %s", root, do.Done.Message)
 				if do.Done.Status == StatusBlocked {
-					root = do.Reason
+					root, msg = do.Reason, do.Done.Message
 				}
 			}
 			out.Reason = root
-			out.Done = &Done{Status: StatusBlocked, Class: class, Message: fmt.Sprintf("blocked by %s: %s", root, msg)}
+			out.Done = &Done{Status: StatusBlocked, Class: class, Message: msg}
 			if !s.opt.Inspect {
-				ev.Status, ev.Class, ev.BlockedBy = StatusBlocked, class, root
+				ev.Status, ev.Class, ev.Message, ev.BlockedBy = StatusBlocked, class, msg, root
 				s.emit(ev)
 			}
 			return out, nil
@@ -275,6 +287,7 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 		s.mu.Unlock()
 		<-f.done
 		if f.out != nil {
+			// The same work, done once: this action shares the result, transient or not.
 			d := *f.out
 			d.Cached = true
 			out.Done = &d
@@ -282,7 +295,7 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 			s.emit(ev)
 			return out, nil
 		}
-		out.Stale = s.opt.Inspect
+		out.Stale, out.Reason = s.opt.Inspect, f.reason
 		return out, nil
 	}
 	f := &flight{done: make(chan struct{})}
@@ -294,7 +307,7 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
-	reason := s.runReason(a, entry, found)
+	reason := s.runReason(a, work, entry, found)
 	if reason == "" {
 		out.Done = entryDone(entry, true)
 		f.out = out.Done
@@ -304,19 +317,18 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 	}
 	if s.opt.Inspect {
 		out.Stale, out.Reason = true, reason
+		f.reason = reason
 		return out, nil
 	}
 	done, err := s.execute(ctx, a, work, out.Key, out.Desc, reason, &ev)
 	out.Done = done
-	if done != nil && !done.transient {
-		f.out = done
-	}
+	f.out = done
 	return out, err
 }
 
 // runReason says why an action must execute despite (or for lack of) a cached entry; "" means
 // replay the cache.
-func (s *scheduler) runReason(a *Action, e *cache.Entry, found bool) string {
+func (s *scheduler) runReason(a *Action, w *Work, e *cache.Entry, found bool) string {
 	switch {
 	case !found:
 		return "no cached result"
@@ -324,6 +336,8 @@ func (s *scheduler) runReason(a *Action, e *cache.Entry, found bool) string {
 		return "--rerun"
 	case s.opt.RetryFailed && e.Status == string(StatusFailed):
 		return "--retry-failed"
+	case w.StillValid != nil && !w.StillValid(entryDone(e, true)):
+		return "its cached result is no longer valid"
 	}
 	return ""
 }
@@ -356,9 +370,13 @@ func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.D
 		}
 		s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Kind: a.Kind, Key: key, GPUs: gpus, Reason: reason})
 		start = time.Now()
-		x := &Exec{Action: a, Log: &syncWriter{w: &log}, GPUs: gpus, TempDir: tmp, Workspace: s.opt.Workspace.Root,
+		x := &Exec{Action: a, Log: &syncWriter{w: &log}, GPUs: gpus, TempDir: tmp, Workspace: s.workspaceRoot(),
 			UserCache: s.opt.UserCache, Store: s.opt.Store, Building: true}
-		res, err = w.Run(ctx, x)
+		if w.Run == nil {
+			res, err = Transient("error", "the rule prepared work with neither Run nor Done"), nil
+		} else {
+			res, err = w.Run(ctx, x)
+		}
 		os.RemoveAll(tmp)
 		s.pools.release(w.Needs, gpus)
 		ev.GPUs = gpus
@@ -371,6 +389,13 @@ func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.D
 		if ctx.Err() != nil && res.Status != StatusOK {
 			res = Transient("cancelled", "cancelled: %s", res.Message)
 		}
+	}
+	switch res.Status {
+	case StatusOK, StatusFailed, StatusSkipped:
+	default:
+		// A rule bug (an empty status, or "blocked"); storing it would block every dependent
+		// for good.
+		res = Transient("error", "the rule returned the invalid status %q", res.Status)
 	}
 	ev.Duration = time.Since(start)
 	done, err := s.store(a, res, key, desc, log.Bytes(), ev.Duration)
@@ -388,6 +413,14 @@ func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.D
 	s.mu.Unlock()
 	s.emit(*ev)
 	return done, err
+}
+
+// workspaceRoot is "" when the build has no workspace (actions built by hand, in tests).
+func (s *scheduler) workspaceRoot() string {
+	if s.opt.Workspace == nil {
+		return ""
+	}
+	return s.opt.Workspace.Root
 }
 
 // store puts outputs and the log in the CAS and, unless the result is transient, commits the

@@ -128,7 +128,8 @@ func ChangeSummary(changes []LineChange) string {
 			parts = append(parts, c.Name+" added")
 		case c.New == "":
 			parts = append(parts, c.Name+" removed")
-		case len(c.Old) <= 40 && len(c.New) <= 40 && !strings.HasPrefix(c.New, "sha256:"):
+		case len(c.Old) <= 40 && len(c.New) <= 40 && !strings.HasPrefix(c.New, "sha256:") &&
+			!strings.ContainsAny(c.Old+c.New, "\n\r"): // the summary is one line
 			parts = append(parts, fmt.Sprintf("%s changed (%s -> %s)", c.Name, c.Old, c.New))
 		default:
 			parts = append(parts, c.Name+" changed")

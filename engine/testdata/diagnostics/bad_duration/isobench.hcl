@@ -1,0 +1,3 @@
+workspace {
+  name = "bad_duration"
+}

@@ -1,0 +1,3 @@
+thing "a" {
+  timeout = "5 minutes"
+}

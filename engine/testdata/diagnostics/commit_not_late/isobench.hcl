@@ -1,0 +1,3 @@
+workspace {
+  name = "commit_not_late"
+}

@@ -1,0 +1,4 @@
+thing "a" {
+  prompt = "late is fine here: ${commit.sha}"
+  text   = "but not here: ${commit.sha}"
+}

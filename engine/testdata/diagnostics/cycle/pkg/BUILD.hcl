@@ -1,0 +1,7 @@
+thing "x" {
+  dep = ":y"
+}
+
+thing "y" {
+  dep = "//pkg:x"
+}

@@ -1,0 +1,8 @@
+thing "a" {
+  limits {
+    cpus = 1
+  }
+  limits {
+    cpus = 2
+  }
+}

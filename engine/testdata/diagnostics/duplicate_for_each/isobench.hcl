@@ -1,0 +1,3 @@
+workspace {
+  name = "duplicate_for_each"
+}

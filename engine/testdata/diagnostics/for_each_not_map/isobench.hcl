@@ -1,0 +1,3 @@
+workspace {
+  name = "for_each_not_map"
+}

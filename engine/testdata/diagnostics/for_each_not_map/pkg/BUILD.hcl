@@ -1,0 +1,4 @@
+thing "a" {
+  for_each = ["x", "y"]
+  text     = each.key
+}

@@ -1,0 +1,3 @@
+workspace {
+  name = "locals_cycle"
+}

@@ -1,0 +1,3 @@
+thing "a" {
+  text = file("nope.txt")
+}

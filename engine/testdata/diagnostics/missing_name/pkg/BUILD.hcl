@@ -1,0 +1,3 @@
+thing {
+  text = "no name"
+}

@@ -1,0 +1,5 @@
+thing "a" {
+  limits {
+    cpu = 2
+  }
+}

@@ -1,0 +1,3 @@
+workspace {
+  name = "nested_unknown_label"
+}

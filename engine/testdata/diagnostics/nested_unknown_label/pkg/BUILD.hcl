@@ -1,0 +1,9 @@
+thing "alpha" {
+  text = "a"
+}
+
+thing "b" {
+  limits {
+    owner = ":alpah"
+  }
+}

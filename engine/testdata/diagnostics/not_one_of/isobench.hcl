@@ -1,0 +1,3 @@
+workspace {
+  name = "not_one_of"
+}

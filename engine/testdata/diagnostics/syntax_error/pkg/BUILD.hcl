@@ -1,0 +1,7 @@
+thing "a" {
+  text = "fine"
+}
+
+thing "b" {
+  text = "no end
+}

@@ -1,0 +1,4 @@
+thing "a" {
+  text = "fine"
+  tgas = ["x", "y"]
+}

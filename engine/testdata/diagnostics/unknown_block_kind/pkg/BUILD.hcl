@@ -1,0 +1,7 @@
+thing "a" {
+  text = "fine"
+}
+
+thign "b" {
+  text = "typo in the kind"
+}

@@ -1,0 +1,7 @@
+thing "helper" {
+  text = "h"
+}
+
+thing "other" {
+  text = "o"
+}

@@ -1,0 +1,3 @@
+thing "a" {
+  dep = "//lib:helpr"
+}

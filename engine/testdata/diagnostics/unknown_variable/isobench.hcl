@@ -1,0 +1,3 @@
+variable "model" {
+  default = "gpt"
+}

@@ -1,0 +1,3 @@
+thing "a" {
+  text = var.modle
+}

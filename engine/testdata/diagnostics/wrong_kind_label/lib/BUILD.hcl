@@ -1,0 +1,3 @@
+note "readme" {
+  body = "not a thing"
+}

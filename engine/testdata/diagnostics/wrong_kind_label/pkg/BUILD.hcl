@@ -1,0 +1,4 @@
+thing "a" {
+  text = "x"
+  dep  = "//lib:readme"
+}

@@ -1,0 +1,3 @@
+thing "a" {
+  count = "many"
+}
