@@ -65,7 +65,10 @@ type scheduler struct {
 	flights   map[cache.Digest]*flight
 	summary   Summary
 	manifests map[string][]byte
-	touched   []cache.Digest
+	// absorbed marks actions whose failure a downstream action records (a dataset keeps
+	// failed benchmarks as records): such a failure is a result, so it does not stop the build.
+	absorbed map[*Action]bool
+	touched  []cache.Digest
 }
 
 type flight struct {
@@ -103,6 +106,7 @@ func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Acti
 	s.cond = sync.NewCond(&s.mu)
 	all := Closure(roots)
 	s.remaining = len(all)
+	s.absorbed = absorbedFailures(all)
 	for _, a := range all {
 		s.waiting[a] = len(a.Deps)
 		for _, d := range a.Deps {
@@ -185,7 +189,7 @@ func (s *scheduler) finish(a *Action, out *Outcome) {
 		m, _ := json.Marshal(Manifest{Key: out.Key, Label: a.Label.String(), Kind: a.Kind, Desc: out.Desc})
 		s.manifests[ManifestName(a.ID)] = m
 	}
-	if !s.opt.KeepGoing && !s.opt.Inspect && out.Done != nil && out.Done.Status == StatusFailed {
+	if !s.opt.KeepGoing && !s.opt.Inspect && out.Done != nil && out.Done.Status == StatusFailed && !s.absorbed[a] {
 		s.stopped = true
 	}
 	for _, u := range s.users[a] {
@@ -471,4 +475,24 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+// absorbedFailures returns the actions below some action that accepts failed dependencies.
+func absorbedFailures(all []*Action) map[*Action]bool {
+	absorbed := map[*Action]bool{}
+	var mark func(a *Action)
+	mark = func(a *Action) {
+		for _, d := range a.Deps {
+			if !absorbed[d] {
+				absorbed[d] = true
+				mark(d)
+			}
+		}
+	}
+	for _, a := range all {
+		if a.AcceptFailedDeps {
+			mark(a)
+		}
+	}
+	return absorbed
 }

@@ -17,9 +17,11 @@ func commands() []command {
 		{"build", "build [PATTERN...]      execute what is stale and write results", cmdBuild},
 		{"status", "status [PATTERN...]     say what is cached, stale (and why), failed or skipped", cmdStatus},
 		{"why", "why LABEL               say which inputs of a target changed since the last build", cmdWhy},
+		{"report", "report PATTERN          write a self-contained HTML report of datasets", cmdReport},
 		{"validate", "validate                load every BUILD.hcl and report problems", cmdValidate},
 		{"clean", "clean                   remove this workspace's cache entries", cmdClean},
 		{"cache", "cache stats             show what the cache holds", cmdCache},
+		{"doctor", "doctor                  show the hardware (GPUs via NVML) and the tools found", cmdDoctor},
 		{"version", "version                 print the version", cmdVersion},
 	}
 }

@@ -1,0 +1,19 @@
+package main
+
+import (
+	"context"
+	"flag"
+
+	"github.com/isobench/isobench/rules/benchmark/hardware"
+)
+
+// cmdDoctor prints the hardware (GPUs through NVML, CPU) and the tools found. It needs no
+// workspace.
+func cmdDoctor(a *app, args []string) error {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return failure{exitUsage}
+	}
+	return hardware.Doctor(context.Background()).WriteText(a.stdout)
+}

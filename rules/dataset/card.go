@@ -1,0 +1,297 @@
+package dataset
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+)
+
+// fieldDocs describes every feature, by dotted path. The card's table is generated from
+// Record's fields; a test makes sure none lacks a description here.
+var fieldDocs = map[string]string{
+	"benchmark":                       "Label of the benchmark target (//pkg:name).",
+	"commit":                          "Label of the commit target.",
+	"repo":                            "Repository as declared: URL, local path or bundle.",
+	"base_commit":                     "Full SHA of the base commit (the parent of head unless declared).",
+	"head_commit":                     "Full SHA of the head commit, the change being measured.",
+	"commit_subject":                  "First line of the head commit's message.",
+	"commit_message":                  "Full message of the head commit.",
+	"commit_date":                     "Author date of the head commit, RFC 3339.",
+	"files_changed":                   "Paths of the files changed between base and head.",
+	"affected_apis":                   "Python functions and classes the diff touches, module-qualified (a heuristic on the diff text: def/class scopes around changed lines).",
+	"patch":                           "Unified diff from base to head.",
+	"test_kind":                       "How the test came to be: generated (by an LLM), script (written by hand) or command.",
+	"efficiency_test":                 "The performance test that ran: the Python script, or the command line.",
+	"metric":                          "Name of the measured metric.",
+	"unit":                            "Unit of the metric.",
+	"direction":                       "Whether lower or higher values are better.",
+	"base_performance":                "Every measured sample at base, in the order run, warmups excluded; null for a run that produced no value.",
+	"head_performance":                "Every measured sample at head, as base_performance.",
+	"base_median":                     "Median of the base samples.",
+	"head_median":                     "Median of the head samples.",
+	"performance_improvement":         "Change of the median in percent, positive when head is better: (base-head)/base*100 when lower is better, (head-base)/base*100 when higher is better.",
+	"speedup":                         "Ratio of medians, above 1 when head is better whatever the direction.",
+	"ci_low":                          "Lower bound of the bootstrap confidence interval of the speedup, at ci_level.",
+	"ci_high":                         "Upper bound of the bootstrap confidence interval of the speedup, at ci_level.",
+	"p_value":                         "Two-sided Mann-Whitney U p-value of base against head.",
+	"ci_level":                        "Confidence level of the interval, such as 0.95.",
+	"verdict":                         "improved, regressed, unchanged or noisy; null unless status is ok.",
+	"verdict_reason":                  "One sentence saying why the verdict, with its numbers.",
+	"status":                          "ok, failed, skipped (a requirement this hardware does not meet) or blocked (an input failed).",
+	"failure_class":                   "Class of the failure, such as no_wheel or base_failed; for a blocked record, the class of the input failure that blocked it.",
+	"failure_message":                 "One sentence saying what went wrong.",
+	"test_passed":                     "True when the test ran at both sides and was compared, false when the measurement failed, null when it never ran.",
+	"generation_config":               "How the test was generated; null for tests written by hand or given as a command.",
+	"generation_config.generator":     "Label of the generator target.",
+	"generation_config.endpoint":      "OpenAI-compatible endpoint asked.",
+	"generation_config.model":         "Model asked for.",
+	"generation_config.served_model":  "Model the endpoint reported answering with.",
+	"generation_config.params":        "Every request parameter sent, sorted by name.",
+	"generation_config.params.name":   "Parameter name.",
+	"generation_config.params.value":  "Parameter value, as text.",
+	"generation_config.sample":        "Which sample of the generator this test is.",
+	"generation_config.prompt_cut":    "Whether the diff was cut to fit the prompt budget.",
+	"generation_config.attempts":      "Requests made, repairs included.",
+	"generation_config.prompt_tokens": "Prompt tokens over all attempts.",
+	"generation_config.output_tokens": "Output tokens over all attempts.",
+	"hardware":                        "Where the measurement ran.",
+	"hardware.class":                  "Digest of the stable hardware facts; measurements of one class are comparable.",
+	"hardware.cpu_model":              "CPU model.",
+	"hardware.cpu_count":              "Logical CPUs.",
+	"hardware.gpu_count":              "GPUs in the machine.",
+	"hardware.gpu_name":               "GPU model.",
+	"hardware.gpu_memory_mib":         "Memory of one GPU in MiB.",
+	"hardware.compute_capability":     "CUDA compute capability.",
+	"hardware.driver":                 "NVIDIA driver version.",
+	"hardware.cuda":                   "CUDA version the driver supports.",
+	"hardware.gpu_uuids":              "UUIDs of the GPUs the measurement held.",
+	"gpu_telemetry":                   "Summary of the GPU readings taken before and after every run; null without a GPU.",
+	"gpu_telemetry.readings":          "Number of readings.",
+	"gpu_telemetry.sm_clock_min_mhz":  "Lowest SM clock seen.",
+	"gpu_telemetry.sm_clock_max_mhz":  "Highest SM clock seen.",
+	"gpu_telemetry.mem_clock_min_mhz": "Lowest memory clock seen.",
+	"gpu_telemetry.mem_clock_max_mhz": "Highest memory clock seen.",
+	"gpu_telemetry.temperature_max_c": "Highest temperature seen, in degrees Celsius.",
+	"gpu_telemetry.power_mean_w":      "Mean power draw over the readings, in watts.",
+	"gpu_telemetry.power_max_w":       "Highest power draw seen, in watts.",
+	"gpu_telemetry.power_limit_w":     "Power limit of the device, in watts.",
+	"gpu_telemetry.throttled_samples": "Measured samples during which the GPU reported a slowdown.",
+	"gpu_telemetry.throttle_reasons":  "Every throttle reason reported.",
+	"environment":                     "The Python environments of the two sides.",
+	"environment.base_lock_digest":    "SHA-256 of the base environment's pip freeze.",
+	"environment.head_lock_digest":    "SHA-256 of the head environment's pip freeze.",
+	"environment.base_python":         "Python version at base.",
+	"environment.head_python":         "Python version at head.",
+	"environment.installer":           "Installer that built the environments (uv or pip, with version).",
+	"provenance":                      "Where the record came from.",
+	"provenance.isobench_version":     "Version of isobench that assembled the record.",
+	"provenance.build_time":           "Newest creation time of the cached results the record was assembled from (not the time the dataset was written, so an unchanged dataset is byte-identical).",
+	"provenance.actions":              "Every action the record depends on: the measurement and its inputs.",
+	"provenance.actions.id":           "Action ID.",
+	"provenance.actions.kind":         "Action kind: commit, generate, environment, measure, ...",
+	"provenance.actions.label":        "Target the action was planned for.",
+	"provenance.actions.key":          "Action key in isobench's cache; null for a blocked action.",
+	"provenance.actions.status":       "How the action ended.",
+	"provenance.actions.class":        "Failure class of the action.",
+	"provenance.actions.log":          "Digest of the action's log in isobench's cache.",
+}
+
+// feature is one column of the card: its path, Hugging Face type and nested features.
+type feature struct {
+	path     string
+	name     string
+	kind     string // "dtype", "sequence", "struct" or "list" (of structs)
+	dtype    string // for dtype and sequence
+	children []feature
+}
+
+// features lists the columns of a struct type by reflection over its json tags.
+func features(t reflect.Type, prefix string) []feature {
+	var out []feature
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		path := name
+		if prefix != "" {
+			path = prefix + "." + name
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		ff := feature{path: path, name: name}
+		switch {
+		case ft.Kind() == reflect.Struct:
+			ff.kind, ff.children = "struct", features(ft, path)
+		case ft.Kind() == reflect.Slice:
+			elem := ft.Elem()
+			for elem.Kind() == reflect.Pointer {
+				elem = elem.Elem()
+			}
+			if elem.Kind() == reflect.Struct {
+				ff.kind, ff.children = "list", features(elem, path)
+			} else {
+				ff.kind, ff.dtype = "sequence", dtypeOf(elem)
+			}
+		default:
+			ff.kind, ff.dtype = "dtype", dtypeOf(ft)
+		}
+		out = append(out, ff)
+	}
+	return out
+}
+
+func dtypeOf(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Float64:
+		return "float64"
+	case reflect.Int64, reflect.Int:
+		return "int64"
+	case reflect.Bool:
+		return "bool"
+	}
+	panic("dataset: no Hugging Face dtype for " + t.String())
+}
+
+// writeYAML writes features in the dataset_info.features form the datasets library reads.
+func writeYAML(b *strings.Builder, fs []feature, indent string) {
+	for _, f := range fs {
+		fmt.Fprintf(b, "%s- name: %s\n", indent, f.name)
+		switch f.kind {
+		case "dtype":
+			fmt.Fprintf(b, "%s  dtype: %s\n", indent, f.dtype)
+		case "sequence":
+			fmt.Fprintf(b, "%s  sequence: %s\n", indent, f.dtype)
+		default:
+			fmt.Fprintf(b, "%s  %s:\n", indent, f.kind)
+			writeYAML(b, f.children, indent+"  ")
+		}
+	}
+}
+
+func typeName(f feature) string {
+	switch f.kind {
+	case "dtype":
+		return f.dtype
+	case "sequence":
+		return "list of " + f.dtype
+	case "list":
+		return "list of struct"
+	}
+	return "struct"
+}
+
+func writeTable(b *strings.Builder, fs []feature) {
+	for _, f := range fs {
+		fmt.Fprintf(b, "| `%s` | %s | %s |\n", f.path, typeName(f), fieldDocs[f.path])
+		writeTable(b, f.children)
+	}
+}
+
+// yamlString quotes a user's text for YAML: a JSON string is a valid YAML double-quoted
+// scalar.
+func yamlString(s string) string {
+	q, _ := json.Marshal(s)
+	return string(q)
+}
+
+// buildCard writes README.md: the YAML header the Hugging Face Hub and datasets library
+// read (configs naming the data files, features, split size), then a description for people.
+func (c *config) buildCard(records []Record) []byte {
+	var b strings.Builder
+	b.WriteString("---\n")
+	if c.license != "" {
+		fmt.Fprintf(&b, "license: %s\n", yamlString(c.license))
+	}
+	b.WriteString("tags:\n- isobench\n- performance\n- benchmark\n")
+	ext := "parquet"
+	if !c.writes(OutputParquet) {
+		ext = "jsonl"
+	}
+	fmt.Fprintf(&b, "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*.%s\n", ext)
+	b.WriteString("dataset_info:\n  features:\n")
+	fs := features(reflect.TypeOf(Record{}), "")
+	writeYAML(&b, fs, "  ")
+	fmt.Fprintf(&b, "  splits:\n  - name: train\n    num_examples: %d\n", len(records))
+	b.WriteString("---\n\n")
+
+	fmt.Fprintf(&b, "# %s\n\n", c.label.Name)
+	if c.description != "" {
+		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(c.description))
+	}
+	fmt.Fprintf(&b, "Built by isobench %s from the target `%s`: %d records, one per benchmark of %s.\n\n",
+		Version(), c.label, len(records), "`"+strings.Join(c.patterns, "`, `")+"`")
+	b.WriteString("## Outcomes\n\n| outcome | records |\n|---|---|\n")
+	for _, o := range outcomes(records) {
+		fmt.Fprintf(&b, "| %s | %d |\n", o.name, o.count)
+	}
+	b.WriteString("\n## Files\n\n| path | content |\n|---|---|\n")
+	if c.writes(OutputParquet) {
+		fmt.Fprintf(&b, "| `%s` | the records as Parquet |\n", filePaths[OutputParquet])
+	}
+	if c.writes(OutputJSONL) {
+		fmt.Fprintf(&b, "| `%s` | the records as JSON Lines (strict JSON: a missing value is null, never NaN) |\n", filePaths[OutputJSONL])
+	}
+	fmt.Fprintf(&b, "| `%s` | every action key the dataset was built from |\n\n", filePaths[OutputManifest])
+	fmt.Fprintf(&b, "```python\nfrom datasets import load_dataset\n\n# from this directory\nds = load_dataset(\"%s\", data_files=\"data/train-*.%s\", split=\"train\")\n```\n\n", extBuilder(ext), ext)
+	b.WriteString("## Features\n\n| feature | type | description |\n|---|---|---|\n")
+	writeTable(&b, fs)
+	return []byte(b.String())
+}
+
+// extBuilder names the datasets library's builder for a data file extension.
+func extBuilder(ext string) string {
+	if ext == "jsonl" {
+		return "json"
+	}
+	return ext
+}
+
+// outcome is one line of a summary: a verdict, a status, or "failed: class".
+type outcome struct {
+	name  string
+	count int
+}
+
+// outcomes counts records by verdict (ok records), by class (failed and blocked ones) and
+// skipped, in a fixed order so the card is deterministic.
+func outcomes(records []Record) []outcome {
+	counts := map[string]int{}
+	for i := range records {
+		counts[OutcomeOf(&records[i])]++
+	}
+	var out []outcome
+	for _, v := range []string{"improved", "regressed", "unchanged", "noisy"} {
+		out = append(out, outcome{v, counts[v]})
+		delete(counts, v)
+	}
+	rest := make([]string, 0, len(counts))
+	for k := range counts {
+		rest = append(rest, k)
+	}
+	sort.Strings(rest)
+	for _, k := range rest {
+		out = append(out, outcome{k, counts[k]})
+	}
+	return out
+}
+
+// OutcomeOf names a record's outcome in one word or two: its verdict when it was compared,
+// "skipped", or "failed: class" / "blocked: class".
+func OutcomeOf(r *Record) string {
+	switch {
+	case r.Status == "ok" && r.Verdict != nil:
+		return *r.Verdict
+	case r.Status == "ok":
+		return "ok"
+	case r.Status == "skipped":
+		return "skipped"
+	case r.FailureClass != nil:
+		return r.Status + ": " + *r.FailureClass
+	}
+	return r.Status
+}

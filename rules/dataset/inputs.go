@@ -1,0 +1,217 @@
+package dataset
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/isobench/isobench/cache"
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+// gathered is what Prepare learns from the dependencies' results: for every benchmark its
+// measure action and every action that one read (commit, generate, environments, and
+// whatever they depend on), each with its Done. Nothing here has been read from the CAS yet.
+type gathered struct {
+	benchmarks []benchInput // sorted by label
+	actions    []*engine.Action
+	done       map[*engine.Action]*engine.Done
+	// created is when each cached result was made; the newest stands for the record's build
+	// time. Absent for results the store does not hold (blocked, or failed transiently).
+	created map[*engine.Action]time.Time
+}
+
+type benchInput struct {
+	label   engine.Label
+	measure *engine.Action
+	closure []*engine.Action // the measure and everything it read, sorted by ID
+}
+
+// entryReader is the part of the cache store that says when a result was made. The engine
+// hands rules its store as engine.Blobs; when the store can also read entries, build times
+// come from them, else they are null.
+type entryReader interface {
+	GetEntry(key cache.Digest) (*cache.Entry, bool, error)
+}
+
+// gather collects the results of every input. A dependency that did not finish (it cannot
+// happen in a build, but a reader should not crash on it) counts as blocked.
+func gather(in *engine.Inputs, inputs []input) (*gathered, error) {
+	g := &gathered{done: map[*engine.Action]*engine.Done{}, created: map[*engine.Action]time.Time{}}
+	entries, _ := in.Store.(entryReader)
+	for _, inp := range inputs {
+		b := benchInput{label: inp.benchmark, measure: inp.measure}
+		for _, a := range engine.Closure([]*engine.Action{inp.measure}) {
+			b.closure = append(b.closure, a)
+			if _, ok := g.done[a]; ok {
+				continue
+			}
+			d := in.Result(a)
+			if d == nil {
+				d = &engine.Done{Status: engine.StatusBlocked, Message: a.ID + " did not finish"}
+			}
+			g.done[a] = d
+			g.actions = append(g.actions, a)
+			if entries != nil && d.Key != "" {
+				e, found, err := entries.GetEntry(d.Key)
+				if err != nil {
+					return nil, err
+				}
+				if found {
+					g.created[a] = e.Created.UTC()
+				}
+			}
+		}
+		sortActions(b.closure)
+		g.benchmarks = append(g.benchmarks, b)
+	}
+	sort.Slice(g.benchmarks, func(i, j int) bool { return g.benchmarks[i].label.String() < g.benchmarks[j].label.String() })
+	sortActions(g.actions)
+	return g, nil
+}
+
+func sortActions(as []*engine.Action) {
+	sort.Slice(as, func(i, j int) bool { return as[i].ID < as[j].ID })
+}
+
+// lineName turns an action ID into a key line name: IDs hold spaces ("environment //envs:x @
+// //commits:y base"), and a line's name ends at its first space.
+func lineName(id string) string {
+	return "in." + strings.Join(strings.Fields(id), "_")
+}
+
+// buildTime is the newest creation time among a record's inputs, RFC 3339 in UTC.
+func (g *gathered) buildTime(actions []*engine.Action) *string {
+	var newest time.Time
+	for _, a := range actions {
+		if t, ok := g.created[a]; ok && t.After(newest) {
+			newest = t
+		}
+	}
+	if newest.IsZero() {
+		return nil
+	}
+	s := newest.Format(time.RFC3339Nano)
+	return &s
+}
+
+// source is everything one record is assembled from, read from the CAS and decoded.
+type source struct {
+	benchmark   engine.Label
+	commit      engine.Label
+	done        *engine.Done // of the measure action
+	facts       *artifact.CommitFacts
+	generation  *artifact.Generation
+	script      string // the generated script, when there is one
+	generated   bool   // a generate action was part of the benchmark
+	measurement *artifact.Measurement
+	envs        map[artifact.Side]*artifact.Environment
+	actions     []ActionRef
+	buildTime   *string
+}
+
+// invalidInput is a dependency output that does not decode: a bug in another rule, reported
+// as a deterministic failure of the dataset rather than a record built from garbage.
+type invalidInput struct{ err error }
+
+func (e *invalidInput) Error() string { return e.err.Error() }
+
+// load reads and decodes the outputs one benchmark's record needs.
+func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
+	src := &source{benchmark: b.label, done: g.done[b.measure], envs: map[artifact.Side]*artifact.Environment{}}
+	// get reads an output whatever the action's status: a failed action may still leave one
+	// for its readers (a rejected generation keeps its attempts).
+	get := func(a *engine.Action, name string, v any) (bool, error) {
+		dg, ok := g.done[a].Outputs[name]
+		if !ok {
+			return false, nil
+		}
+		data, err := store.Get(dg)
+		if err != nil {
+			return false, fmt.Errorf("reading output %q of %s from the cache: %w", name, a.ID, err)
+		}
+		if s, isString := v.(*string); isString {
+			*s = string(data)
+			return true, nil
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			return false, &invalidInput{fmt.Errorf("output %q of %s is not valid: %w", name, a.ID, err)}
+		}
+		return true, nil
+	}
+	// The commit the measurement compares is the measure's own dependency; a commit reached
+	// only through another action is a fallback.
+	commits := append(append([]*engine.Action{}, b.measure.Deps...), b.closure...)
+	for _, a := range commits {
+		if a.Kind != "commit" {
+			continue
+		}
+		src.commit = a.Label
+		var f artifact.CommitFacts
+		ok, err := get(a, artifact.CommitOutput, &f)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			src.facts = &f
+		}
+		break
+	}
+	for _, a := range b.closure {
+		var err error
+		switch a.Kind {
+		case "generate":
+			src.generated = true
+			var gen artifact.Generation
+			var ok bool
+			if ok, err = get(a, artifact.GenerationOutput, &gen); ok {
+				src.generation = &gen
+			}
+			if err == nil {
+				_, err = get(a, artifact.ScriptOutput, &src.script)
+			}
+		case "environment":
+			var env artifact.Environment
+			var ok bool
+			if ok, err = get(a, artifact.EnvironmentOutput, &env); ok && env.Side != "" {
+				src.envs[env.Side] = &env
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	var m artifact.Measurement
+	ok, err := get(b.measure, artifact.MeasurementOutput, &m)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		src.measurement = &m
+	} else if meta := src.done.Meta; len(meta) > 0 {
+		// A failed measurement keeps what it learned in its Meta. Meta of another shape (a
+		// rule that stores something else there) is not an error: the record just knows less.
+		var fm artifact.Measurement
+		if json.Unmarshal(meta, &fm) == nil && (fm.Benchmark != "" || len(fm.Samples) > 0) {
+			src.measurement = &fm
+		}
+	}
+	if src.commit.IsZero() && src.measurement != nil {
+		src.commit, _ = engine.ParseLabel(src.measurement.Commit)
+	}
+	for _, a := range b.closure {
+		src.actions = append(src.actions, g.ref(a))
+	}
+	src.buildTime = g.buildTime(b.closure)
+	return src, nil
+}
+
+// ref describes one input action for provenance.
+func (g *gathered) ref(a *engine.Action) ActionRef {
+	d := g.done[a]
+	return ActionRef{ID: a.ID, Kind: a.Kind, Label: a.Label.String(), Key: str(string(d.Key)),
+		Status: string(d.Status), Class: str(d.Class), Log: str(string(d.Log))}
+}

@@ -1,0 +1,149 @@
+package dataset
+
+// Record is one row of a dataset: one benchmark, whatever its outcome. The same struct is
+// written as JSONL (json tags) and Parquet (parquet tags), so both formats always carry the
+// same columns, and the dataset card lists them from this type by reflection.
+//
+// Field names follow what researchers already use in the upstream ISO-Bench data
+// (base_commit, head_commit, commit_subject, commit_message, files_changed, affected_apis,
+// efficiency_test, patch); the rest is isobench's own. A value that is not known is null,
+// never NaN or Infinity and never a made-up zero: pointers and nil slices say "unknown".
+type Record struct {
+	Benchmark     string   `json:"benchmark" parquet:"benchmark"` // label of the benchmark target
+	Commit        string   `json:"commit" parquet:"commit"`       // label of the commit target
+	Repo          *string  `json:"repo" parquet:"repo,optional"`  // repository as declared (URL, path or bundle)
+	BaseCommit    *string  `json:"base_commit" parquet:"base_commit,optional"`
+	HeadCommit    *string  `json:"head_commit" parquet:"head_commit,optional"`
+	CommitSubject *string  `json:"commit_subject" parquet:"commit_subject,optional"`
+	CommitMessage *string  `json:"commit_message" parquet:"commit_message,optional"`
+	CommitDate    *string  `json:"commit_date" parquet:"commit_date,optional"`
+	FilesChanged  []string `json:"files_changed" parquet:"files_changed,optional,list"`
+	AffectedAPIs  []string `json:"affected_apis" parquet:"affected_apis,optional,list"`
+	Patch         *string  `json:"patch" parquet:"patch,optional"` // the unified diff base..head
+
+	// TestKind is how the test came to be: "generated", "script" or "command".
+	TestKind       *string  `json:"test_kind" parquet:"test_kind,optional"`
+	EfficiencyTest []string `json:"efficiency_test" parquet:"efficiency_test,optional,list"`
+
+	Metric    *string `json:"metric" parquet:"metric,optional"`
+	Unit      *string `json:"unit" parquet:"unit,optional"`
+	Direction *string `json:"direction" parquet:"direction,optional"` // "lower" or "higher" is better
+
+	// BasePerformance and HeadPerformance hold every measured sample (warmups excluded), in
+	// the order they ran; a sample that produced no value is null.
+	BasePerformance []*float64 `json:"base_performance" parquet:"base_performance,optional,list"`
+	HeadPerformance []*float64 `json:"head_performance" parquet:"head_performance,optional,list"`
+	BaseMedian      *float64   `json:"base_median" parquet:"base_median,optional"`
+	HeadMedian      *float64   `json:"head_median" parquet:"head_median,optional"`
+	// PerformanceImprovement is the change of the median in percent, positive when head is
+	// better whatever the direction (the upstream *_improvement_* columns' convention).
+	PerformanceImprovement *float64 `json:"performance_improvement" parquet:"performance_improvement,optional"`
+	Speedup                *float64 `json:"speedup" parquet:"speedup,optional"`
+	CILow                  *float64 `json:"ci_low" parquet:"ci_low,optional"`
+	CIHigh                 *float64 `json:"ci_high" parquet:"ci_high,optional"`
+	PValue                 *float64 `json:"p_value" parquet:"p_value,optional"`
+	// CILevel is the confidence level of the interval (0.95 unless the benchmark says
+	// otherwise).
+	CILevel *float64 `json:"ci_level" parquet:"ci_level,optional"`
+	Verdict *string  `json:"verdict" parquet:"verdict,optional"`
+	// VerdictReason is the measurement's one sentence on why, with its numbers.
+	VerdictReason *string `json:"verdict_reason" parquet:"verdict_reason,optional"`
+
+	// Status is ok, failed, skipped or blocked; FailureClass the class of the failure (for a
+	// blocked benchmark, the class of the failure that blocked it).
+	Status         string  `json:"status" parquet:"status"`
+	FailureClass   *string `json:"failure_class" parquet:"failure_class,optional"`
+	FailureMessage *string `json:"failure_message" parquet:"failure_message,optional"`
+	// TestPassed is true when the test ran at both sides and was compared, false when the
+	// measurement ran and failed, null when it never ran (skipped or blocked).
+	TestPassed *bool `json:"test_passed" parquet:"test_passed,optional"`
+
+	GenerationConfig *GenerationConfig `json:"generation_config" parquet:"generation_config,optional"`
+	Hardware         *Hardware         `json:"hardware" parquet:"hardware,optional"`
+	GPUTelemetry     *GPUTelemetry     `json:"gpu_telemetry" parquet:"gpu_telemetry,optional"`
+	Environment      *Environment      `json:"environment" parquet:"environment,optional"`
+	Provenance       Provenance        `json:"provenance" parquet:"provenance"`
+}
+
+// GenerationConfig says how a generated test was obtained. It is null for tests written by
+// hand or given as a command.
+type GenerationConfig struct {
+	Generator    string  `json:"generator" parquet:"generator"` // label
+	Endpoint     string  `json:"endpoint" parquet:"endpoint"`
+	Model        string  `json:"model" parquet:"model"`                        // the model asked for
+	ServedModel  *string `json:"served_model" parquet:"served_model,optional"` // the model that answered last
+	Params       []Param `json:"params" parquet:"params,list"`
+	Sample       int64   `json:"sample" parquet:"sample"`
+	PromptCut    bool    `json:"prompt_cut" parquet:"prompt_cut"`
+	Attempts     int64   `json:"attempts" parquet:"attempts"`
+	PromptTokens int64   `json:"prompt_tokens" parquet:"prompt_tokens"`
+	OutputTokens int64   `json:"output_tokens" parquet:"output_tokens"`
+}
+
+// Param is one request parameter. Parameters are a sorted list rather than a map because
+// Arrow maps are poorly supported by the Hugging Face datasets library.
+type Param struct {
+	Name  string `json:"name" parquet:"name"`
+	Value string `json:"value" parquet:"value"`
+}
+
+// Hardware is where the measurement ran.
+type Hardware struct {
+	Class      string   `json:"class" parquet:"class"` // digest of the stable fields
+	CPUModel   string   `json:"cpu_model" parquet:"cpu_model"`
+	CPUCount   int64    `json:"cpu_count" parquet:"cpu_count"`
+	GPUCount   int64    `json:"gpu_count" parquet:"gpu_count"`
+	GPUName    *string  `json:"gpu_name" parquet:"gpu_name,optional"`
+	GPUMemMiB  *int64   `json:"gpu_memory_mib" parquet:"gpu_memory_mib,optional"`
+	ComputeCap *string  `json:"compute_capability" parquet:"compute_capability,optional"`
+	Driver     *string  `json:"driver" parquet:"driver,optional"`
+	CUDA       *string  `json:"cuda" parquet:"cuda,optional"`
+	GPUUUIDs   []string `json:"gpu_uuids" parquet:"gpu_uuids,optional,list"`
+}
+
+// GPUTelemetry summarises the NVML readings taken before and after every sample. It is null
+// when no reading was taken (no GPU).
+type GPUTelemetry struct {
+	Readings         int64    `json:"readings" parquet:"readings"`
+	SMClockMinMHz    int64    `json:"sm_clock_min_mhz" parquet:"sm_clock_min_mhz"`
+	SMClockMaxMHz    int64    `json:"sm_clock_max_mhz" parquet:"sm_clock_max_mhz"`
+	MemClockMinMHz   int64    `json:"mem_clock_min_mhz" parquet:"mem_clock_min_mhz"`
+	MemClockMaxMHz   int64    `json:"mem_clock_max_mhz" parquet:"mem_clock_max_mhz"`
+	TemperatureMaxC  int64    `json:"temperature_max_c" parquet:"temperature_max_c"`
+	PowerMeanW       *float64 `json:"power_mean_w" parquet:"power_mean_w,optional"`
+	PowerMaxW        *float64 `json:"power_max_w" parquet:"power_max_w,optional"`
+	PowerLimitW      *float64 `json:"power_limit_w" parquet:"power_limit_w,optional"`
+	ThrottledSamples int64    `json:"throttled_samples" parquet:"throttled_samples"`
+	ThrottleReasons  []string `json:"throttle_reasons" parquet:"throttle_reasons,list"`
+}
+
+// Environment names the Python environments the two sides ran in by their lock digests
+// (SHA-256 of `pip freeze`), so two records that ran in identical environments say so.
+type Environment struct {
+	BaseLockDigest *string `json:"base_lock_digest" parquet:"base_lock_digest,optional"`
+	HeadLockDigest *string `json:"head_lock_digest" parquet:"head_lock_digest,optional"`
+	BasePython     *string `json:"base_python" parquet:"base_python,optional"`
+	HeadPython     *string `json:"head_python" parquet:"head_python,optional"`
+	Installer      *string `json:"installer" parquet:"installer,optional"`
+}
+
+// Provenance ties a record to the actions it came from.
+type Provenance struct {
+	IsobenchVersion string `json:"isobench_version" parquet:"isobench_version"`
+	// BuildTime is the newest creation time of the cached results the record was assembled
+	// from (RFC 3339, UTC), not the wall clock of the dataset build: rebuilding an unchanged
+	// dataset gives the same bytes.
+	BuildTime *string     `json:"build_time" parquet:"build_time,optional"`
+	Actions   []ActionRef `json:"actions" parquet:"actions,list"`
+}
+
+// ActionRef is one action a record depends on: the measurement and everything it read.
+type ActionRef struct {
+	ID     string  `json:"id" parquet:"id"`
+	Kind   string  `json:"kind" parquet:"kind"`
+	Label  string  `json:"label" parquet:"label"`
+	Key    *string `json:"key" parquet:"key,optional"` // null for a blocked action: it never got one
+	Status string  `json:"status" parquet:"status"`
+	Class  *string `json:"class" parquet:"class,optional"`
+	Log    *string `json:"log" parquet:"log,optional"` // CAS digest of the action's log
+}

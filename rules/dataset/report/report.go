@@ -1,0 +1,264 @@
+// Package report renders a dataset as one self-contained HTML page: a summary of outcomes, a
+// plot of every speedup with its confidence interval, the samples of each benchmark, the
+// hardware, and the logs of the actions behind each record, embedded and linked by anchors.
+//
+// The page loads nothing from anywhere (no fonts, scripts or styles from a network), so it
+// can be mailed, archived or opened from a CI artifact as it is. Plots are SVG drawn on the
+// server; the one small inline script only opens a log when its link is followed and notes,
+// for automated checks, whether the plot was laid out.
+package report
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/isobench/isobench/rules/dataset"
+)
+
+// maxLog is how much of each log the page embeds: the end of a log says why an action failed,
+// and a pip log of many megabytes would make the page unusable.
+const maxLog = 256 << 10
+
+// LogDigests lists the log digests the records name, in order of first appearance, so the
+// caller knows which blobs to read from the cache for Write.
+func LogDigests(records []dataset.Record) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range records {
+		for _, a := range r.Provenance.Actions {
+			if a.Log != nil && !seen[*a.Log] {
+				seen[*a.Log] = true
+				out = append(out, *a.Log)
+			}
+		}
+	}
+	return out
+}
+
+// Write renders the report of records, titled title. logs maps log digests (as the records'
+// provenance names them) to their content; a log that is missing is shown as missing.
+//
+// `isobench report` reads the records from the dataset action's cached output
+// dataset.OutputJSONL with dataset.ReadJSONL, the blobs LogDigests names from the cache, and
+// calls Write. The same records always give the same bytes.
+func Write(w io.Writer, title string, records []dataset.Record, logs map[string][]byte) error {
+	return page.Execute(w, buildView(title, records, logs))
+}
+
+type view struct {
+	Title      string
+	Version    string
+	BuildTime  string
+	Total      int
+	Summary    []summaryRow
+	Plot       template.HTML
+	Records    []recordView
+	Hardware   []hardwareView
+	Logs       []*logView
+	HasRecords bool
+}
+
+type summaryRow struct {
+	Outcome string
+	Count   int
+	Classes []classCount
+}
+
+type classCount struct {
+	Class string
+	Count int
+}
+
+type recordView struct {
+	ID          string
+	Index       int
+	R           *dataset.Record
+	Outcome     string
+	Color       string
+	Speedup     string
+	PValue      string
+	Improvement string
+	Base, Head  string
+	Dist        template.HTML
+	Logs        []logLink
+}
+
+type logLink struct {
+	Anchor, Kind, ID string
+}
+
+type hardwareView struct {
+	H       *dataset.Hardware
+	Records int
+}
+
+type logView struct {
+	Anchor   string
+	Digest   string
+	Title    string
+	Text     string
+	Cut      int // bytes left out at the start
+	Missing  bool
+	Referrer []logRef
+}
+
+type logRef struct {
+	ID, Benchmark string
+}
+
+func recordID(i int) string { return fmt.Sprintf("rec-%d", i) }
+
+func logAnchor(digest string) string { return "log-" + digest }
+
+func buildView(title string, records []dataset.Record, logs map[string][]byte) *view {
+	v := &view{Title: title, Total: len(records), HasRecords: len(records) > 0}
+	v.Plot = template.HTML(speedupPlot(records))
+	v.Summary = summarize(records)
+	var buildTimes []string
+	hardware := map[string]*hardwareView{}
+	logIndex := map[string]*logView{}
+	for i := range records {
+		r := &records[i]
+		if v.Version == "" {
+			v.Version = r.Provenance.IsobenchVersion
+		}
+		if r.Provenance.BuildTime != nil {
+			buildTimes = append(buildTimes, *r.Provenance.BuildTime)
+		}
+		rv := recordView{ID: recordID(i), Index: i, R: r, Outcome: dataset.OutcomeOf(r), Color: colorOf(r),
+			Speedup: speedupText(r), Dist: template.HTML(distributionPlot(r))}
+		if r.PValue != nil {
+			rv.PValue = fmt.Sprintf("%.3g", *r.PValue)
+		}
+		if r.PerformanceImprovement != nil {
+			rv.Improvement = fmt.Sprintf("%+.2f%%", *r.PerformanceImprovement)
+		}
+		rv.Base, rv.Head = short(r.BaseCommit), short(r.HeadCommit)
+		for _, a := range r.Provenance.Actions {
+			if a.Log == nil {
+				continue
+			}
+			rv.Logs = append(rv.Logs, logLink{Anchor: logAnchor(*a.Log), Kind: a.Kind, ID: a.ID})
+			lv, ok := logIndex[*a.Log]
+			if !ok {
+				lv = newLogView(*a.Log, a, logs)
+				logIndex[*a.Log] = lv
+				v.Logs = append(v.Logs, lv)
+			}
+			lv.Referrer = append(lv.Referrer, logRef{ID: rv.ID, Benchmark: r.Benchmark})
+		}
+		v.Records = append(v.Records, rv)
+		if r.Hardware != nil {
+			key := r.Hardware.Class + "\x00" + r.Hardware.CPUModel
+			if h, ok := hardware[key]; ok {
+				h.Records++
+			} else {
+				hardware[key] = &hardwareView{H: r.Hardware, Records: 1}
+			}
+		}
+	}
+	sort.Strings(buildTimes)
+	if len(buildTimes) > 0 {
+		v.BuildTime = buildTimes[len(buildTimes)-1]
+	}
+	keys := make([]string, 0, len(hardware))
+	for k := range hardware {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Hardware = append(v.Hardware, *hardware[k])
+	}
+	return v
+}
+
+func newLogView(digest string, a dataset.ActionRef, logs map[string][]byte) *logView {
+	lv := &logView{Anchor: logAnchor(digest), Digest: digest, Title: a.ID}
+	data, ok := logs[digest]
+	if !ok {
+		lv.Missing = true
+		return lv
+	}
+	if len(data) > maxLog {
+		lv.Cut = len(data) - maxLog
+		data = data[len(data)-maxLog:]
+	}
+	lv.Text = strings.ToValidUTF8(string(data), string(utf8.RuneError))
+	return lv
+}
+
+// summarize counts outcomes: verdicts of compared records, then skipped, failed and blocked
+// with their classes.
+func summarize(records []dataset.Record) []summaryRow {
+	rows := []summaryRow{{Outcome: "improved"}, {Outcome: "regressed"}, {Outcome: "unchanged"}, {Outcome: "noisy"},
+		{Outcome: "failed"}, {Outcome: "blocked"}, {Outcome: "skipped"}}
+	index := map[string]int{}
+	for i, r := range rows {
+		index[r.Outcome] = i
+	}
+	classes := map[string]map[string]int{}
+	for i := range records {
+		r := &records[i]
+		outcome := r.Status // "ok" without a verdict gets a row of its own
+		if r.Status == "ok" && r.Verdict != nil {
+			outcome = *r.Verdict
+		}
+		j, ok := index[outcome]
+		if !ok {
+			rows = append(rows, summaryRow{Outcome: outcome})
+			j = len(rows) - 1
+			index[outcome] = j
+		}
+		rows[j].Count++
+		if (outcome == "failed" || outcome == "blocked") && r.FailureClass != nil {
+			if classes[outcome] == nil {
+				classes[outcome] = map[string]int{}
+			}
+			classes[outcome][*r.FailureClass]++
+		}
+	}
+	for i := range rows {
+		cs := classes[rows[i].Outcome]
+		for c, n := range cs {
+			rows[i].Classes = append(rows[i].Classes, classCount{c, n})
+		}
+		sort.Slice(rows[i].Classes, func(a, b int) bool {
+			x, y := rows[i].Classes[a], rows[i].Classes[b]
+			return x.Count > y.Count || x.Count == y.Count && x.Class < y.Class
+		})
+	}
+	return rows
+}
+
+func short(sha *string) string {
+	if sha == nil {
+		return "?"
+	}
+	if len(*sha) > 12 {
+		return (*sha)[:12]
+	}
+	return *sha
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func derefInt(n *int64) string {
+	if n == nil {
+		return ""
+	}
+	return fmt.Sprint(*n)
+}
+
+var page = template.Must(template.New("report").Funcs(template.FuncMap{
+	"deref":    deref,
+	"derefInt": derefInt,
+}).Parse(pageTemplate))
