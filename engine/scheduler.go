@@ -319,7 +319,8 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 		s.emit(ev)
 		return out, nil
 	}
-	if s.opt.Inspect {
+	// A result that needs no execution (Work.Done) is known even when only inspecting.
+	if s.opt.Inspect && work.Done == nil {
 		out.Stale, out.Reason = true, reason
 		f.reason = reason
 		return out, nil

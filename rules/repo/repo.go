@@ -1,0 +1,90 @@
+// Package repo is the `repo` target kind: a Git repository that commits are taken from.
+//
+//	repo "vllm" {
+//	  url = "https://github.com/vllm-project/vllm.git"  # or "../vllm" (a checkout), or "tiny.bundle"
+//	}
+//
+// The url is a URL git can fetch (https://, ssh://, git@host:path, file://), a local path to
+// a checkout or a bare repository, or a Git bundle file; a relative path is relative to the
+// directory of the BUILD.hcl that declares it. isobench reads the repository through a mirror
+// in the per-user cache and never writes into a local checkout.
+//
+// A repo target does no work of its own. Its action hands the declaration (gitrepo.Spec: the
+// url as written and the package) to the commit actions that name it, which clone or fetch
+// the mirror only when they need a commit or a ref it lacks. Nothing is fetched for a repo
+// whose commits are all cached and named by full SHA.
+package repo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/gitrepo"
+)
+
+// ruleVersion changes when the repo action's output changes meaning.
+const ruleVersion = 1
+
+// Kind is the repo kind.
+type Kind struct{}
+
+// New returns the repo kind, for registration with the loader.
+func New() *Kind { return &Kind{} }
+
+func (*Kind) Name() string { return "repo" }
+
+func (*Kind) Schema() *engine.Schema {
+	return &engine.Schema{Attrs: []engine.Attr{
+		{Name: "url", Type: engine.TypeString, Required: true},
+	}}
+}
+
+// Check refuses a url that cannot name a repository at all. Whether it exists is not checked
+// here: a repository may be unreachable now and reachable at build time, and loading (for
+// status, fmt, validate) must not touch the network.
+func (*Kind) Check(t *engine.Target) hcl.Diagnostics {
+	url := t.String("url")
+	var problem string
+	switch {
+	case strings.TrimSpace(url) == "":
+		problem = "The url of a repo cannot be empty; write a URL, a path to a checkout, or a path to a bundle file."
+	case strings.ContainsFunc(url, func(r rune) bool { return r < ' ' || r == 0x7f }):
+		problem = fmt.Sprintf("The url %q contains a control character.", url)
+	case strings.HasPrefix(url, "-"):
+		problem = fmt.Sprintf("The url %q starts with a dash, which git would read as an option; write ./%s for a local path.", url, url)
+	case url != strings.TrimSpace(url):
+		problem = fmt.Sprintf("The url %q starts or ends with spaces.", url)
+	}
+	if problem == "" {
+		return nil
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid repository url", Detail: problem,
+		Subject: t.AttrRange("url").Ptr()}}
+}
+
+// Plan returns an action that does no work: its output is the declaration, so that commits
+// read the url through their dependency instead of from another kind's target.
+func (*Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
+	spec := gitrepo.Spec{URL: t.String("url"), Pkg: t.Body.Pkg}
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	work := &engine.Work{
+		RuleVersion: ruleVersion,
+		Lines:       []engine.Line{engine.L("url", spec.URL), engine.L("pkg", spec.Pkg)},
+		Done:        engine.OK(map[string][]byte{gitrepo.RepoOutput: data}, nil),
+	}
+	return &engine.Action{
+		ID:    "repo " + t.Label.String(),
+		Kind:  "repo",
+		Label: t.Label,
+		Prepare: func(_ context.Context, _ *engine.Inputs) (*engine.Work, error) {
+			return work, nil
+		},
+	}, nil
+}
