@@ -158,7 +158,10 @@ func (l *storeLock) record(opts Options) {
 }
 
 func (l *storeLock) release() error {
-	return l.f.Close() // closing the last descriptor drops the flock
+	// Unlock explicitly before closing: a child forked at this moment (a test run, git) holds
+	// a copy of the descriptor until it execs, and the flock would live on with that copy.
+	flock(l.f, syscall.LOCK_UN)
+	return l.f.Close()
 }
 
 // readRecord describes the writer that holds the lock from its record. A

@@ -19,3 +19,9 @@ variable "llm_model" {
 variable "llm_api_key_env" {
   default = "OPENAI_API_KEY"
 }
+
+# Samples per side of every benchmark (base and head interleaved). Ten give a confident
+# verdict on the CPU; fewer (--var samples=3) make a quick run, as the end-to-end tests do.
+variable "samples" {
+  default = 10
+}

@@ -1,11 +1,16 @@
 package artifact
 
+import (
+	"path/filepath"
+	"strings"
+)
+
 // EnvironmentOutput is the output name of an environment action.
 const EnvironmentOutput = "environment"
 
 // Environment describes a built Python environment. It holds no absolute path: the directory is
-// found from StoreKey in the user's env store (envstore.Path), so the digest is the same on
-// every machine that builds the same environment.
+// found from StoreKey in the user's env store (EnvDir), so the digest is the same on every
+// machine that builds the same environment.
 type Environment struct {
 	StoreKey      string            `json:"store_key"`      // directory name in the env store
 	Side          Side              `json:"side"`           // which side it was built for
@@ -22,6 +27,43 @@ type Environment struct {
 	// Resolved lists the exact distributions resolved before installing (URL and sha256).
 	Resolved []ResolvedFile `json:"resolved,omitempty"`
 	Source   bool           `json:"source,omitempty"` // installed from the commit's source tree
+	// Platform is the most specific wheel platform tag of the interpreter, such as
+	// "manylinux_2_35_x86_64": with PythonVersion, what decides which wheels fit.
+	Platform string `json:"platform,omitempty"`
+}
+
+// EnvDir is the directory of the environment with the given store key in the per-user env
+// store, which every workspace of the user shares.
+func EnvDir(userCache, storeKey string) string {
+	return filepath.Join(userCache, "envs", storeKey)
+}
+
+// PythonIn is the interpreter of the environment at dir.
+func PythonIn(dir string) string { return filepath.Join(dir, "bin", "python") }
+
+// BinIn is the directory of the environment's scripts, to put first on PATH.
+func BinIn(dir string) string { return filepath.Join(dir, "bin") }
+
+// Vars are the variables a process running in the environment at dir needs besides PATH:
+// the declared env, VIRTUAL_ENV, and PYTHONPATH when the commit's source is used in place
+// (entries of PythonPath first, then any PYTHONPATH the declared env gives).
+func (e *Environment) Vars(dir string) map[string]string {
+	vars := map[string]string{}
+	for k, v := range e.Env {
+		vars[k] = v
+	}
+	vars["VIRTUAL_ENV"] = dir
+	if len(e.PythonPath) > 0 {
+		var paths []string
+		for _, p := range e.PythonPath {
+			paths = append(paths, filepath.Join(dir, filepath.FromSlash(p)))
+		}
+		if extra := e.Env["PYTHONPATH"]; extra != "" {
+			paths = append(paths, extra)
+		}
+		vars["PYTHONPATH"] = strings.Join(paths, string(filepath.ListSeparator))
+	}
+	return vars
 }
 
 // ResolvedFile is a wheel or sdist found on an index.

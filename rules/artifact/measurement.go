@@ -31,19 +31,26 @@ type Measurement struct {
 	// FailureClass and OutputTail are set when a run failed (base_failed, no_metric, ...).
 	FailureClass string `json:"failure_class,omitempty"`
 	OutputTail   string `json:"output_tail,omitempty"`
+	// ThrottledSamples counts the measured samples (warmups aside) taken while a GPU held by
+	// the run reported a hardware slowdown (Sample.Throttled).
+	ThrottledSamples int `json:"throttled_samples"`
 }
 
 // Sample is one run of the test in a fresh process.
 type Sample struct {
-	Side      Side      `json:"side"`
-	Index     int       `json:"index"`
-	Warmup    bool      `json:"warmup"`
-	Value     *float64  `json:"value"`
-	Seconds   float64   `json:"seconds"` // wall time of the process
-	ExitCode  int       `json:"exit_code"`
-	Before    *GPUState `json:"gpu_before,omitempty"`
-	After     *GPUState `json:"gpu_after,omitempty"`
-	Throttled bool      `json:"throttled"` // hardware slowdown seen before or after
+	Side     Side      `json:"side"`
+	Index    int       `json:"index"`
+	Warmup   bool      `json:"warmup"`
+	Value    *float64  `json:"value"`
+	Seconds  float64   `json:"seconds"` // wall time of the process
+	ExitCode int       `json:"exit_code"`
+	Before   *GPUState `json:"gpu_before,omitempty"`
+	After    *GPUState `json:"gpu_after,omitempty"`
+	// OthersBefore and OthersAfter are the readings of the second and further GPUs of a run
+	// that held several (Before and After are the first's).
+	OthersBefore []GPUState `json:"other_gpus_before,omitempty"`
+	OthersAfter  []GPUState `json:"other_gpus_after,omitempty"`
+	Throttled    bool       `json:"throttled"` // hardware slowdown seen before or after, on any GPU held
 }
 
 // Stats compares the two sides.
@@ -55,10 +62,16 @@ type Stats struct {
 	// Speedup is >1 when head is better, whatever the direction: base/head for lower-is-better
 	// metrics, head/base for higher-is-better ones.
 	Speedup *float64 `json:"speedup"`
-	CILow   *float64 `json:"ci_low"` // bootstrap 95% interval of the speedup
+	CILow   *float64 `json:"ci_low"` // bootstrap interval of the speedup at Confidence (95% by default)
 	CIHigh  *float64 `json:"ci_high"`
 	PValue  *float64 `json:"p_value"` // two-sided Mann-Whitney U
+	U       *float64 `json:"u"`       // the Mann-Whitney U statistic of the base sample
 	Verdict string   `json:"verdict"` // improved, regressed, unchanged, noisy
+	Reason  string   `json:"reason"`  // one sentence saying why, with the numbers
+	// The thresholds the verdict was decided with (the benchmark's `verdict` block).
+	Confidence float64 `json:"confidence"`
+	MaxPValue  float64 `json:"max_p_value"`
+	MinEffect  float64 `json:"min_effect"`
 }
 
 // Hardware describes where a measurement ran.

@@ -1,10 +1,11 @@
-# Hand-written tests: no model, no key. Each runs 10 times per side, base and head interleaved.
+# Hand-written tests: no model, no key. Each runs var.samples times (default 10) per side, base
+# and head interleaved.
 
 benchmark "median" {
   commit      = "//commits:perf.sorted_median"
   script      = file("tests/median.py")
   environment = "//envs:tinystats"
-  samples     = 10
+  samples     = var.samples
   warmup      = 1
   timeout     = "60s"
 }
@@ -13,7 +14,7 @@ benchmark "word_counts" {
   commit      = "//commits:perf.dict_word_counts"
   script      = file("tests/word_counts.py")
   environment = "//envs:tinystats"
-  samples     = 10
+  samples     = var.samples
   warmup      = 1
   timeout     = "60s"
 }
@@ -22,7 +23,7 @@ benchmark "moving_average" {
   commit      = "//commits:perf.prefix_sum_moving_average"
   script      = file("tests/moving_average.py")
   environment = "//envs:tinystats"
-  samples     = 10
+  samples     = var.samples
   warmup      = 1
   timeout     = "60s"
 }
@@ -32,7 +33,7 @@ benchmark "docs_control" {
   commit      = "//commits:docs"
   script      = file("tests/word_counts.py")
   environment = "//envs:tinystats"
-  samples     = 10
+  samples     = var.samples
   warmup      = 1
   timeout     = "60s"
 }

@@ -19,7 +19,7 @@ benchmark "gen" {
   commit      = "//commits:perf.${each.key}"
   generator   = ":llm"
   environment = "//envs:tinystats"
-  samples     = 10
+  samples     = var.samples
   warmup      = 1
   timeout     = "60s"
 }

@@ -1,0 +1,483 @@
+package environment
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/isobench/isobench/cache"
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+func TestMain(m *testing.M) {
+	// The preflight waits seconds between retries of an index that does not answer; the
+	// tests close servers on purpose and need not wait.
+	pageRetryDelays = []time.Duration{10 * time.Millisecond}
+	// pip's HTTP cache would let a second install skip the download the tests count.
+	os.Setenv("PIP_NO_CACHE_DIR", "1")
+	if os.Getenv(helperEnv) != "" {
+		os.Exit(helperMain())
+	}
+	os.Exit(m.Run())
+}
+
+// makeWheel builds a real wheel (PEP 427): a zip holding the package's modules, METADATA,
+// WHEEL and a RECORD with every file's digest, as pip checks it on install.
+func makeWheel(t testing.TB, name, version, tag string, modules map[string]string, requires ...string) (string, []byte) {
+	t.Helper()
+	dist := strings.ReplaceAll(name, "-", "_")
+	info := fmt.Sprintf("%s-%s.dist-info", dist, version)
+	files := map[string]string{}
+	for p, src := range modules {
+		files[p] = src
+	}
+	meta := fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\n", name, version)
+	for _, r := range requires {
+		meta += "Requires-Dist: " + r + "\n"
+	}
+	files[info+"/METADATA"] = meta
+	files[info+"/WHEEL"] = fmt.Sprintf("Wheel-Version: 1.0\nGenerator: isobench-test\nRoot-Is-Purelib: true\nTag: %s\n", tag)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	var record strings.Builder
+	for _, p := range sortedKeys(files) {
+		w, err := zw.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(files[p]))
+		sum := sha256.Sum256([]byte(files[p]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", p, base64.RawURLEncoding.EncodeToString(sum[:]), len(files[p]))
+	}
+	fmt.Fprintf(&record, "%s/RECORD,,\n", info)
+	w, err := zw.Create(info + "/RECORD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte(record.String()))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s-%s-%s.whl", dist, version, tag), buf.Bytes()
+}
+
+// index is a package index over real HTTP, laid out as vLLM's wheel server is: one simple
+// index per prefix ("/simple" for the general one, "/<sha>" per commit), files under /files/.
+// Pages are PEP 503 HTML with relative links and #sha256 fragments, or PEP 691 JSON when json
+// is set and the client asks for it.
+type index struct {
+	*httptest.Server
+	mu       sync.Mutex
+	pages    map[string][]string // "/prefix/project/" -> file names
+	files    map[string][]byte
+	hits     map[string]int
+	json     bool
+	hold     map[string]chan struct{} // file name -> closed when its download may proceed
+	reached  chan string              // receives a held file's name when its download starts
+	requires map[string]string        // file name -> data-requires-python
+}
+
+func newIndex(t *testing.T) *index {
+	ix := &index{pages: map[string][]string{}, files: map[string][]byte{}, hits: map[string]int{},
+		hold: map[string]chan struct{}{}, reached: make(chan string, 16), requires: map[string]string{}}
+	ix.Server = httptest.NewServer(http.HandlerFunc(ix.serve))
+	t.Cleanup(ix.Close)
+	return ix
+}
+
+// add lists a file on the project's page under prefix.
+func (ix *index) add(prefix, project, filename string, data []byte) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	page := prefix + "/" + normalizeName(project) + "/"
+	ix.pages[page] = append(ix.pages[page], filename)
+	ix.files[filename] = data
+}
+
+// wheel makes a wheel and lists it; it returns the file name.
+func (ix *index) wheel(t testing.TB, prefix, name, version, tag string, modules map[string]string, requires ...string) string {
+	fn, data := makeWheel(t, name, version, tag, modules, requires...)
+	ix.add(prefix, name, fn, data)
+	return fn
+}
+
+func (ix *index) count(path string) int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	return ix.hits[path]
+}
+
+// downloads counts the downloads of every file.
+func (ix *index) downloads() int {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	n := 0
+	for p, c := range ix.hits {
+		if strings.HasPrefix(p, "/files/") {
+			n += c
+		}
+	}
+	return n
+}
+
+func (ix *index) serve(w http.ResponseWriter, r *http.Request) {
+	ix.mu.Lock()
+	ix.hits[r.URL.Path]++
+	files, isPage := ix.pages[r.URL.Path]
+	name := strings.TrimPrefix(r.URL.Path, "/files/")
+	data, isFile := ix.files[name]
+	hold := ix.hold[name]
+	useJSON := ix.json && strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json")
+	ix.mu.Unlock()
+	switch {
+	case isPage && useJSON:
+		type file struct {
+			Filename       string            `json:"filename"`
+			URL            string            `json:"url"`
+			Hashes         map[string]string `json:"hashes"`
+			RequiresPython *string           `json:"requires-python,omitempty"`
+		}
+		var page struct {
+			Meta  map[string]string `json:"meta"`
+			Name  string            `json:"name"`
+			Files []file            `json:"files"`
+		}
+		page.Meta = map[string]string{"api-version": "1.0"}
+		for _, fn := range files {
+			f := file{Filename: fn, URL: "/files/" + fn, Hashes: map[string]string{"sha256": ix.digest(fn)}}
+			if rp := ix.requires[fn]; rp != "" {
+				f.RequiresPython = &rp
+			}
+			page.Files = append(page.Files, f)
+		}
+		w.Header().Set("Content-Type", "application/vnd.pypi.simple.v1+json")
+		json.NewEncoder(w).Encode(page)
+	case isPage:
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<!DOCTYPE html>\n<html><body>\n")
+		depth := strings.Count(strings.Trim(r.URL.Path, "/"), "/") + 1
+		for _, fn := range files {
+			attr := ""
+			if rp := ix.requires[fn]; rp != "" {
+				attr = fmt.Sprintf(` data-requires-python="%s"`, strings.ReplaceAll(rp, ">", "&gt;"))
+			}
+			fmt.Fprintf(w, "<a href=\"%sfiles/%s#sha256=%s\"%s>%s</a><br/>\n", strings.Repeat("../", depth), fn, ix.digest(fn), attr, fn)
+		}
+		fmt.Fprintf(w, "</body></html>\n")
+	case isFile:
+		if hold != nil {
+			ix.reached <- name
+			<-hold
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(data)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (ix *index) digest(fn string) string {
+	sum := sha256.Sum256(ix.files[fn])
+	return hex.EncodeToString(sum[:])
+}
+
+// commitKind stands in for the commit rule: facts from attributes, trees from a real Git
+// repository when repo names one.
+type commitKind struct{}
+
+func (commitKind) Name() string { return "commit" }
+func (commitKind) Schema() *engine.Schema {
+	return &engine.Schema{Attrs: []engine.Attr{
+		{Name: "head", Type: engine.TypeString, Required: true},
+		{Name: "base", Type: engine.TypeString, Required: true},
+		{Name: "repo", Type: engine.TypeString},
+	}}
+}
+func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
+	head, base := t.String("head"), t.String("base")
+	facts := artifact.CommitFacts{Repo: "//repos:r", RepoURL: t.String("repo"), Head: head, Base: base,
+		Short: head[:12], Subject: "a commit", Date: "2026-01-01T00:00:00Z",
+		HeadTree: strings.Repeat("1", 40), BaseTree: strings.Repeat("2", 40)}
+	if repo := t.String("repo"); repo != "" {
+		facts.HeadTree = gitOut(repo, "rev-parse", head+"^{tree}")
+		facts.BaseTree = gitOut(repo, "rev-parse", base+"^{tree}")
+	}
+	data, err := json.Marshal(facts)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Action{ID: "commit " + t.Label.String(), Kind: "commit", Label: t.Label,
+		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
+			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("facts", data)},
+				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
+					return engine.OK(map[string][]byte{artifact.CommitOutput: data}, nil), nil
+				}}, nil
+		}}, nil
+}
+
+func gitOut(dir string, args ...string) string {
+	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
+	if err != nil {
+		panic(fmt.Sprintf("git %v: %v", args, err))
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// workspace is a real isobench workspace in a temporary directory, built with the real
+// scheduler against a real Badger store, with its own per-user cache (the env store).
+type workspace struct {
+	t         *testing.T
+	dir       string
+	cacheDir  string
+	userCache string
+}
+
+func newWorkspace(t *testing.T, userCache string, files map[string]string) *workspace {
+	w := &workspace{t: t, dir: t.TempDir(), cacheDir: t.TempDir(), userCache: userCache}
+	if w.userCache == "" {
+		w.userCache = t.TempDir()
+	}
+	w.write(files)
+	return w
+}
+
+func (w *workspace) write(files map[string]string) {
+	if _, ok := files["isobench.hcl"]; !ok {
+		files["isobench.hcl"] = "workspace {}\n"
+	}
+	for name, content := range files {
+		p := filepath.Join(w.dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			w.t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+// sides plans the environment of the sides of a commit (both when none are named), as a
+// benchmark would.
+func (w *workspace) sides(env, commit string, only ...string) (*engine.Workspace, []*engine.Action) {
+	w.t.Helper()
+	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+	if diags.HasErrors() {
+		w.t.Fatalf("load: %s", diags.Error())
+	}
+	p := engine.NewPlanner(ws)
+	c, err := p.Plan(mustLabel(w.t, commit))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if len(only) == 0 {
+		only = []string{"base", "head"}
+	}
+	var roots []*engine.Action
+	for _, side := range only {
+		a, err := p.PlanFor(mustLabel(w.t, env), c, side)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		roots = append(roots, a)
+	}
+	return ws, roots
+}
+
+func mustLabel(t *testing.T, s string) engine.Label {
+	l, err := engine.ParseLabel(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// result is one build: its summary and what each root action ended with.
+type result struct {
+	sum   *engine.Summary
+	outs  map[*engine.Action]*engine.Outcome
+	roots []*engine.Action
+	store *cache.Store
+	logs  map[string]string // action ID -> log text
+}
+
+// build runs the environments of the sides of commit (both when none are named); the roots
+// of the result are in the order of the sides.
+func (w *workspace) build(env, commit string, only ...string) *result {
+	w.t.Helper()
+	ws, roots := w.sides(env, commit, only...)
+	store, err := cache.Open(w.cacheDir, cache.Options{})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer store.Close()
+	sum, outs, err := engine.Run(context.Background(), roots, engine.Options{Store: store, Workspace: ws, UserCache: w.userCache, Jobs: 4, KeepGoing: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r := &result{sum: sum, outs: outs, roots: roots, logs: map[string]string{}}
+	for a, o := range outs {
+		if o.Done != nil && o.Done.Log != "" {
+			if data, err := store.Get(o.Done.Log); err == nil {
+				r.logs[a.ID] = string(data)
+			}
+		}
+	}
+	return r
+}
+
+// env decodes the environment output of root i (0 base, 1 head) from a fresh read of the
+// cache, failing the test when the action did not succeed.
+func (w *workspace) env(r *result, i int) artifact.Environment {
+	w.t.Helper()
+	o := r.outs[r.roots[i]]
+	if o == nil || o.Done == nil || o.Done.Status != engine.StatusOK {
+		w.t.Fatalf("%s did not succeed: %+v\n%s", r.roots[i].ID, describe(o), r.allLogs())
+	}
+	store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer store.Close()
+	data, err := store.Get(o.Done.Outputs[artifact.EnvironmentOutput])
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var env artifact.Environment
+	if err := json.Unmarshal(data, &env); err != nil {
+		w.t.Fatal(err)
+	}
+	return env
+}
+
+func describe(o *engine.Outcome) string {
+	if o == nil || o.Done == nil {
+		if o != nil {
+			return fmt.Sprintf("not done (%s, err %v)", o.Reason, o.Err)
+		}
+		return "no outcome"
+	}
+	return fmt.Sprintf("%s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+}
+
+func (r *result) allLogs() string {
+	var b strings.Builder
+	for id, l := range r.logs {
+		fmt.Fprintf(&b, "--- log of %s\n%s\n", id, l)
+	}
+	return b.String()
+}
+
+// outcome finds the outcome of the action whose ID starts with prefix.
+func (r *result) outcome(t *testing.T, prefix string) *engine.Outcome {
+	t.Helper()
+	for a, o := range r.outs {
+		if strings.HasPrefix(a.ID, prefix) {
+			return o
+		}
+	}
+	t.Fatalf("no action %q among %d", prefix, len(r.outs))
+	return nil
+}
+
+func (r *result) counter(name string) int64 { return r.sum.Counters[name] }
+
+// sha makes a fake full SHA from a short tag, so index paths read well in failures.
+func sha(tag string) string { return (tag + strings.Repeat("0", 40))[:40] }
+
+// resetProbes forgets what earlier tests learned about interpreters, for tests that change
+// PATH or PYENV_ROOT.
+func resetProbes() {
+	probes.Lock()
+	defer probes.Unlock()
+	probes.byExe = map[string]*probeResult{}
+	probes.byAsk = map[string]*probeResult{}
+	probes.version = map[string]string{}
+}
+
+// helperEnv makes the test binary a build process of its own (see TestMain), so that a test
+// can kill a build with SIGKILL as a user's kill -9 would.
+const helperEnv = "ISOBENCH_ENV_TEST_HELPER"
+
+// helperMain builds the head environment named by ISOBENCH_ENV_TEST_HELPER
+// ("workspace|cache|user cache|env label|commit label").
+func helperMain() int {
+	parts := strings.Split(os.Getenv(helperEnv), "|")
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, "helper:", err)
+		return 2
+	}
+	ws, diags := engine.Load(parts[0], engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+	if diags.HasErrors() {
+		return fail(diags)
+	}
+	p := engine.NewPlanner(ws)
+	envLabel, _ := engine.ParseLabel(parts[3])
+	commitLabel, _ := engine.ParseLabel(parts[4])
+	c, err := p.Plan(commitLabel)
+	if err != nil {
+		return fail(err)
+	}
+	a, err := p.PlanFor(envLabel, c, "head")
+	if err != nil {
+		return fail(err)
+	}
+	roots := []*engine.Action{a}
+	store, err := cache.Open(parts[1], cache.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	defer store.Close()
+	if _, _, err := engine.Run(context.Background(), roots, engine.Options{Store: store, Workspace: ws, UserCache: parts[2], Jobs: 4}); err != nil {
+		return fail(err)
+	}
+	return 0
+}
+
+// descendants lists the processes below pid, children before their parents' parents, from
+// /proc: a killed build's installer runs in a process group of its own.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		var p int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &p); err != nil {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// The fields after the command name (which may hold spaces) start with state, ppid.
+		fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
+		var ppid int
+		if len(fields) > 1 {
+			fmt.Sscanf(fields[1], "%d", &ppid)
+		}
+		children[ppid] = append(children[ppid], p)
+	}
+	var out []int
+	var walk func(int)
+	walk = func(p int) {
+		for _, c := range children[p] {
+			walk(c)
+			out = append(out, c)
+		}
+	}
+	walk(pid)
+	return out
+}

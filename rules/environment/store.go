@@ -1,0 +1,265 @@
+package environment
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/isobench/isobench/cache"
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+// The env store is a cache.DirStore under <userCache>/envs, shared by every workspace of the
+// user: one directory per store key, built in place under a lock and marked complete last,
+// so a crash never leaves a half environment that looks whole and two processes wanting the
+// same environment build it once. This file holds what the command line needs around it:
+// the store itself, which directories the latest builds used, and garbage collection.
+
+// Store is the user's env store.
+func Store(userCache string) *cache.DirStore {
+	return &cache.DirStore{Root: filepath.Join(userCache, "envs")}
+}
+
+// completeMarker is the file cache.DirStore writes last into a finished directory (its
+// unexported completeMarker); StillValid reads it without taking the store's lock.
+const completeMarker = ".isobench-complete"
+
+// stillValid is asked before a cached environment result is replayed: the directory must
+// still be there, whole, with its interpreter, and hold the environment the result describes
+// (a directory removed by gc and built again by another workspace may hold another lock).
+// A replay in a build is a use, so it counts for gc's least-recently-used order.
+func stillValid(d *engine.Done, userCache, key string, blobs engine.Blobs, building bool) bool {
+	if d.Status != engine.StatusOK {
+		return true // a cached failure needs no directory
+	}
+	dir := artifact.EnvDir(userCache, key)
+	for _, p := range []string{filepath.Join(dir, completeMarker), artifact.PythonIn(dir)} {
+		if _, err := os.Stat(p); err != nil { // Stat follows the link to the base interpreter
+			return false
+		}
+	}
+	rec, err := readRecord(dir)
+	if err != nil {
+		return false
+	}
+	if blobs != nil {
+		data, err := blobs.Get(d.Outputs[artifact.EnvironmentOutput])
+		var env artifact.Environment
+		if err != nil || json.Unmarshal(data, &env) != nil || env.LockDigest != rec.LockDigest {
+			return false
+		}
+	}
+	if building {
+		_ = Store(userCache).Touch(key)
+	}
+	return true
+}
+
+// usedDir holds one record per workspace: the store keys its latest build used.
+const usedDir = ".used"
+
+type usedRecord struct {
+	Workspace string    `json:"workspace"` // root directory
+	Time      time.Time `json:"time"`
+	Keys      []string  `json:"keys"`
+}
+
+// UsedKeys lists the store keys of the environments a build's outcomes hold, sorted.
+func UsedKeys(outcomes map[*engine.Action]*engine.Outcome, blobs engine.Blobs) []string {
+	seen := map[string]bool{}
+	for a, o := range outcomes {
+		if a.Kind != "environment" || o == nil || o.Done == nil || o.Done.Status != engine.StatusOK {
+			continue
+		}
+		dg, ok := o.Done.Outputs[artifact.EnvironmentOutput]
+		if !ok {
+			continue
+		}
+		data, err := blobs.Get(dg)
+		var env artifact.Environment
+		if err != nil || json.Unmarshal(data, &env) != nil || env.StoreKey == "" {
+			continue
+		}
+		seen[env.StoreKey] = true
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// RecordUse remembers the environments the latest build of a workspace used; gc never
+// removes them. workspaceID names the workspace (engine.Workspace.ID), root is its directory.
+func RecordUse(userCache, workspaceID, root string, keys []string) error {
+	dir := filepath.Join(Store(userCache).Root, usedDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	data, err := json.Marshal(usedRecord{Workspace: root, Time: time.Now().UTC(), Keys: keys})
+	if err != nil {
+		return err
+	}
+	// Written aside and renamed, so that a gc reading it never sees half a list.
+	tmp, err := os.CreateTemp(dir, workspaceID+".tmp-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, workspaceID+".json"))
+}
+
+// protectedKeys reads every workspace's record. A record whose workspace directory no
+// longer exists protects nothing: that workspace will not build again.
+func protectedKeys(userCache string) (map[string]bool, error) {
+	dir := filepath.Join(Store(userCache).Root, usedDir)
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, e := range ents {
+		if filepath.Ext(e.Name()) != ".json" {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		var rec usedRecord
+		if json.Unmarshal(data, &rec) != nil {
+			continue
+		}
+		if _, err := os.Stat(rec.Workspace); err != nil {
+			continue
+		}
+		for _, k := range rec.Keys {
+			keep[k] = true
+		}
+	}
+	return keep, nil
+}
+
+// GCOptions say what GC may remove.
+type GCOptions struct {
+	// OlderThan removes environments not used for this long. Zero sets no age limit.
+	OlderThan time.Duration
+	// MaxBytes then removes environments, least recently used first, until the store holds
+	// at most this many bytes. Zero sets no budget.
+	MaxBytes int64
+	// Keep lists store keys never removed, besides those of every workspace's latest build.
+	Keep map[string]bool
+	// DryRun reports what would be removed and removes nothing.
+	DryRun bool
+	// Now is the time OlderThan counts back from; zero means time.Now().
+	Now time.Time
+}
+
+// GCReport says what GC removed, or would remove.
+type GCReport struct {
+	Removed    []cache.DirInfo // least recently used first; incomplete ones first of all
+	Busy       []string        // keys that were in use and stayed
+	BytesFreed int64
+	BytesLeft  int64 // what the store holds afterwards (or would, in a dry run)
+}
+
+// GC removes environments by the rules of o: incomplete directories left by builds that
+// died, then complete ones unused for o.OlderThan, then the least recently used until the
+// store fits o.MaxBytes. An environment that a workspace's latest build used, or that o.Keep
+// names, is never removed; nor is one being built or used right now (it is reported as busy).
+func GC(userCache string, o GCOptions) (*GCReport, error) {
+	if o.Now.IsZero() {
+		o.Now = time.Now()
+	}
+	store := Store(userCache)
+	infos, err := store.List()
+	if err != nil {
+		return nil, fmt.Errorf("listing the env store: %w", err)
+	}
+	keep, err := protectedKeys(userCache)
+	if err != nil {
+		return nil, fmt.Errorf("reading which environments the latest builds used: %w", err)
+	}
+	for k := range o.Keep {
+		keep[k] = true
+	}
+	// Incomplete first, then by last use, oldest first; by key where times tie, so that a
+	// dry run and the real run agree.
+	slices.SortFunc(infos, func(a, b cache.DirInfo) int {
+		if a.Complete != b.Complete {
+			if a.Complete {
+				return 1
+			}
+			return -1
+		}
+		if c := a.LastUsed.Compare(b.LastUsed); c != 0 {
+			return c
+		}
+		return compareStrings(a.Key, b.Key)
+	})
+	rep := &GCReport{}
+	for _, info := range infos {
+		rep.BytesLeft += info.Bytes
+	}
+	remove := func(info cache.DirInfo) {
+		if !o.DryRun {
+			if err := store.Remove(info.Key); err != nil {
+				if errors.Is(err, cache.ErrBusy) {
+					rep.Busy = append(rep.Busy, info.Key)
+				}
+				return
+			}
+		}
+		rep.Removed = append(rep.Removed, info)
+		rep.BytesFreed += info.Bytes
+		rep.BytesLeft -= info.Bytes
+	}
+	cutoff := o.Now.Add(-o.OlderThan)
+	var rest []cache.DirInfo
+	for _, info := range infos {
+		switch {
+		case keep[info.Key]:
+		case !info.Complete, o.OlderThan > 0 && info.LastUsed.Before(cutoff):
+			remove(info)
+			continue
+		}
+		rest = append(rest, info)
+	}
+	for _, info := range rest {
+		if o.MaxBytes <= 0 || rep.BytesLeft <= o.MaxBytes {
+			break
+		}
+		if !keep[info.Key] {
+			remove(info)
+		}
+	}
+	return rep, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
