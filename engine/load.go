@@ -89,6 +89,8 @@ var workspaceBlockSchema = &Schema{Attrs: []Attr{
 	{Name: "name", Type: TypeString},
 	{Name: "cache_dir", Type: TypeString},
 	{Name: "output_dir", Type: TypeString},
+	{Name: "remote_cache", Type: TypeString},           // remote.go
+	{Name: "remote_cache_token_env", Type: TypeString}, // remote.go
 }}
 
 var variableSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "default"}, {Name: "description"}}}
@@ -133,6 +135,9 @@ func (l *loader) loadWorkspaceFile(overrides map[string]string) {
 			l.ws.Settings.Name = body.String("name")
 			l.ws.Settings.CacheDir = body.String("cache_dir")
 			l.ws.Settings.OutputDir = body.String("output_dir")
+			l.ws.Settings.RemoteCache = body.String("remote_cache")
+			l.ws.Settings.RemoteCacheTokenEnv = body.String("remote_cache_token_env")
+			l.diags = append(l.diags, checkRemoteCache(body)...)
 		}
 	}
 }

@@ -34,6 +34,9 @@ type Options struct {
 	Handler Handler
 	// DebugKeys, when set, receives every key description (ISOBENCH_DEBUG=keys).
 	DebugKeys io.Writer
+	// Remote, when set, is a cache shared with other machines (remote.go): asked on a local
+	// miss, and given every result stored.
+	Remote Remote
 }
 
 // Outcome is what the walk learned about one action.
@@ -311,6 +314,9 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 	if err != nil {
 		return out, err
 	}
+	if !found {
+		entry, found = s.remoteFetch(ctx, a, out.Key, out.Desc)
+	}
 	reason := s.runReason(a, work, entry, found)
 	if reason == "" {
 		out.Done = entryDone(entry, true)
@@ -459,7 +465,11 @@ func (s *scheduler) store(a *Action, res *Result, key cache.Digest, desc string,
 	if res.Transient {
 		return done, nil
 	}
-	return done, s.opt.Store.PutEntry(e)
+	if err := s.opt.Store.PutEntry(e); err != nil {
+		return done, err
+	}
+	s.remotePush(a, e)
+	return done, nil
 }
 
 func entryDone(e *cache.Entry, cached bool) *Done {

@@ -31,6 +31,10 @@ type Settings struct {
 	Name      string
 	CacheDir  string // "" for the default under the per-user cache directory
 	OutputDir string // where datasets are written; default isobench-out
+	// RemoteCache is the base URL of a Bazel HTTP cache shared with other machines ("" for
+	// none), and RemoteCacheTokenEnv the environment variable holding its bearer token.
+	RemoteCache         string
+	RemoteCacheTokenEnv string
 	// Blocks holds other top-level blocks of isobench.hcl that belong to other parts (executor,
 	// remote cache), decoded by whoever owns them.
 	Extra map[string]*Body

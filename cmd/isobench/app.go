@@ -26,6 +26,8 @@ type app struct {
 	cacheDir       string
 	vars           multiFlag
 	chdir          string
+	remoteCache    string // remote.go
+	remoteUpload   bool
 
 	ws    *engine.Workspace
 	pkg   string // package of the current directory, for relative patterns
@@ -46,6 +48,7 @@ func (a *app) workspaceFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.cacheDir, "cache-dir", "", "the workspace's cache directory (default: per-user cache; also $ISOBENCH_CACHE)")
 	fs.Var(&a.vars, "var", "set a variable declared in isobench.hcl: --var name=value (repeatable)")
 	fs.StringVar(&a.chdir, "C", "", "run as if started in this directory")
+	a.remoteFlags(fs)
 }
 
 // load finds the workspace from the current directory and loads it, rendering diagnostics.

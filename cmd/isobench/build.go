@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/environment"
 )
 
 func cmdBuild(a *app, args []string) error {
@@ -44,6 +45,10 @@ func cmdBuild(a *app, args []string) error {
 		}
 		rerunPatterns = append(rerunPatterns, p)
 	}
+	remote, err := a.remote()
+	if err != nil {
+		return err
+	}
 	if err := a.open("isobench build " + strings.Join(patterns, " ")); err != nil {
 		return err
 	}
@@ -71,15 +76,19 @@ func cmdBuild(a *app, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	summary, _, err := engine.Run(ctx, rootList, engine.Options{
+	summary, outcomes, err := engine.Run(ctx, rootList, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(),
 		Jobs: *jobs, GPUs: machineGPUs(), Pools: planner.Pools(),
 		KeepGoing: *keepGoing, Rerun: rerunPatterns, RetryFailed: *retryFailed,
-		Handler: handlers, DebugKeys: debugKeys(),
+		Handler: handlers, DebugKeys: debugKeys(), Remote: remote,
 	})
 	display.close()
 	if err != nil {
 		return fmt.Errorf("the cache failed: %w", err)
+	}
+	// The environments this build used are protected from `isobench gc`.
+	if err := environment.RecordUse(engine.UserCacheDir(), a.ws.ID(), a.ws.Root, environment.UsedKeys(outcomes, a.store)); err != nil {
+		fmt.Fprintf(a.stderr, "isobench: warning: recording which environments this build used: %s\n", err)
 	}
 	printSummary(human, summary, ctx.Err() != nil)
 	if *jsonOut {

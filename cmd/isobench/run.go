@@ -21,6 +21,7 @@ func commands() []command {
 		{"validate", "validate                load every BUILD.hcl and report problems", cmdValidate},
 		{"clean", "clean                   remove this workspace's cache entries", cmdClean},
 		{"cache", "cache stats             show what the cache holds", cmdCache},
+		{"gc", "gc                      remove old cache entries and environments (--older-than, --max-size, --dry-run)", cmdGC},
 		{"doctor", "doctor                  show the hardware (GPUs via NVML) and the tools found", cmdDoctor},
 		{"version", "version                 print the version", cmdVersion},
 	}

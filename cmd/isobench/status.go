@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/environment"
 )
 
 // inspect plans the targets and walks them without executing anything.
@@ -18,11 +19,16 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 	if err != nil {
 		return nil, err
 	}
+	remote, err := a.remote()
+	if err != nil {
+		return nil, err
+	}
 	if err := a.open("isobench status"); err != nil {
 		return nil, err
 	}
 	return engine.Inspect(context.Background(), labels, roots, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(), Pools: planner.Pools(), GPUs: machineGPUs(),
+		Remote: remote,
 	})
 }
 
@@ -58,6 +64,7 @@ func cmdStatus(a *app, args []string) error {
 		}
 	}
 	fmt.Fprintf(a.stdout, "%d targets, %d stale\n", len(states), stale)
+	printEnvStore(a)
 	if *detailed && stale > 0 {
 		return failure{2}
 	}
@@ -124,4 +131,18 @@ func cmdValidate(a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "%s: %d targets, %d actions: ok\n", a.ws.Root, len(labels), len(engine.Closure(all)))
 	return nil
+}
+
+// printEnvStore ends status with the size of the shared environment store.
+func printEnvStore(a *app) {
+	infos, err := environment.Store(engine.UserCacheDir()).List()
+	if err != nil || len(infos) == 0 {
+		return
+	}
+	var total int64
+	for _, e := range infos {
+		total += e.Bytes
+	}
+	fmt.Fprintf(a.stdout, "environments: %d in %s, %.1f MiB (isobench gc trims them)\n",
+		len(infos), environment.Store(engine.UserCacheDir()).Root, float64(total)/(1<<20))
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/isobench/isobench/cache"
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/environment"
+)
+
+// cmdGC trims the workspace's cache and the user's shared env store: what was not used for
+// --older-than goes first, then the least recently used until each fits --max-size. Nothing
+// the latest build of any workspace used is removed.
+func cmdGC(a *app, args []string) error {
+	fs := flag.NewFlagSet("gc", flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	a.workspaceFlags(fs)
+	olderThan := fs.Duration("older-than", 30*24*time.Hour, "remove what was not used for this long (0: no age limit)")
+	maxSize := fs.String("max-size", "", "then remove the least recently used until the store fits, e.g. 50G (default: no budget)")
+	dryRun := fs.Bool("dry-run", false, "list what would be removed and remove nothing")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return failure{exitUsage}
+	}
+	budget, err := parseSize(*maxSize)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	if err := a.load(); err != nil {
+		return err
+	}
+	if err := a.open("isobench gc"); err != nil {
+		return err
+	}
+	defer a.close()
+	keep, err := latestBuildKeys(a.store)
+	if err != nil {
+		return err
+	}
+	verb := "removed"
+	if *dryRun {
+		verb = "would remove"
+	}
+	rep, err := a.store.GC(cache.GCOptions{OlderThan: *olderThan, MaxBytes: budget, Keep: keep, DryRun: *dryRun})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "cache: %s %d entries and %d blobs (%.1f MiB)\n", verb, len(rep.Entries), rep.Blobs, float64(rep.BytesFreed)/(1<<20))
+	envs, err := environment.GC(engine.UserCacheDir(), environment.GCOptions{OlderThan: *olderThan, MaxBytes: budget, DryRun: *dryRun})
+	if err != nil {
+		return err
+	}
+	for _, e := range envs.Removed {
+		fmt.Fprintf(a.stdout, "  %s environment %s (%.1f MiB, last used %s)\n", verb, e.Key, float64(e.Bytes)/(1<<20), e.LastUsed.Format(time.DateTime))
+	}
+	fmt.Fprintf(a.stdout, "environments: %s %d (%.1f MiB), %d in use, %.1f MiB left\n",
+		verb, len(envs.Removed), float64(envs.BytesFreed)/(1<<20), len(envs.Busy), float64(envs.BytesLeft)/(1<<20))
+	return nil
+}
+
+// latestBuildKeys are the keys the last build of each action used, from the manifests.
+func latestBuildKeys(store *cache.Store) (map[cache.Digest]bool, error) {
+	manifests, err := store.Manifests("")
+	if err != nil {
+		return nil, err
+	}
+	keep := map[cache.Digest]bool{}
+	for _, raw := range manifests {
+		var m engine.Manifest
+		if json.Unmarshal(raw, &m) == nil && m.Key != "" {
+			keep[m.Key] = true
+		}
+	}
+	return keep, nil
+}
+
+// parseSize reads "500M", "50G", "1T" or a number of bytes.
+func parseSize(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	mult := int64(1)
+	switch strings.ToUpper(s[len(s)-1:]) {
+	case "K":
+		mult = 1 << 10
+	case "M":
+		mult = 1 << 20
+	case "G":
+		mult = 1 << 30
+	case "T":
+		mult = 1 << 40
+	}
+	if mult > 1 {
+		s = s[:len(s)-1]
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("--max-size %q is not a size such as 500M or 50G", s)
+	}
+	return int64(n * float64(mult)), nil
+}
