@@ -50,6 +50,12 @@ type Work struct {
 	// StillValid, when set, is asked before a cached result is replayed: an environment whose
 	// directory was removed must be built again even though its entry is there.
 	StillValid func(d *Done) bool
+	// Restore, when set, is asked when StillValid fails: it puts the result back from the
+	// cached outputs (a dataset rewrites its files from the blobs) without executing, and the
+	// result counts as replayed. An action without Restore whose result is no longer valid is
+	// executed again, but only when something that reads it executes (an environment removed
+	// by gc is rebuilt when a measurement needs it, not to replay a cached one).
+	Restore func(d *Done, blobs Blobs) error
 	// Done, when set, is the result without running anything (a requirement this machine
 	// cannot meet, say). It is cached like any other result.
 	Done *Result

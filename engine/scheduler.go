@@ -48,6 +48,8 @@ type Outcome struct {
 	Stale  bool   // Inspect: no usable cached result
 	Reason string // why it is stale or blocked
 	Err    error  // Prepare failed
+
+	refresh *refresh // replayed, but must be made again before a dependent executes
 }
 
 // scheduler runs one build: a ready queue served by a fixed worker pool, with all shared state
@@ -318,6 +320,9 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 		entry, found = s.remoteFetch(ctx, a, out.Key, out.Desc)
 	}
 	reason := s.runReason(a, work, entry, found)
+	if reason == "" && !s.stillValid(a, work, entry, out) {
+		reason = "its cached result is no longer valid"
+	}
 	if reason == "" {
 		out.Done = entryDone(entry, true)
 		f.out = out.Done
@@ -329,6 +334,13 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 	if s.opt.Inspect && work.Done == nil {
 		out.Stale, out.Reason = true, reason
 		f.reason = reason
+		return out, nil
+	}
+	if err := s.materialize(ctx, a); err != nil {
+		out.Done = &Done{Status: StatusFailed, Class: "dependency_refresh", Message: err.Error(), transient: true}
+		f.out = out.Done
+		ev.Status, ev.Class, ev.Message = StatusFailed, out.Done.Class, err.Error()
+		s.emit(ev)
 		return out, nil
 	}
 	done, err := s.execute(ctx, a, work, out.Key, out.Desc, reason, &ev)
@@ -347,8 +359,6 @@ func (s *scheduler) runReason(a *Action, w *Work, e *cache.Entry, found bool) st
 		return "--rerun"
 	case s.opt.RetryFailed && e.Status == string(StatusFailed):
 		return "--retry-failed"
-	case w.StillValid != nil && !w.StillValid(entryDone(e, true)):
-		return "its cached result is no longer valid"
 	}
 	return ""
 }

@@ -36,6 +36,7 @@ func (c *config) prepare(inputs []input) func(context.Context, *engine.Inputs) (
 				return c.run(x, g, dir)
 			},
 			StillValid: func(d *engine.Done) bool { return filesMatch(dir, files, d) },
+			Restore:    func(d *engine.Done, blobs engine.Blobs) error { return restoreFiles(dir, files, d, blobs) },
 		}, nil
 	}
 }

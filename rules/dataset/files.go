@@ -128,3 +128,17 @@ func filesMatch(dir string, names []string, d *engine.Done) bool {
 	}
 	return true
 }
+
+// restoreFiles writes the dataset's files from the cached outputs: a replayed dataset whose
+// files were deleted, or that came from a remote cache, appears without executing anything.
+func restoreFiles(dir string, names []string, d *engine.Done, blobs engine.Blobs) error {
+	outputs := map[string][]byte{}
+	for _, name := range names {
+		data, err := blobs.Get(d.Outputs[name])
+		if err != nil {
+			return err
+		}
+		outputs[name] = data
+	}
+	return writeFiles(dir, outputs, names)
+}
