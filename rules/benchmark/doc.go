@@ -1,0 +1,82 @@
+// Package benchmark is the `benchmark` target kind: it runs a performance test at the base and
+// the head commit of a commit target, in their environments, on hardware that meets the
+// benchmark's requirements, and records every sample, the hardware, the GPU's state while each
+// sample ran, and a statistical verdict.
+//
+// # Schema
+//
+//	benchmark "flash_attn_cpu" {
+//	  commit      = "//commits:flash_attn_cpu"  # required
+//
+//	  # The test: exactly one of
+//	  generator   = "//generators:gpt5"         # a test generated for the commit (head side)
+//	  script      = file("test.py")             # Python source, run with the side's python
+//	  command     = "python benchmarks/benchmark_latency.py --model m"  # run by /bin/sh in the
+//	                                            # commit's files; may use ${commit.sha} etc.
+//
+//	  environment = "//envs:vllm_wheel"         # built per side; without it, this machine's
+//	                                            # python3 runs the test (also as `python`)
+//
+//	  # The metric. By default the last line of JSON with a numeric "value"
+//	  # ({"metric": "latency", "value": 0.0123, "unit": "s"}), else the last line
+//	  # "Execution time: 0.012345s". stdout first, stderr when stdout has none.
+//	  metric       = "latency"    # optional: only JSON lines of this metric count; names a regex value
+//	  metric_regex = "p50: ([0-9.]+) ms"  # optional: value from group "value", else group 1
+//	  unit         = "ms"         # recorded for metric_regex values
+//	  direction    = "lower"      # "lower" (default) or "higher" is better
+//
+//	  samples = 10     # measured runs per side (default 10)
+//	  warmup  = 1      # discarded runs per side before them (default 1)
+//	  timeout = "10m"  # per run (default 10m); the run's whole process group is killed
+//
+//	  requires {                   # checked before anything runs; unmet: `skipped`
+//	    gpus               = 1     # devices held exclusively while measuring
+//	    compute_capability = "9.0" # at least
+//	    memory_gb          = 80    # per GPU, in 10^9 bytes
+//	    fp8                = true  # compute capability 8.9 or newer
+//	  }
+//
+//	  verdict {                    # the defaults
+//	    confidence  = 0.95         # level of the bootstrap interval of the speedup
+//	    max_p_value = 0.01         # Mann-Whitney U, two-sided
+//	    min_effect  = 0.05         # smallest change that counts, and the "unchanged" band
+//	  }
+//	}
+//
+// A compute capability, memory or fp8 requirement implies gpus = 1. A benchmark without GPUs
+// holds one CPU slot and runs with CUDA_VISIBLE_DEVICES empty; one with GPUs holds that many
+// devices, numbered for CUDA in PCI bus order (CUDA_DEVICE_ORDER=PCI_BUS_ID), so a machine
+// with N GPUs runs N single-GPU measurements at once.
+//
+// # Runs
+//
+// Base and head runs alternate in the balanced order A B B A A B B A ..., warmups first, each
+// run a fresh process in a fresh working directory with its own HOME and TMPDIR. The process
+// gets engine.MinimalEnv (no API keys or tokens of the user) plus what the environment target
+// declares, ISOBENCH_SIDE and ISOBENCH_COMMIT. A command runs in a private copy of the
+// commit's files (git archive), not in the shared worktree, since an untrusted test may write
+// next to its sources. Output is capped at 1 MiB per stream (the tail is kept). Before and
+// after each run every GPU held is read through NVML (clocks, temperature, power, throttle
+// reasons); a sample taken under a hardware slowdown is flagged, and counted in the record.
+//
+// # Results
+//
+// The measure action's output is an artifact.Measurement: samples, values per side, hardware,
+// and stats (medians, MADs, speedup, bootstrap interval, p-value, verdict and its reason; see
+// package stats for how the verdict is decided). The first run that fails ends the
+// measurement, with a cached failure whose Meta is the record so far:
+//
+//	base_failed      the test exited non-zero at base
+//	head_failed      ... at head
+//	timeout          a run outlived the timeout
+//	no_metric        a run printed no readable value (its output's tail is in the log)
+//	metric_mismatch  runs reported different metric names or units
+//	skipped          the machine cannot meet `requires` (decided in Prepare; no GPU is held)
+//
+// # Key
+//
+// The measure key holds the test (the generated script's output digest, the inline script's
+// digest, or the command of each side), the environments' output digests, both SHAs, every
+// setting above, and the hardware class (hardware.Info.ClassLines). Moving to other hardware
+// makes measurements stale and nothing else; a skip is remembered per hardware class.
+package benchmark

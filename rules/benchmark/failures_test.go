@@ -1,0 +1,159 @@
+package benchmark
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/gitrepo/gittest"
+)
+
+// TestFailures builds one benchmark for each way a measurement can fail, together, and checks
+// each failure's class, message, record and log.
+func TestFailures(t *testing.T) {
+	r := gittest.New(t)
+	r.Commit("base", map[string]string{"bench.py": "import missing_module_of_base\n"})
+	head := r.Commit("fix", map[string]string{"bench.py": "print('Execution time: 0.5s')\n"})
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	hung := fmt.Sprintf(`import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+open(%q, "w").write(str(child.pid))
+print("waiting forever", flush=True)
+time.sleep(600)
+`, pidFile)
+	secrets := `import json, os
+leaked = [k for k in os.environ if any(s in k for s in ("KEY", "TOKEN", "SECRET"))]
+print("HOME=" + os.environ["HOME"])
+print("CWD=" + os.getcwd())
+print("LEAKED=" + ",".join(leaked))
+value = len(leaked) + (1000 if os.environ.get("OPENAI_API_KEY") else 0)
+print(json.dumps({"metric": "leaked", "value": value, "unit": "variables"}))
+`
+	t.Setenv("OPENAI_API_KEY", "sk-test-must-not-leak")
+	t.Setenv("HF_TOKEN", "hf_test_must_not_leak")
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
+		"benchmarks/BUILD.hcl": `
+benchmark "base_fails" {
+  commit  = "//commits:c"
+  command = "python bench.py"
+}
+benchmark "head_fails" {
+  commit = "//commits:c"
+  script = "import os, sys\nif os.environ['ISOBENCH_SIDE'] == 'head':\n    sys.exit('head is broken')\nprint('Execution time: 0.1s')\n"
+}
+benchmark "hung" {
+  commit  = "//commits:c"
+  script  = ` + quote(hung) + `
+  timeout = "2s"
+}
+benchmark "silent" {
+  commit = "//commits:c"
+  script = "print('hello, no number here')\n"
+}
+benchmark "secrets" {
+  commit  = "//commits:c"
+  script  = ` + quote(secrets) + `
+  samples = 2
+  warmup  = 0
+}
+benchmark "too_big" {
+  commit = "//commits:c"
+  script = "print('Execution time: 1s')\n"
+  requires {
+    gpus = 64
+  }
+}
+`,
+	})
+	start := time.Now()
+	b := w.build(nil)
+	t.Logf("build took %s", time.Since(start))
+
+	o, rec, log := b.measure(t, "base_fails")
+	if o.Done.Class != ClassBaseFailed || !strings.Contains(o.Done.Message, "ModuleNotFoundError") {
+		t.Errorf("base_fails: %s: %s", o.Done.Class, o.Done.Message)
+	}
+	if rec == nil || rec.FailureClass != ClassBaseFailed || !strings.Contains(rec.OutputTail, "missing_module_of_base") ||
+		len(rec.Samples) != 1 || rec.Samples[0].ExitCode != 1 {
+		t.Errorf("base_fails: record %+v", rec)
+	}
+	if !strings.Contains(log, "Traceback") {
+		t.Errorf("base_fails: the log lacks the traceback:\n%s", log)
+	}
+
+	o, rec, _ = b.measure(t, "head_fails")
+	if o.Done.Class != ClassHeadFailed || !strings.Contains(o.Done.Message, "head is broken") || rec == nil || len(rec.Samples) != 2 {
+		t.Errorf("head_fails: %s: %s (%d samples)", o.Done.Class, o.Done.Message, len(rec.Samples))
+	}
+
+	o, rec, log = b.measure(t, "hung")
+	if o.Done.Class != ClassTimeout || !strings.Contains(o.Done.Message, "within 2s") || rec == nil || rec.FailureClass != ClassTimeout {
+		t.Errorf("hung: %s: %s", o.Done.Class, o.Done.Message)
+	}
+	if !strings.Contains(log, "waiting forever") {
+		t.Errorf("hung: the log lacks the output before the hang:\n%s", log)
+	}
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("hung: the test never started its child: %v", err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	if alive(pid) {
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("hung: the test's child process %d outlived the timeout", pid)
+	}
+
+	o, rec, log = b.measure(t, "silent")
+	if o.Done.Class != ClassNoMetric || !strings.Contains(log, "hello, no number here") || rec == nil ||
+		!strings.Contains(rec.OutputTail, "hello, no number here") {
+		t.Errorf("silent: %s: %s\nlog:\n%s", o.Done.Class, o.Done.Message, log)
+	}
+
+	o, rec, log = b.measure(t, "secrets")
+	if o.Done.Status != engine.StatusOK {
+		t.Fatalf("secrets: %s %s: %s\n%s", o.Done.Status, o.Done.Class, o.Done.Message, log)
+	}
+	for _, v := range append(rec.BaseValues, rec.HeadValues...) {
+		if v != 0 {
+			t.Errorf("secrets: the test saw %g secret variables; the log says:\n%s", v, log)
+		}
+	}
+	home, _ := os.UserHomeDir()
+	if strings.Contains(log, "HOME="+home+"\n") || strings.Contains(log, "sk-test") {
+		t.Errorf("secrets: the test ran with the user's home or saw the key:\n%s", log)
+	}
+
+	o, rec, _ = b.measure(t, "too_big")
+	if o.Done.Status != engine.StatusSkipped || !strings.Contains(o.Done.Message, "needs 64 GPUs, this machine has") ||
+		rec == nil || len(rec.Samples) != 0 {
+		t.Errorf("too_big: %s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+	}
+
+	// Deterministic failures and skips are cached: nothing runs again.
+	again := w.build(nil)
+	for _, name := range []string{"base_fails", "head_fails", "hung", "silent", "secrets", "too_big"} {
+		if o, _, _ := again.measure(t, name); !o.Done.Cached {
+			t.Errorf("%s ran again: %s %s", name, o.Done.Status, o.Done.Class)
+		}
+	}
+}
+
+// alive reports whether pid is a running process (a zombie waiting to be reaped is not).
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z"
+}

@@ -1,0 +1,96 @@
+package benchmark
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+func TestMetricParse(t *testing.T) {
+	cases := []struct {
+		name           string
+		spec           MetricSpec
+		stdout, stderr string
+		want           Reading
+		err            string
+	}{
+		{name: "json last line", stdout: "warming up\n{\"metric\": \"latency\", \"value\": 0.0123, \"unit\": \"s\"}\n",
+			want: Reading{"latency", 0.0123, "s"}},
+		{name: "last json wins", stdout: `{"metric": "latency", "value": 1}` + "\n" + `{"metric": "latency", "value": 2}`,
+			want: Reading{"latency", 2, ""}},
+		{name: "json without value is not a metric", stdout: "Execution time: 0.5s\n{\"avg_ms\": 3.2, \"device\": \"cuda\"}\n",
+			want: Reading{"execution_time", 0.5, "s"}},
+		{name: "execution time", stdout: "Execution time: 0.012345s\n", want: Reading{"execution_time", 0.012345, "s"}},
+		{name: "last execution time", stdout: "Execution time: 1.0s\nExecution time: 2.5e-3s\n", want: Reading{"execution_time", 0.0025, "s"}},
+		{name: "stderr when stdout has none", stdout: "hello\n", stderr: "Execution time: 0.25s\n",
+			want: Reading{"execution_time", 0.25, "s"}},
+		{name: "stdout before stderr", stdout: "Execution time: 1s\n", stderr: "Execution time: 2s\n",
+			want: Reading{"execution_time", 1, "s"}},
+		{name: "named metric picks its line", spec: MetricSpec{Name: "latency"},
+			stdout: `{"metric": "latency", "value": 1, "unit": "s"}` + "\n" + `{"metric": "throughput", "value": 900, "unit": "tok/s"}`,
+			want:   Reading{"latency", 1, "s"}},
+		{name: "regex group", spec: MetricSpec{Regex: regexp.MustCompile(`p50: ([0-9.]+) ms`), Unit: "ms", Name: "p50"},
+			stdout: "p50: 3.5 ms\np50: 4.5 ms\n", want: Reading{"p50", 4.5, "ms"}},
+		{name: "regex named group", spec: MetricSpec{Regex: regexp.MustCompile(`(?P<what>\w+)=(?P<value>[0-9.]+)`)},
+			stdout: "tput=123.5\n", want: Reading{"value", 123.5, ""}},
+		{name: "regex without match", spec: MetricSpec{Regex: regexp.MustCompile(`p50: ([0-9.]+)`)},
+			stdout: "Execution time: 1s\n", err: "no metric"},
+		{name: "nothing", stdout: "done\n", err: "no metric"},
+		{name: "nan", stdout: `{"metric": "x", "value": 1e999}`, err: "no metric"}, // not a float64: skipped
+		{name: "regex nan", spec: MetricSpec{Regex: regexp.MustCompile(`v=(\S+)`)}, stdout: "v=NaN\n", err: "not a measurement"},
+	}
+	for _, c := range cases {
+		got, err := c.spec.Parse([]byte(c.stdout), []byte(c.stderr))
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s: got %+v, %v; want error %q", c.name, got, err, c.err)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("%s: got %+v, %v; want %+v", c.name, got, err, c.want)
+		}
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	var order []string
+	for _, r := range Schedule(1, 3) {
+		s := "A"
+		if r.Side == artifact.Head {
+			s = "B"
+		}
+		if r.Warmup {
+			s = strings.ToLower(s)
+		}
+		order = append(order, s)
+	}
+	if got := strings.Join(order, ""); got != "abBAABBA" {
+		t.Errorf("Schedule(1, 3) = %s, want abBAABBA", got)
+	}
+	// Balanced: over an even number of pairs each side runs first as often as second.
+	first := map[artifact.Side]int{}
+	runs := Schedule(0, 10)
+	for i := 0; i < len(runs); i += 2 {
+		first[runs[i].Side]++
+	}
+	if first[artifact.Base] != 5 || first[artifact.Head] != 5 {
+		t.Errorf("first positions %v, want 5 each", first)
+	}
+	for i, r := range runs {
+		if r.Index != i/2 {
+			t.Errorf("run %d has index %d", i, r.Index)
+		}
+	}
+}
+
+func TestTail(t *testing.T) {
+	if got := tail([]byte("a\nb\nc\n"), 100); got != "a\nb\nc" {
+		t.Errorf("short output: %q", got)
+	}
+	if got := tail([]byte("first line\nsecond line\nthird\n"), 10); got != "third" {
+		t.Errorf("cut output starts at a line: %q", got)
+	}
+}
