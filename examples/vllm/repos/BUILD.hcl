@@ -1,0 +1,3 @@
+repo "vllm" {
+  url = "https://github.com/vllm-project/vllm.git"
+}
