@@ -83,6 +83,7 @@ var workspaceFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "workspace"},
 	{Type: "variable", LabelNames: []string{"name"}},
 	{Type: "locals"},
+	{Type: "executor", LabelNames: []string{"name"}}, // executor.go
 }}
 
 var workspaceBlockSchema = &Schema{Attrs: []Attr{
@@ -129,6 +130,7 @@ func (l *loader) loadWorkspaceFile(overrides map[string]string) {
 		}
 	}
 	l.vars = cty.ObjectVal(vars)
+	l.loadExecutors(content.Blocks.OfType("executor"))
 	if ws := content.Blocks.OfType("workspace"); len(ws) > 0 {
 		body := l.decodeBody(ws[0].Body, workspaceBlockSchema, l.evalContext(ws[0].Body, l.root, ""), "", false)
 		if body != nil {

@@ -37,6 +37,9 @@ type Options struct {
 	// Remote, when set, is a cache shared with other machines (remote.go): asked on a local
 	// miss, and given every result stored.
 	Remote Remote
+	// Executor, when set, runs the actions it accepts elsewhere (executor.go); nil runs
+	// everything here.
+	Executor Executor
 }
 
 // Outcome is what the walk learned about one action.
@@ -379,7 +382,11 @@ func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.D
 	var log bytes.Buffer
 	res := w.Done
 	start := time.Now()
-	if res == nil {
+	if s.elsewhere(a, w) {
+		if res = s.executeElsewhere(ctx, a, w, key, desc, reason, &log); res == nil {
+			return nil, nil // cancelled before it started: not run
+		}
+	} else if res == nil {
 		gpus, ok := s.pools.acquire(ctx, w.Needs)
 		if !ok {
 			return nil, nil // cancelled while waiting: not run

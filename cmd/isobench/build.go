@@ -26,6 +26,7 @@ func cmdBuild(a *app, args []string) error {
 	retryFailed := fs.Bool("retry-failed", false, "execute actions whose cached result is a failure again")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout")
 	eventsFile := fs.String("events", "", "write a JSONL event per action start and finish to FILE")
+	executorName := executorFlag(fs) // executor.go
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
 		return failure{exitUsage}
@@ -46,6 +47,10 @@ func cmdBuild(a *app, args []string) error {
 		rerunPatterns = append(rerunPatterns, p)
 	}
 	remote, err := a.remote()
+	if err != nil {
+		return err
+	}
+	executor, err := a.executor(*executorName)
 	if err != nil {
 		return err
 	}
@@ -81,6 +86,7 @@ func cmdBuild(a *app, args []string) error {
 		Jobs: *jobs, GPUs: machineGPUs(), Pools: planner.Pools(),
 		KeepGoing: *keepGoing, Rerun: rerunPatterns, RetryFailed: *retryFailed,
 		Handler: handlers, DebugKeys: debugKeys(), Remote: remote,
+		Executor: executor,
 	})
 	display.close()
 	if err != nil {

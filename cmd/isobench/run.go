@@ -24,6 +24,7 @@ func commands() []command {
 		{"gc", "gc                      remove old cache entries and environments (--older-than, --max-size, --dry-run)", cmdGC},
 		{"doctor", "doctor                  show the hardware (GPUs via NVML) and the tools found", cmdDoctor},
 		{"version", "version                 print the version", cmdVersion},
+		{"exec-action", "exec-action DIR         run one action of a cluster job (used by the Slurm executor)", cmdExecAction},
 	}
 }
 

@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/isobench/isobench/cache"
+)
+
+// An Executor runs prepared work somewhere other than this process: a cluster scheduler
+// (engine/slurm). The scheduler still prepares every action, computes its key, looks it up
+// and stores the result; only the execution moves. Options.Executor nil runs everything
+// here.
+//
+// Actions hold Go closures, not serialisable specs, so an executor does not ship the work
+// itself: it ships what the action was derived from (the workspace on a shared filesystem,
+// the action's ID, its dependencies' results and their blobs) and the remote side derives the
+// same action again (NewInputs, CheckDescription) before running it.
+type Executor interface {
+	// Accepts says whether this executor runs the action; the rest run here. It sees the
+	// prepared work, so it may leave cheap work local.
+	Accepts(a *Action, w *Work) bool
+	// Execute runs the job and returns its result. A Go error is a transient failure of the
+	// executor (a lost job, a dead cluster), never cached. It must return when ctx is done,
+	// cancelling what it started.
+	Execute(ctx context.Context, j *Job) (*Result, error)
+}
+
+// Job is one action handed to an executor.
+type Job struct {
+	Action *Action
+	Work   *Work
+	Key    cache.Digest
+	Desc   string // the key's description as this machine computed it
+	// Deps holds the results of the action's dependencies by action ID: the remote side
+	// gives them to Prepare.
+	Deps      map[string]*Done
+	Workspace *Workspace
+	UserCache string
+	// Store holds the dependencies' output blobs; Log receives the remote log.
+	Store Blobs
+	Log   io.Writer
+}
+
+// HardwarePrefix starts the key lines that describe the machine an action runs on
+// (hardware.gpu_model, ...). Run elsewhere, those lines describe the machine the executor
+// picked, so CheckDescription lets them differ; every other line must agree.
+const HardwarePrefix = "hardware."
+
+// elsewhere reports whether the build's executor takes this action.
+func (s *scheduler) elsewhere(a *Action, w *Work) bool {
+	return s.opt.Executor != nil && !s.opt.Inspect && s.opt.Executor.Accepts(a, w)
+}
+
+// executeElsewhere hands prepared work to the build's executor. It holds none of this
+// machine's resource pools: the executor has its own limits. It returns nil when the build
+// was cancelled before the job started.
+func (s *scheduler) executeElsewhere(ctx context.Context, a *Action, w *Work, key cache.Digest, desc, reason string, log *bytes.Buffer) *Result {
+	if ctx.Err() != nil {
+		return nil
+	}
+	deps := make(map[string]*Done, len(a.Deps))
+	for _, d := range a.Deps {
+		if o := s.outcome(d); o != nil && o.Done != nil {
+			deps[d.ID] = o.Done
+		}
+	}
+	s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Kind: a.Kind, Key: key, Reason: reason})
+	j := &Job{Action: a, Work: w, Key: key, Desc: desc, Deps: deps, Workspace: s.opt.Workspace,
+		UserCache: s.opt.UserCache, Store: s.opt.Store, Log: &syncWriter{w: log}}
+	res, err := s.opt.Executor.Execute(ctx, j)
+	switch {
+	case err != nil:
+		res = Transient("executor", "%s", err)
+	case res == nil:
+		res = Transient("executor", "the executor returned no result")
+	}
+	if ctx.Err() != nil && res.Status != StatusOK {
+		res = Transient("cancelled", "cancelled: %s", res.Message)
+	}
+	return res
+}
+
+// ExecutorSchemas are the `executor "NAME" { ... }` blocks isobench.hcl may hold, by name.
+// The loader checks them like any target's attributes; the executor's package reads the
+// decoded body from Settings.Extra["executor.NAME"]. The Slurm executor's attributes are
+// described in engine/slurm.
+var ExecutorSchemas = map[string]*Schema{
+	"local": {},
+	"slurm": {Attrs: []Attr{
+		{Name: "partition", Type: TypeString},
+		{Name: "account", Type: TypeString},
+		{Name: "qos", Type: TypeString},
+		{Name: "sbatch_args", Type: TypeStrings},
+		{Name: "poll_interval", Type: TypeDuration},
+		{Name: "max_jobs", Type: TypeNumber},
+		{Name: "kinds", Type: TypeStrings},
+		{Name: "workdir", Type: TypeString},
+		{Name: "features", Type: TypeStringMap},
+		{Name: "gpu_flag", Type: TypeString, OneOf: []string{"gpus", "gres"}},
+		{Name: "memory", Type: TypeString},
+		{Name: "time_limit", Type: TypeDuration},
+		{Name: "retries", Type: TypeNumber},
+		{Name: "binary", Type: TypeString},
+	}},
+}
+
+// loadExecutors decodes the executor blocks of isobench.hcl into Settings.Extra.
+func (l *loader) loadExecutors(blocks hcl.Blocks) {
+	for _, b := range blocks {
+		name := b.Labels[0]
+		schema, ok := ExecutorSchemas[name]
+		if !ok {
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown executor",
+				Detail:  fmt.Sprintf("isobench has no executor named %q; the executors are %s.", name, strings.Join(sortedKeys(ExecutorSchemas), " and ")),
+				Subject: b.LabelRanges[0].Ptr()})
+			continue
+		}
+		key := "executor." + name
+		if l.ws.Settings.Extra[key] != nil {
+			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate executor block",
+				Detail: fmt.Sprintf("isobench.hcl configures the executor %q twice; keep one block.", name), Subject: b.DefRange.Ptr()})
+			continue
+		}
+		body := l.decodeBody(b.Body, schema, l.evalContext(b.Body, l.root, ""), "", false)
+		if body == nil {
+			continue
+		}
+		body.Range = b.DefRange
+		if l.ws.Settings.Extra == nil {
+			l.ws.Settings.Extra = map[string]*Body{}
+		}
+		l.ws.Settings.Extra[key] = body
+	}
+}
