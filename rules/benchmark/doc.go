@@ -73,6 +73,9 @@
 //	metric_mismatch  runs reported different metric names or units
 //	skipped          the machine cannot meet `requires` (decided in Prepare; no GPU is held)
 //
+// A run killed by a signal it was not sent (the OOM killer), a cancelled build and a test that
+// cannot start are transient failures (killed, cancelled, error): never cached.
+//
 // # Key
 //
 // The measure key holds the test (the generated script's output digest, the inline script's

@@ -63,6 +63,10 @@ benchmark "secrets" {
   samples = 2
   warmup  = 0
 }
+benchmark "killed" {
+  commit = "//commits:c"
+  script = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n"
+}
 benchmark "too_big" {
   commit = "//commits:c"
   script = "print('Execution time: 1s')\n"
@@ -130,6 +134,11 @@ benchmark "too_big" {
 		t.Errorf("secrets: the test ran with the user's home or saw the key:\n%s", log)
 	}
 
+	o, _, _ = b.measure(t, "killed")
+	if o.Done.Class != "killed" || !strings.Contains(o.Done.Message, "killed by a signal") {
+		t.Errorf("killed: %s: %s", o.Done.Class, o.Done.Message)
+	}
+
 	o, rec, _ = b.measure(t, "too_big")
 	if o.Done.Status != engine.StatusSkipped || !strings.Contains(o.Done.Message, "needs 64 GPUs, this machine has") ||
 		rec == nil || len(rec.Samples) != 0 {
@@ -142,6 +151,10 @@ benchmark "too_big" {
 		if o, _, _ := again.measure(t, name); !o.Done.Cached {
 			t.Errorf("%s ran again: %s %s", name, o.Done.Status, o.Done.Class)
 		}
+	}
+	// A run killed from outside (the OOM killer) is not the test's fault: it is tried again.
+	if o, _, _ := again.measure(t, "killed"); o.Done.Cached {
+		t.Error("a run killed by a signal was cached")
 	}
 }
 

@@ -99,6 +99,11 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	case res.TimedOut:
 		r.logTail(what, res)
 		return sample, engine.Failed(ClassTimeout, "%s did not finish within %s; its process group was killed.", capitalize(what), s.timeout)
+	case res.ExitCode == -1:
+		// Killed by a signal nobody here sent: most often the kernel's OOM killer, which says
+		// more about what else ran on the machine than about the test. Not cached.
+		r.logTail(what, res)
+		return sample, engine.Transient("killed", "%s was killed by a signal (out of memory?).", capitalize(what))
 	case res.ExitCode != 0:
 		r.logTail(what, res)
 		class := ClassHeadFailed

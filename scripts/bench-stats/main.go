@@ -31,9 +31,9 @@
 // 2-core development machine at load 2 to 3, aa_false_positive_rate=0.00 and
 // detect_10pct_rate=0.94; at load 10 to 13 (other test suites running), the detection rate
 // fell to 0.78 with five repetitions a sample (0.42 with one) while false positives stayed at
-// 0. On a quiet 16-core cloud VM whose speed drifts by several percent over a tenth of a second,
-// detection was 0.54 to 0.86 and false positives 0: the verdict's answer to noise is "noisy",
-// never a wrong direction. In process mode on the quiet 2-core machine, fresh Python
+// 0. On quiet 16-core cloud VMs, one gave 0.00 and 1.00, another, whose speed drifted by
+// several percent over a tenth of a second, 0.00 and 0.54 to 0.86: the verdict's answer to
+// noise is "noisy", never a wrong direction. In process mode on the quiet 2-core machine, fresh Python
 // processes differ by about 4% (MAD) from one another: 0.00 and 0.51, in 9 minutes.
 package main
 
