@@ -209,3 +209,13 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(data)
 }
+
+func TestCLIChdirBeforeCommand(t *testing.T) {
+	ws, _ := commitWorkspace(t)
+	c := newCLI(t, t.TempDir()) // outside the workspace
+	if r := c.must(0, "-C", ws, "validate"); !strings.Contains(r.stdout, ": ok") {
+		t.Fatalf("isobench -C DIR validate:\n%s", r.stdout)
+	}
+	c.must(0, "validate", "-C", ws)
+	c.must(2, "validate")
+}

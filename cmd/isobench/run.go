@@ -30,6 +30,10 @@ func commands() []command {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr}
+	// -C DIR may also come before the command, as with git and make.
+	if len(args) >= 3 && args[0] == "-C" {
+		args = append(append([]string{args[2]}, "-C", args[1]), args[3:]...)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printUsage(stdout)
 		if len(args) == 0 {
