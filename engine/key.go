@@ -154,3 +154,14 @@ func DiffDescriptions(oldDesc, newDesc string) []LineChange {
 	}
 	return changes
 }
+
+// SettingsWork is the work of a target that does nothing by itself, such as a generator or an
+// environment built alone (their actions are per commit): the result records the settings as
+// the key describes them, so building the target checks it and needs no network.
+func SettingsWork(ruleVersion int, lines []Line) *Work {
+	var b strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&b, "%s %s\n", l.Name, l.Value)
+	}
+	return &Work{RuleVersion: ruleVersion, Lines: lines, Done: OK(map[string][]byte{"config": []byte(b.String())}, nil)}
+}

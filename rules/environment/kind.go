@@ -171,13 +171,7 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 			if err != nil {
 				return nil, err
 			}
-			lines := s.settingLines()
-			var b strings.Builder
-			for _, l := range lines {
-				fmt.Fprintf(&b, "%s %s\n", l.Name, l.Value)
-			}
-			return &engine.Work{RuleVersion: ruleVersion, Lines: lines,
-				Done: engine.OK(map[string][]byte{"config": []byte(b.String())}, nil)}, nil
+			return engine.SettingsWork(ruleVersion, s.settingLines()), nil
 		},
 	}, nil
 }

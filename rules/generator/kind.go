@@ -210,14 +210,7 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			_, params, _ := s.request(nil, 0)
-			lines := s.endpointLines()
-			lines = append(lines, engine.MapLines("param", params)...)
-			var b strings.Builder
-			for _, l := range lines {
-				fmt.Fprintf(&b, "%s %s\n", l.Name, l.Value)
-			}
-			return &engine.Work{RuleVersion: ruleVersion, Lines: lines,
-				Done: engine.OK(map[string][]byte{"config": []byte(b.String())}, nil)}, nil
+			return engine.SettingsWork(ruleVersion, append(s.endpointLines(), engine.MapLines("param", params)...)), nil
 		},
 	}, nil
 }
