@@ -143,6 +143,16 @@ func printSummary(w io.Writer, s *engine.Summary, interrupted bool) {
 		fmt.Fprintf(w, ", %d not run", s.NotRun)
 	}
 	fmt.Fprintf(w, " in %.1fs\n", s.Seconds)
+	// Per kind, what ran and what was replayed: "generate 3 executed, 4 cached" is how many
+	// tests were asked of a model and how many came from the cache.
+	var kinds []string
+	for _, k := range sortedKeys(s.ByKind) {
+		c := s.ByKind[k]
+		kinds = append(kinds, fmt.Sprintf("%s %d/%d", k, c.Executed, c.Cached))
+	}
+	if len(kinds) > 0 {
+		fmt.Fprintf(w, "isobench: executed/cached by kind: %s\n", strings.Join(kinds, ", "))
+	}
 	if len(s.Counters) > 0 {
 		var parts []string
 		for _, k := range sortedKeys(s.Counters) {
