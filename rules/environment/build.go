@@ -40,15 +40,7 @@ type build struct {
 }
 
 func (s *settings) prepareBuild(ctx context.Context, in *engine.Inputs, commit, resolve *engine.Action, side artifact.Side) (*engine.Work, error) {
-	facts, err := commitFacts(in, commit)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := s.evaluate(facts, side, in.Workspace.Root)
-	if err != nil {
-		return nil, err
-	}
-	py, err := findPython(ctx, sp.python)
+	facts, sp, py, err := s.side(ctx, in, commit, side)
 	if err != nil {
 		return nil, err
 	}

@@ -39,15 +39,7 @@ type resolution struct {
 var pageRetryDelays = []time.Duration{time.Second, 3 * time.Second}
 
 func (s *settings) prepareResolve(ctx context.Context, in *engine.Inputs, commit *engine.Action, side artifact.Side) (*engine.Work, error) {
-	facts, err := commitFacts(in, commit)
-	if err != nil {
-		return nil, err
-	}
-	sp, err := s.evaluate(facts, side, in.Workspace.Root)
-	if err != nil {
-		return nil, err
-	}
-	py, err := findPython(ctx, sp.python)
+	_, sp, py, err := s.side(ctx, in, commit, side)
 	if err != nil {
 		return nil, err
 	}

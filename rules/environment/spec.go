@@ -1,6 +1,7 @@
 package environment
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -315,3 +316,21 @@ func stringsOf(v cty.Value) []string {
 }
 
 func asDiags(err error, d *hcl.Diagnostics) bool { return errors.As(err, d) }
+
+// side gathers what both actions of a side start from: the commit's facts, the spec evaluated
+// for that side, and the Python it names.
+func (s *settings) side(ctx context.Context, in *engine.Inputs, commit *engine.Action, side artifact.Side) (*artifact.CommitFacts, *spec, *pythonInfo, error) {
+	facts, err := commitFacts(in, commit)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sp, err := s.evaluate(facts, side, in.Workspace.Root)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	py, err := findPython(ctx, sp.python)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return facts, sp, py, nil
+}
