@@ -18,10 +18,9 @@ test:
 	$(GO) vet ./...
 	$(GO) test -timeout 15m ./...
 
-# Builds the bundled example offline: no GPU, no API key. Its cache lives in .demo-cache so
-# the demo never touches your own cache.
+# Builds the bundled example offline: no GPU, no API key.
 demo: build
-	ISOBENCH_HOME=$(CURDIR)/.demo-cache $(BIN) -C examples/quickstart build //dataset:all
+	$(BIN) -C examples/quickstart build //dataset:all
 	@echo "dataset written under examples/quickstart/isobench-out/"
 
 # The null-build benchmark: 10,000 commit targets, compared with ninja (README, Speed).
@@ -33,4 +32,4 @@ bench-stats:
 	$(GO) run ./scripts/bench-stats
 
 clean:
-	rm -rf bin .demo-cache examples/*/isobench-out
+	rm -rf bin examples/*/isobench-out
