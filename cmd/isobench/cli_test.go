@@ -219,3 +219,16 @@ func TestCLIChdirBeforeCommand(t *testing.T) {
 	c.must(0, "validate", "-C", ws)
 	c.must(2, "validate")
 }
+
+func TestCLIQueryAndGraph(t *testing.T) {
+	ws, _ := commitWorkspace(t)
+	c := newCLI(t, ws)
+	r := c.must(0, "query", "//commits:all")
+	if !strings.Contains(r.stdout, "commit       //commits:sum") || strings.Contains(r.stdout, "//repos:lib") {
+		t.Fatalf("query //commits:all:\n%s", r.stdout)
+	}
+	r = c.must(0, "graph", "//commits:sum")
+	if !strings.Contains(r.stdout, `"repo //repos:lib" -> "commit //commits:sum";`) {
+		t.Fatalf("graph does not show the commit's dependency on its repo:\n%s", r.stdout)
+	}
+}

@@ -18,6 +18,8 @@ func commands() []command {
 		{"status", "status [PATTERN...]     say what is cached, stale (and why), failed or skipped", cmdStatus},
 		{"why", "why LABEL               say which inputs of a target changed since the last build", cmdWhy},
 		{"report", "report PATTERN          write a self-contained HTML report of datasets", cmdReport},
+		{"query", "query [PATTERN...]      list the targets a pattern selects, with kind and location", cmdQuery},
+		{"graph", "graph [PATTERN...]      print the planned actions as a Graphviz graph", cmdGraph},
 		{"validate", "validate                load every BUILD.hcl and report problems", cmdValidate},
 		{"clean", "clean                   remove this workspace's cache entries", cmdClean},
 		{"cache", "cache stats             show what the cache holds", cmdCache},
