@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
@@ -23,6 +25,9 @@ func kinds() []engine.Kind {
 	}
 }
 
-// machineGPUs lists the GPU device indices builds may use: every device NVML sees (none
-// without a driver).
-func machineGPUs() []int { return hardware.Probe().DeviceIndices() }
+// machineGPUs lists the GPU device indices builds may use: the devices NVML sees (none
+// without a driver), limited by CUDA_VISIBLE_DEVICES when isobench itself runs with it.
+func machineGPUs() []int {
+	visible, set := os.LookupEnv("CUDA_VISIBLE_DEVICES")
+	return hardware.Usable(hardware.Probe().Info(), visible, set)
+}
