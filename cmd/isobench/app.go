@@ -44,6 +44,16 @@ type failure struct{ code int }
 
 func (failure) Error() string { return "" }
 
+// flags starts a subcommand's flag set, with the workspace flags when it reads a workspace.
+func (a *app) flags(name string, workspace bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(a.stderr)
+	if workspace {
+		a.workspaceFlags(fs)
+	}
+	return fs
+}
+
 func (a *app) workspaceFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.cacheDir, "cache-dir", "", "the workspace's cache directory (default: per-user cache; also $ISOBENCH_CACHE)")
 	fs.Var(&a.vars, "var", "set a variable declared in isobench.hcl: --var name=value (repeatable)")
@@ -124,6 +134,15 @@ func (a *app) plan(patterns []string) ([]engine.Label, map[engine.Label]*engine.
 		roots[l] = act
 	}
 	return labels, roots, p, nil
+}
+
+// inOrder lists the planned root actions in the order of their labels.
+func inOrder(labels []engine.Label, roots map[engine.Label]*engine.Action) []*engine.Action {
+	list := make([]*engine.Action, 0, len(labels))
+	for _, l := range labels {
+		list = append(list, roots[l])
+	}
+	return list
 }
 
 // report prints an error the way every subcommand does and returns the exit code.

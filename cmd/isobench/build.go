@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/signal"
@@ -16,9 +15,7 @@ import (
 )
 
 func cmdBuild(a *app, args []string) error {
-	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("build", true)
 	jobs := fs.Int("j", runtime.NumCPU(), "run at most N actions at once")
 	keepGoing := fs.Bool("keep-going", false, "go on after a failure with everything that does not depend on it")
 	var rerun multiFlag
@@ -59,10 +56,7 @@ func cmdBuild(a *app, args []string) error {
 	}
 	defer a.close()
 
-	var rootList []*engine.Action
-	for _, l := range labels {
-		rootList = append(rootList, roots[l])
-	}
+	rootList := inOrder(labels, roots)
 	total := len(engine.Closure(rootList))
 	human := a.stdout
 	if *jsonOut {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 )
 
 func cmdClean(a *app, args []string) error {
-	fs := flag.NewFlagSet("clean", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("clean", true)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return failure{exitUsage}
 	}
@@ -27,9 +24,7 @@ func cmdClean(a *app, args []string) error {
 }
 
 func cmdCache(a *app, args []string) error {
-	fs := flag.NewFlagSet("cache", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("cache", true)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return failure{exitUsage}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 )
@@ -10,8 +9,7 @@ import (
 // cmdDoctor prints the hardware (GPUs through NVML, CPU) and the tools found. It needs no
 // workspace.
 func cmdDoctor(a *app, args []string) error {
-	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs := a.flags("doctor", false)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return failure{exitUsage}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,8 +13,7 @@ import (
 // `isobench exec-action DIR` on the job directory it wrote on the shared filesystem. It is
 // not meant for people; the job directory holds everything it reads and writes.
 func cmdExecAction(a *app, args []string) error {
-	fs := flag.NewFlagSet("exec-action", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs := a.flags("exec-action", false)
 	if err := fs.Parse(args); err != nil {
 		return failure{exitUsage}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,9 +16,7 @@ import (
 // --older-than goes first, then the least recently used until each fits --max-size. Nothing
 // the latest build of any workspace used is removed.
 func cmdGC(a *app, args []string) error {
-	fs := flag.NewFlagSet("gc", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("gc", true)
 	olderThan := fs.Duration("older-than", 30*24*time.Hour, "remove what was not used for this long (0: no age limit)")
 	maxSize := fs.String("max-size", "", "then remove the least recently used until the store fits, e.g. 50G (default: no budget)")
 	dryRun := fs.Bool("dry-run", false, "list what would be removed and remove nothing")

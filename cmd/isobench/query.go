@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"strconv"
 
@@ -10,9 +9,7 @@ import (
 
 // cmdQuery lists the targets a pattern selects, with their kind and where they are declared.
 func cmdQuery(a *app, args []string) error {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("query", true)
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
 		return failure{exitUsage}
@@ -36,9 +33,7 @@ func cmdQuery(a *app, args []string) error {
 
 // cmdGraph prints the actions a pattern plans, and their dependencies, as a Graphviz graph.
 func cmdGraph(a *app, args []string) error {
-	fs := flag.NewFlagSet("graph", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("graph", true)
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
 		return failure{exitUsage}
@@ -50,10 +45,7 @@ func cmdGraph(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	var rootList []*engine.Action
-	for _, l := range labels {
-		rootList = append(rootList, roots[l])
-	}
+	rootList := inOrder(labels, roots)
 	fmt.Fprintln(a.stdout, "digraph isobench {\n  rankdir=LR;\n  node [shape=box, fontsize=10];")
 	for _, act := range engine.Closure(rootList) {
 		fmt.Fprintf(a.stdout, "  %s;\n", strconv.Quote(act.ID))

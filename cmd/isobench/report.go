@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,9 +16,7 @@ import (
 // cmdReport writes one self-contained HTML page per dataset target from its cached result.
 // It executes nothing: a dataset that is not built (or stale) is an error with a hint.
 func cmdReport(a *app, args []string) error {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("report", true)
 	out := fs.String("o", "", "write the page here (default: report.html beside the dataset's files)")
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -51,10 +48,7 @@ func cmdReport(a *app, args []string) error {
 		return err
 	}
 	defer a.close()
-	var rootList []*engine.Action
-	for _, l := range datasets {
-		rootList = append(rootList, roots[l])
-	}
+	rootList := inOrder(datasets, roots)
 	_, outcomes, err := engine.Run(context.Background(), rootList, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(), Pools: planner.Pools(), Inspect: true,
 	})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strings"
 
@@ -33,9 +32,7 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 }
 
 func cmdStatus(a *app, args []string) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("status", true)
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when up to date, 1 on error, 2 when something is stale")
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -72,9 +69,7 @@ func cmdStatus(a *app, args []string) error {
 }
 
 func cmdWhy(a *app, args []string) error {
-	fs := flag.NewFlagSet("why", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("why", true)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
 		return failure{exitUsage}
@@ -111,9 +106,7 @@ func orNone(s string) string {
 }
 
 func cmdValidate(a *app, args []string) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
-	a.workspaceFlags(fs)
+	fs := a.flags("validate", true)
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
 		return failure{exitUsage}
@@ -125,10 +118,7 @@ func cmdValidate(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	var all []*engine.Action
-	for _, l := range labels {
-		all = append(all, roots[l])
-	}
+	all := inOrder(labels, roots)
 	fmt.Fprintf(a.stdout, "%s: %d targets, %d actions: ok\n", a.ws.Root, len(labels), len(engine.Closure(all)))
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"runtime/debug"
 )
@@ -23,8 +22,7 @@ func Version() string {
 }
 
 func cmdVersion(a *app, args []string) error {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	fs := a.flags("version", false)
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return failure{exitUsage}
 	}
