@@ -133,17 +133,7 @@ func TestCLIInterruptAndSecondProcess(t *testing.T) {
 	if !strings.Contains(r.stderr, "in use by another isobench process") || !strings.Contains(r.stderr, "isobench build //benchmarks:all") {
 		t.Fatalf("second process:\n%s", r.stderr)
 	}
-	build.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- build.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the build did not stop after SIGINT")
-	}
-	if build.ProcessState.ExitCode() != 1 {
-		t.Errorf("an interrupted build exits %d, want 1", build.ProcessState.ExitCode())
-	}
+	interrupt(t, build)
 	time.Sleep(200 * time.Millisecond)
 	if pgrep(t, "time.sleep(30)") {
 		t.Fatal("the test process survived the interrupted build")

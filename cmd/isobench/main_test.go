@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // isobenchBin is the binary under test, built once by TestMain: the CLI tests run it as a
@@ -122,4 +124,21 @@ func gitRepo(t *testing.T, dir string, commits []map[string]string, messages []s
 		shas = append(shas, git("rev-parse", "HEAD"))
 	}
 	return shas
+}
+
+// interrupt sends SIGINT to a running build, as Ctrl-C does, and expects it to stop within
+// 20 s with exit status 1.
+func interrupt(t *testing.T, build *exec.Cmd) {
+	t.Helper()
+	build.Process.Signal(syscall.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- build.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the build did not stop after SIGINT")
+	}
+	if build.ProcessState.ExitCode() != 1 {
+		t.Errorf("an interrupted build exits %d, want 1", build.ProcessState.ExitCode())
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -154,17 +153,7 @@ func TestSlurmInterruptCancelsJobs(t *testing.T) {
 	}
 	defer build.Process.Kill()
 	id := runningJob(t, ws, "")
-	build.Process.Signal(syscall.SIGINT)
-	done := make(chan error, 1)
-	go func() { done <- build.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the build did not stop after SIGINT")
-	}
-	if build.ProcessState.ExitCode() != 1 {
-		t.Errorf("an interrupted build exits %d, want 1", build.ProcessState.ExitCode())
-	}
+	interrupt(t, build)
 	st := jobState(t, id)
 	for deadline := time.Now().Add(15 * time.Second); st == "COMPLETING" && time.Now().Before(deadline); st = jobState(t, id) {
 		time.Sleep(200 * time.Millisecond)
