@@ -24,7 +24,7 @@ type Entry struct {
 	Log      Digest            `json:"log,omitempty"`     // CAS digest of the log
 	Meta     json.RawMessage   `json:"meta,omitempty"`
 	Lines    string            `json:"lines"` // the key description ("name value" lines), for why
-	Kind     string            `json:"kind"`  // action kind, for stats
+	Mnemonic string            `json:"kind"`  // action kind, for stats
 	Created  time.Time         `json:"created"`
 	Duration time.Duration     `json:"duration"`
 }

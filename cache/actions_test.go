@@ -29,7 +29,7 @@ func TestPutEntryGetEntryHistory(t *testing.T) {
 			Outputs:  map[string]Digest{"record": out},
 			Meta:     json.RawMessage(fmt.Sprintf(`{"run":%d}`, i)),
 			Lines:    "kind measure\nrule_version 1\n",
-			Kind:     "measure",
+			Mnemonic: "measure",
 			Created:  t0.Add(time.Duration(i) * time.Hour),
 			Duration: 90 * time.Second,
 		}
@@ -108,11 +108,11 @@ func TestConcurrentPutEntrySameKeyLosesNothing(t *testing.T) {
 func TestGetEntriesAndDelete(t *testing.T) {
 	s := openTest(t)
 	for _, name := range []string{"a", "b", "c"} {
-		if err := s.PutEntry(&Entry{Key: key(name), Status: "ok", Kind: "commit"}); err != nil {
+		if err := s.PutEntry(&Entry{Key: key(name), Status: "ok", Mnemonic: "commit"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.PutEntry(&Entry{Key: key("a"), Status: "failed", Kind: "commit"}); err != nil {
+	if err := s.PutEntry(&Entry{Key: key("a"), Status: "failed", Mnemonic: "commit"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DeleteEntry(key("b")); err != nil {
@@ -176,7 +176,7 @@ func fillEntries(tb testing.TB, s *Store, n int) []Digest {
 					Log:      key(fmt.Sprint("l", i)),
 					Meta:     json.RawMessage(`{"tokens":1234,"model":"some-model"}`),
 					Lines:    lines.String(),
-					Kind:     "generate",
+					Mnemonic: "generate",
 					Duration: time.Second,
 				}
 				if err := s.PutEntry(e); err != nil {

@@ -30,7 +30,7 @@ func TestHelperHoldStore(t *testing.T) {
 	}
 	d, err := s.Put([]byte("measured"))
 	if err == nil {
-		err = s.PutEntry(&Entry{Key: key("killed"), Status: "ok", Outputs: map[string]Digest{"record": d}, Kind: "measure"})
+		err = s.PutEntry(&Entry{Key: key("killed"), Status: "ok", Outputs: map[string]Digest{"record": d}, Mnemonic: "measure"})
 	}
 	if err != nil {
 		fmt.Println("put:", err)

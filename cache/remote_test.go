@@ -39,7 +39,7 @@ func newRemote(t *testing.T, url string, opts RemoteOptions) (*Remote, *[]string
 // action ran, and returns its entry.
 func storeResult(t *testing.T, s *Store, name string) *Entry {
 	t.Helper()
-	e := &Entry{Key: key(name), Status: "ok", Kind: "test", Lines: "step " + name + "\n",
+	e := &Entry{Key: key(name), Status: "ok", Mnemonic: "test", Lines: "step " + name + "\n",
 		Meta: json.RawMessage(`{"tokens":12}`), Outputs: map[string]Digest{}, Created: time.Now().UTC().Truncate(time.Second)}
 	for _, out := range []string{"out", "report"} {
 		d, err := s.Put([]byte(out + " of " + name))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/isobench/isobench/cache"
 )
@@ -17,10 +18,14 @@ import (
 // an action an ID naming everything that identifies the work before it runs, such as
 // "environment //envs:wheel @ //commits:x base".
 type Action struct {
-	ID    string
-	Kind  string // "commit", "generate", "environment", "measure", "dataset", ...
-	Label Label  // the target this action was planned for
-	Deps  []*Action
+	ID string
+	// Mnemonic names the sort of work ("commit", "generate", "environment", "measure",
+	// "dataset"): the build summary counts by it and executors choose by it. It is not the
+	// target's kind: a benchmark target plans a "measure" action. Stored and printed as
+	// "kind", the name it had before.
+	Mnemonic string
+	Label    Label  // the target this action was planned for
+	Deps     []*Action
 
 	// Prepare computes the action's key lines and how to run it, from the results of Deps. It
 	// runs in `build` and in `status`, so it must be cheap: read inputs and local files only,
@@ -49,13 +54,13 @@ type Work struct {
 	Run func(ctx context.Context, x *Exec) (*Result, error)
 	// StillValid, when set, is asked before a cached result is replayed: an environment whose
 	// directory was removed must be built again even though its entry is there.
-	StillValid func(d *Done) bool
+	StillValid func(d *Outcome) bool
 	// Restore, when set, is asked when StillValid fails: it puts the result back from the
 	// cached outputs (a dataset rewrites its files from the blobs) without executing, and the
 	// result counts as replayed. An action without Restore whose result is no longer valid is
 	// executed again, but only when something that reads it executes (an environment removed
 	// by gc is rebuilt when a measurement needs it, not to replay a cached one).
-	Restore func(d *Done, blobs Blobs) error
+	Restore func(d *Outcome, blobs Blobs) error
 	// Done, when set, is the result without running anything (a requirement this machine
 	// cannot meet, say). It is cached like any other result.
 	Done *Result
@@ -151,8 +156,10 @@ type Blobs interface {
 	Get(d cache.Digest) ([]byte, error)
 }
 
-// Done is the outcome of a finished action as its dependents see it.
-type Done struct {
+// An Outcome is a finished action's result as its dependents see it: what a rule's Run
+// returned (a Result), with the outputs stored and named by digest. A cached one is the
+// stored cache.Entry replayed.
+type Outcome struct {
 	Key     cache.Digest
 	Status  Status
 	Class   string
@@ -161,6 +168,9 @@ type Done struct {
 	Meta    json.RawMessage
 	Log     cache.Digest
 	Cached  bool // replayed from the cache rather than executed in this build
+	// Created is when the result was made; zero for one the store does not hold (blocked,
+	// or a transient failure).
+	Created time.Time
 
 	transient bool // not stored: dependents in this build see it, later builds do not
 }
@@ -173,11 +183,11 @@ type Inputs struct {
 	// Building is false when isobench only inspects (status, why): Prepare must then not fetch.
 	Building bool
 	Store    Blobs
-	done     func(*Action) *Done
+	done     func(*Action) *Outcome
 }
 
 // Result returns the outcome of dependency a (nil if a is not finished).
-func (in *Inputs) Result(a *Action) *Done { return in.done(a) }
+func (in *Inputs) Result(a *Action) *Outcome { return in.done(a) }
 
 // Output returns the named output blob of dependency a.
 func (in *Inputs) Output(a *Action, name string) ([]byte, error) {

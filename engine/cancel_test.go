@@ -65,13 +65,13 @@ func TestCancelKillsProcessGroup(t *testing.T) {
 	if !sum.Interrupted || sum.NotRun != 1 {
 		t.Errorf("Interrupted = %v, NotRun = %d; want true and 1 (after)", sum.Interrupted, sum.NotRun)
 	}
-	if d := outcomes["quick"].Done; d == nil || d.Status != StatusOK {
+	if d := outcomes["quick"].Outcome; d == nil || d.Status != StatusOK {
 		t.Fatalf("quick: %+v", outcomes["quick"])
 	}
 	if _, found, _ := b.store.GetEntry(outcomes["quick"].Key); !found {
 		t.Error("the result of quick, which finished before the cancel, was not kept")
 	}
-	d := outcomes["slow"].Done
+	d := outcomes["slow"].Outcome
 	if d == nil || d.Status != StatusFailed || d.Class != "cancelled" {
 		t.Errorf("slow: %+v, want a failure of class cancelled", d)
 	}
@@ -243,8 +243,8 @@ func TestCancelWhileWaitingForResources(t *testing.T) {
 	if b.runs.get("waiter") != 0 {
 		t.Fatal("the waiter ran although the only GPU was held until the cancel")
 	}
-	if outcomes["waiter"].Done != nil {
-		t.Errorf("waiter: %+v, want no result", outcomes["waiter"].Done)
+	if outcomes["waiter"].Outcome != nil {
+		t.Errorf("waiter: %+v, want no result", outcomes["waiter"].Outcome)
 	}
 	if !sum.Interrupted || sum.NotRun != 1 {
 		t.Errorf("Interrupted = %v, NotRun = %d; want true and 1", sum.Interrupted, sum.NotRun)

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -130,20 +132,46 @@ func checkValue(attr Attr, v cty.Value, rng hcl.Range, pkg string) (cty.Value, *
 			return bad("%q is not a duration; write it like \"90s\", \"5m\" or \"1h30m\".", cv.AsString())
 		}
 	case TypeString:
-		if len(attr.OneOf) > 0 && !contains(attr.OneOf, cv.AsString()) {
+		if len(attr.OneOf) > 0 && !slices.Contains(attr.OneOf, cv.AsString()) {
 			return bad("%q is not one of %s.", cv.AsString(), quoteList(attr.OneOf))
 		}
+	case TypeInt:
+		if !cv.AsBigFloat().IsInt() {
+			return bad("%s must be a whole number, but it is %s.", attr.Name, cv.AsBigFloat().Text('g', -1))
+		}
+	}
+	if msg := checkConstraints(attr, cv); msg != "" {
+		return bad("%s", msg)
 	}
 	return cv, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// checkConstraints checks Min, Positive and NonEmpty; the message is a full sentence.
+func checkConstraints(attr Attr, v cty.Value) string {
+	switch attr.Type {
+	case TypeNumber, TypeInt:
+		f, _ := v.AsBigFloat().Float64()
+		text := v.AsBigFloat().Text('g', -1)
+		if attr.Min != nil && f < *attr.Min {
+			return fmt.Sprintf("%s must be at least %s, but it is %s.", attr.Name, strconv.FormatFloat(*attr.Min, 'g', -1, 64), text)
+		}
+		if attr.Positive && f <= 0 {
+			return fmt.Sprintf("%s must be greater than 0, but it is %s.", attr.Name, text)
+		}
+	case TypeDuration:
+		if d, _ := time.ParseDuration(v.AsString()); attr.Positive && d <= 0 {
+			return fmt.Sprintf("%s must be a positive duration such as \"10m\", but it is %q.", attr.Name, v.AsString())
+		}
+	case TypeString, TypeLabel:
+		if attr.NonEmpty && v.AsString() == "" {
+			return fmt.Sprintf("%s must not be empty; leave the attribute out to use the default, where there is one.", attr.Name)
+		}
+	case TypeStrings, TypePatterns, TypeStringMap:
+		if attr.NonEmpty && v.LengthInt() == 0 {
+			return fmt.Sprintf("%s must not be empty; leave the attribute out to use the default, where there is one.", attr.Name)
 		}
 	}
-	return false
+	return ""
 }
 
 func quoteList(list []string) string {

@@ -13,7 +13,7 @@ type Event struct {
 	Type     string        `json:"type"` // "start" or "finish"
 	ID       string        `json:"id"`
 	Label    string        `json:"label"`
-	Kind     string        `json:"kind"`
+	Mnemonic string        `json:"kind"`
 	Key      cache.Digest  `json:"key,omitempty"`
 	Status   Status        `json:"status,omitempty"`
 	Class    string        `json:"class,omitempty"`
@@ -72,7 +72,7 @@ func (c *Counts) add(e Event) {
 // Summary is the outcome of a build.
 type Summary struct {
 	Counts
-	ByKind map[string]*Counts `json:"by_kind"`
+	ByMnemonic map[string]*Counts `json:"by_kind"`
 	// Failures are the root causes, each reported once; blocked actions are not among them.
 	Failures  []Event          `json:"failures,omitempty"`
 	BlockedBy []Event          `json:"blocked_actions,omitempty"`
@@ -86,13 +86,13 @@ type Summary struct {
 
 func (s *Summary) record(e Event) {
 	s.Counts.add(e)
-	if s.ByKind == nil {
-		s.ByKind = map[string]*Counts{}
+	if s.ByMnemonic == nil {
+		s.ByMnemonic = map[string]*Counts{}
 	}
-	k := s.ByKind[e.Kind]
+	k := s.ByMnemonic[e.Mnemonic]
 	if k == nil {
 		k = &Counts{}
-		s.ByKind[e.Kind] = k
+		s.ByMnemonic[e.Mnemonic] = k
 	}
 	k.add(e)
 	switch e.Status {

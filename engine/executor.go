@@ -40,7 +40,7 @@ type Job struct {
 	Desc   string // the key's description as this machine computed it
 	// Deps holds the results of the action's dependencies by action ID: the remote side
 	// gives them to Prepare.
-	Deps      map[string]*Done
+	Deps      map[string]*Outcome
 	Workspace *Workspace
 	UserCache string
 	// Store holds the dependencies' output blobs; Log receives the remote log.
@@ -65,13 +65,13 @@ func (s *scheduler) executeElsewhere(ctx context.Context, a *Action, w *Work, ke
 	if ctx.Err() != nil {
 		return nil
 	}
-	deps := make(map[string]*Done, len(a.Deps))
+	deps := make(map[string]*Outcome, len(a.Deps))
 	for _, d := range a.Deps {
-		if o := s.outcome(d); o != nil && o.Done != nil {
-			deps[d.ID] = o.Done
+		if o := s.outcome(d); o != nil && o.Outcome != nil {
+			deps[d.ID] = o.Outcome
 		}
 	}
-	s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Kind: a.Kind, Key: key, Reason: reason})
+	s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, Reason: reason})
 	j := &Job{Action: a, Work: w, Key: key, Desc: desc, Deps: deps, Workspace: s.opt.Workspace,
 		UserCache: s.opt.UserCache, Store: s.opt.Store, Log: &syncWriter{w: log}}
 	res, err := s.opt.Executor.Execute(ctx, j)

@@ -58,7 +58,7 @@ func (b *bench) finishes() map[string]Event {
 }
 
 // build runs one build of roots and returns its summary and outcomes by action ID.
-func (b *bench) build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[string]*Outcome) {
+func (b *bench) build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[string]*Visit) {
 	b.t.Helper()
 	b.mu.Lock()
 	b.events = nil
@@ -75,7 +75,7 @@ func (b *bench) build(ctx context.Context, roots []*Action, opt Options) (*Summa
 	if err != nil {
 		b.t.Fatalf("Run: %v", err)
 	}
-	byID := map[string]*Outcome{}
+	byID := map[string]*Visit{}
 	for a, o := range outcomes {
 		byID[a.ID] = o
 	}
@@ -93,12 +93,12 @@ type step struct {
 	run    func(ctx context.Context, x *Exec) (*Result, error)
 	needs  Needs
 	accept bool
-	valid  func(d *Done) bool
+	valid  func(d *Outcome) bool
 }
 
 // action turns a step into an action whose executions b counts.
 func (b *bench) action(s step) *Action {
-	a := &Action{ID: s.id, Kind: "test", Label: Label{Pkg: "t", Name: s.id}, Deps: s.deps, AcceptFailedDeps: s.accept}
+	a := &Action{ID: s.id, Mnemonic: "test", Label: Label{Pkg: "t", Name: s.id}, Deps: s.deps, AcceptFailedDeps: s.accept}
 	a.Prepare = func(ctx context.Context, in *Inputs) (*Work, error) {
 		lines := s.lines
 		if lines == nil {

@@ -53,7 +53,7 @@ func (k thingKind) Plan(p *Planner, t *Target) (*Action, error) {
 		}
 		dep = d
 	}
-	a := &Action{ID: "thing " + t.Label.String(), Kind: "thing", Label: t.Label}
+	a := &Action{ID: "thing " + t.Label.String(), Mnemonic: "thing", Label: t.Label}
 	if dep != nil {
 		a.Deps = []*Action{dep}
 	}
@@ -91,7 +91,7 @@ func (noteKind) Schema() *Schema {
 
 func (noteKind) Plan(p *Planner, t *Target) (*Action, error) {
 	body := t.String("body")
-	return &Action{ID: "note " + t.Label.String(), Kind: "note", Label: t.Label,
+	return &Action{ID: "note " + t.Label.String(), Mnemonic: "note", Label: t.Label,
 		Prepare: func(ctx context.Context, in *Inputs) (*Work, error) {
 			return &Work{RuleVersion: 1, Lines: []Line{L("body", body)}, Run: func(ctx context.Context, x *Exec) (*Result, error) {
 				return OK(map[string][]byte{"out": []byte(body)}, nil), nil

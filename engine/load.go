@@ -346,8 +346,10 @@ func (l *loader) addTarget(block *hcl.Block, kind Kind, name, key string, conten
 		return
 	}
 	t := &Target{Label: label, Kind: block.Type, ForEachKey: key, Body: body}
-	if c, ok := kind.(Checker); ok {
-		l.diags = append(l.diags, c.Check(t)...)
+	if d, ok := kind.(Decoder); ok {
+		config, diags := d.Decode(t)
+		l.diags = append(l.diags, diags...)
+		t.Config = config
 	}
 	l.ws.Targets[label] = t
 }

@@ -6,10 +6,10 @@ import "github.com/isobench/isobench/cache"
 // description behind it. `status` and `why` compare a fresh description with it to say which
 // input changed, without executing anything.
 type Manifest struct {
-	Key   cache.Digest `json:"key"`
-	Label string       `json:"label"`
-	Kind  string       `json:"kind"`
-	Desc  string       `json:"desc"`
+	Key      cache.Digest `json:"key"`
+	Label    string       `json:"label"`
+	Mnemonic string       `json:"kind"`
+	Desc     string       `json:"desc"`
 }
 
 // ManifestName is the store name of an action's manifest.

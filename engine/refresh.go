@@ -26,11 +26,11 @@ type refresh struct {
 
 // stillValid decides whether a cached entry may be replayed as it is. It returns false when
 // the action must execute now.
-func (s *scheduler) stillValid(a *Action, w *Work, e *cache.Entry, out *Outcome) bool {
-	if w.StillValid == nil || w.StillValid(entryDone(e, true)) {
+func (s *scheduler) stillValid(a *Action, w *Work, e *cache.Entry, out *Visit) bool {
+	if w.StillValid == nil || w.StillValid(outcomeOf(e, true)) {
 		return true
 	}
-	if w.Restore != nil && (s.opt.Inspect || w.Restore(entryDone(e, true), s.opt.Store) == nil) {
+	if w.Restore != nil && (s.opt.Inspect || w.Restore(outcomeOf(e, true), s.opt.Store) == nil) {
 		return true
 	}
 	s.mu.Lock()
@@ -53,7 +53,7 @@ func (s *scheduler) materialize(ctx context.Context, a *Action) error {
 		}
 		r := o.refresh
 		r.once.Do(func() {
-			ev := Event{Type: "finish", ID: d.ID, Label: d.Label.String(), Kind: d.Kind, Key: o.Key}
+			ev := Event{Type: "finish", ID: d.ID, Label: d.Label.String(), Mnemonic: d.Mnemonic, Key: o.Key}
 			done, err := s.execute(ctx, d, r.work, o.Key, o.Desc, "needed by "+a.ID+"; its cached result is no longer valid", &ev)
 			switch {
 			case err != nil:
@@ -62,7 +62,7 @@ func (s *scheduler) materialize(ctx context.Context, a *Action) error {
 				r.err = fmt.Errorf("%s was not made again (cancelled)", d.ID)
 			case done.Status != StatusOK:
 				r.err = fmt.Errorf("%s had to be made again for %s and failed: %s", d.ID, a.ID, done.Message)
-			case !sameOutputs(done.Outputs, o.Done.Outputs):
+			case !sameOutputs(done.Outputs, o.Outcome.Outputs):
 				r.err = fmt.Errorf("%s was made again for %s but its outputs changed; build again", d.ID, a.ID)
 			}
 		})

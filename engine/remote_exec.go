@@ -16,9 +16,9 @@ import (
 
 // NewInputs returns the inputs of an action whose dependencies finished elsewhere: deps holds
 // their results by action ID, store their output blobs.
-func NewInputs(a *Action, ws *Workspace, userCache string, store Blobs, deps map[string]*Done) *Inputs {
+func NewInputs(a *Action, ws *Workspace, userCache string, store Blobs, deps map[string]*Outcome) *Inputs {
 	return &Inputs{Action: a, Workspace: ws, UserCache: userCache, Building: true, Store: store,
-		done: func(d *Action) *Done { return deps[d.ID] }}
+		done: func(d *Action) *Outcome { return deps[d.ID] }}
 }
 
 // FindAction returns the action with the given ID among those reachable from root.

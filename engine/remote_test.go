@@ -39,7 +39,7 @@ func newMachine(t *testing.T, url string) *machine {
 	return m
 }
 
-func (m *machine) build(roots []*Action) (*Summary, map[string]*Outcome) {
+func (m *machine) build(roots []*Action) (*Summary, map[string]*Visit) {
 	m.t.Helper()
 	return m.bench.build(context.Background(), roots, Options{Remote: m.remote})
 }
@@ -102,22 +102,22 @@ func TestRemoteSecondMachineExecutesNothing(t *testing.T) {
 	}
 	for id, oa := range outA {
 		ob := outB[id]
-		if ob == nil || ob.Done == nil || ob.Key != oa.Key || ob.Done.Status != oa.Done.Status || !ob.Done.Cached {
+		if ob == nil || ob.Outcome == nil || ob.Key != oa.Key || ob.Outcome.Status != oa.Outcome.Status || !ob.Outcome.Cached {
 			t.Errorf("%s on the second machine: %+v; want the first machine's cached result", id, ob)
 			continue
 		}
-		for name, d := range oa.Done.Outputs {
+		for name, d := range oa.Outcome.Outputs {
 			want, _ := a.store.Get(d)
-			got, err := b.store.Get(ob.Done.Outputs[name])
+			got, err := b.store.Get(ob.Outcome.Outputs[name])
 			if err != nil || string(got) != string(want) {
 				t.Errorf("%s output %q on the second machine: %q, %v; want %q", id, name, got, err, want)
 			}
 		}
-		if string(ob.Done.Meta) != string(oa.Done.Meta) || ob.Done.Log != oa.Done.Log {
-			t.Errorf("%s: meta %s and log %s on the second machine, want %s and %s", id, ob.Done.Meta, ob.Done.Log, oa.Done.Meta, oa.Done.Log)
+		if string(ob.Outcome.Meta) != string(oa.Outcome.Meta) || ob.Outcome.Log != oa.Outcome.Log {
+			t.Errorf("%s: meta %s and log %s on the second machine, want %s and %s", id, ob.Outcome.Meta, ob.Outcome.Log, oa.Outcome.Meta, oa.Outcome.Log)
 		}
 	}
-	if log, err := b.store.Get(outB["generate"].Done.Log); err != nil || !strings.Contains(string(log), "it answered") {
+	if log, err := b.store.Get(outB["generate"].Outcome.Log); err != nil || !strings.Contains(string(log), "it answered") {
 		t.Errorf("generate's log on the second machine: %q, %v", log, err)
 	}
 	if w := append(a.warned(), b.warned()...); len(w) != 0 {
@@ -146,7 +146,7 @@ func TestRemoteInspectSeesRemoteResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	for a, o := range outcomes {
-		if o.Stale || o.Done == nil {
+		if o.Stale || o.Outcome == nil {
 			t.Errorf("%s is stale on the second machine: %s", a.ID, o.Reason)
 		}
 	}
@@ -163,7 +163,7 @@ func TestRemoteCorruptBlobExecutesTheAction(t *testing.T) {
 	same := func() string { return "deterministic" }
 	a := newMachine(t, srv.URL)
 	_, outA := a.build(pipeline(a, t.Name(), same))
-	if err := srv.Corrupt(string(outA["measure"].Done.Outputs["out"])); err != nil {
+	if err := srv.Corrupt(string(outA["measure"].Outcome.Outputs["out"])); err != nil {
 		t.Fatal(err)
 	}
 
@@ -179,7 +179,7 @@ func TestRemoteCorruptBlobExecutesTheAction(t *testing.T) {
 	if len(w) != 1 || !strings.Contains(w[0], "measure") || !strings.Contains(w[0], "does not match its digest") {
 		t.Errorf("warnings: %q; want one that names measure and the bad digest", w)
 	}
-	got, err := b.store.Get(outB["measure"].Done.Outputs["out"])
+	got, err := b.store.Get(outB["measure"].Outcome.Outputs["out"])
 	if err != nil || string(got) != "timings deterministic" {
 		t.Errorf("measure's output on the second machine: %q, %v", got, err)
 	}

@@ -34,7 +34,7 @@ func crashBuild(store *cache.Store, dir string) (*Summary, error) {
 	var prev *Action
 	for i := 1; i <= crashSteps; i++ {
 		id := fmt.Sprintf("s%d", i)
-		a := &Action{ID: id, Kind: "test", Label: Label{Pkg: "crash", Name: id}}
+		a := &Action{ID: id, Mnemonic: "test", Label: Label{Pkg: "crash", Name: id}}
 		dep := prev
 		if dep != nil {
 			a.Deps = []*Action{dep}

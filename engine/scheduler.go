@@ -42,15 +42,16 @@ type Options struct {
 	Executor Executor
 }
 
-// Outcome is what the walk learned about one action.
-type Outcome struct {
-	Action *Action
-	Key    cache.Digest
-	Desc   string
-	Done   *Done  // nil when the action did not finish (stale in Inspect mode, blocked, not run)
-	Stale  bool   // Inspect: no usable cached result
-	Reason string // why it is stale or blocked
-	Err    error  // Prepare failed
+// A Visit is what one walk of the graph learned about an action: its key and description,
+// its Outcome when it finished, or why it has none (stale when only inspecting, blocked).
+type Visit struct {
+	Action  *Action
+	Key     cache.Digest
+	Desc    string
+	Outcome *Outcome // nil when the action did not finish (stale in Inspect mode, blocked, not run)
+	Stale   bool     // Inspect: no usable cached result
+	Reason  string   // why it is stale or blocked
+	Err     error    // Prepare failed
 
 	refresh *refresh // replayed, but must be made again before a dependent executes
 }
@@ -66,7 +67,7 @@ type scheduler struct {
 	ready     []*Action
 	waiting   map[*Action]int // unfinished dependencies
 	users     map[*Action][]*Action
-	outcomes  map[*Action]*Outcome
+	outcomes  map[*Action]*Visit
 	remaining int
 	notRun    int // actions taken from the queue that never ran (cancelled waiting for resources)
 	stopped   bool
@@ -81,13 +82,13 @@ type scheduler struct {
 
 type flight struct {
 	done   chan struct{}
-	out    *Done
+	out    *Outcome
 	reason string // Inspect: why the leader is stale
 }
 
 // Run walks the actions reachable from roots. It returns the summary and every outcome.
 // The only error it returns is a cache failure; action failures are in the summary.
-func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Action]*Outcome, error) {
+func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Action]*Visit, error) {
 	start := time.Now()
 	if opt.Jobs <= 0 {
 		opt.Jobs = runtime.NumCPU()
@@ -107,7 +108,7 @@ func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Acti
 		pools:     newPools(opt.CPUSlots, opt.GPUs, opt.Pools),
 		waiting:   map[*Action]int{},
 		users:     map[*Action][]*Action{},
-		outcomes:  map[*Action]*Outcome{},
+		outcomes:  map[*Action]*Visit{},
 		flights:   map[cache.Digest]*flight{},
 		manifests: map[string][]byte{},
 	}
@@ -180,24 +181,24 @@ func (s *scheduler) next() *Action {
 }
 
 // finish records an outcome and releases the actions waiting on it.
-func (s *scheduler) finish(a *Action, out *Outcome) {
+func (s *scheduler) finish(a *Action, out *Visit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.outcomes[a] = out
 	s.remaining--
-	if out.Done == nil && out.Err == nil && !out.Stale && !s.opt.Inspect {
+	if out.Outcome == nil && out.Err == nil && !out.Stale && !s.opt.Inspect {
 		s.notRun++
 	}
 	// A transient result is not in the store; marking its key as used would only leave a
 	// usage record that points at nothing.
-	if out.Key != "" && out.Done != nil && !out.Done.transient {
+	if out.Key != "" && out.Outcome != nil && !out.Outcome.transient {
 		s.touched = append(s.touched, out.Key)
 	}
-	if out.Key != "" && !s.opt.Inspect && out.Done != nil {
-		m, _ := json.Marshal(Manifest{Key: out.Key, Label: a.Label.String(), Kind: a.Kind, Desc: out.Desc})
+	if out.Key != "" && !s.opt.Inspect && out.Outcome != nil {
+		m, _ := json.Marshal(Manifest{Key: out.Key, Label: a.Label.String(), Mnemonic: a.Mnemonic, Desc: out.Desc})
 		s.manifests[ManifestName(a.ID)] = m
 	}
-	if !s.opt.KeepGoing && !s.opt.Inspect && out.Done != nil && out.Done.Status == StatusFailed && !s.absorbed[a] {
+	if !s.opt.KeepGoing && !s.opt.Inspect && out.Outcome != nil && out.Outcome.Status == StatusFailed && !s.absorbed[a] {
 		s.stopped = true
 	}
 	for _, u := range s.users[a] {
@@ -219,7 +220,7 @@ func (s *scheduler) emit(e Event) {
 	s.opt.Handler.Event(e)
 }
 
-func (s *scheduler) outcome(a *Action) *Outcome {
+func (s *scheduler) outcome(a *Action) *Visit {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.outcomes[a]
@@ -227,9 +228,9 @@ func (s *scheduler) outcome(a *Action) *Outcome {
 
 // process takes one action from ready to finished: check its inputs, prepare it, replay its
 // cached result or run it, store what it produced.
-func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
-	out := &Outcome{Action: a}
-	ev := Event{Type: "finish", ID: a.ID, Label: a.Label.String(), Kind: a.Kind}
+func (s *scheduler) process(ctx context.Context, a *Action) (*Visit, error) {
+	out := &Visit{Action: a}
+	ev := Event{Type: "finish", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic}
 
 	// A dependency that failed blocks this action, unless it accepts failures; one that is
 	// stale (inspect) or blocked makes this one the same.
@@ -240,22 +241,22 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 			out.Stale = true
 			out.Reason = "input " + d.ID + " is stale"
 			return out, nil
-		case do.Done == nil || (do.Done.Status != StatusOK && !a.AcceptFailedDeps):
-			if s.opt.Inspect && do.Done == nil {
+		case do.Outcome == nil || (do.Outcome.Status != StatusOK && !a.AcceptFailedDeps):
+			if s.opt.Inspect && do.Outcome == nil {
 				out.Reason = do.Reason
 				return out, nil
 			}
 			// Name the root cause once: a blocked dependency passes on its own root and its
 			// message, which already says "blocked by <root>".
 			root, class, msg := d.ID, "", fmt.Sprintf("blocked by %s: it did not run", d.ID)
-			if do.Done != nil {
-				class, msg = do.Done.Class, fmt.Sprintf("blocked by %s: %s", root, do.Done.Message)
-				if do.Done.Status == StatusBlocked {
-					root, msg = do.Reason, do.Done.Message
+			if do.Outcome != nil {
+				class, msg = do.Outcome.Class, fmt.Sprintf("blocked by %s: %s", root, do.Outcome.Message)
+				if do.Outcome.Status == StatusBlocked {
+					root, msg = do.Reason, do.Outcome.Message
 				}
 			}
 			out.Reason = root
-			out.Done = &Done{Status: StatusBlocked, Class: class, Message: msg}
+			out.Outcome = &Outcome{Status: StatusBlocked, Class: class, Message: msg}
 			if !s.opt.Inspect {
 				ev.Status, ev.Class, ev.Message, ev.BlockedBy = StatusBlocked, class, msg, root
 				s.emit(ev)
@@ -265,9 +266,9 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 	}
 
 	in := &Inputs{Action: a, Workspace: s.opt.Workspace, UserCache: s.opt.UserCache, Building: !s.opt.Inspect, Store: s.opt.Store,
-		done: func(d *Action) *Done {
+		done: func(d *Action) *Outcome {
 			if o := s.outcome(d); o != nil {
-				return o.Done
+				return o.Outcome
 			}
 			return nil
 		}}
@@ -282,11 +283,11 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 		if errors.As(err, &f) {
 			ev.Class = f.Class
 		}
-		out.Done = &Done{Status: StatusFailed, Class: ev.Class, Message: ev.Message}
+		out.Outcome = &Outcome{Status: StatusFailed, Class: ev.Class, Message: ev.Message}
 		s.emit(ev)
 		return out, nil
 	}
-	out.Desc = Description(a.Kind, work)
+	out.Desc = Description(a.Mnemonic, work)
 	out.Key = KeyOf(out.Desc)
 	ev.Key = out.Key
 	if s.opt.DebugKeys != nil {
@@ -302,7 +303,7 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 			// The same work, done once: this action shares the result, transient or not.
 			d := *f.out
 			d.Cached = true
-			out.Done = &d
+			out.Outcome = &d
 			ev.Status, ev.Class, ev.Message, ev.Cached = d.Status, d.Class, d.Message, true
 			s.emit(ev)
 			return out, nil
@@ -327,8 +328,8 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 		reason = "its cached result is no longer valid"
 	}
 	if reason == "" {
-		out.Done = entryDone(entry, true)
-		f.out = out.Done
+		out.Outcome = outcomeOf(entry, true)
+		f.out = out.Outcome
 		ev.Status, ev.Class, ev.Message, ev.Cached = Status(entry.Status), entry.Class, entry.Message, true
 		s.emit(ev)
 		return out, nil
@@ -340,14 +341,14 @@ func (s *scheduler) process(ctx context.Context, a *Action) (*Outcome, error) {
 		return out, nil
 	}
 	if err := s.materialize(ctx, a); err != nil {
-		out.Done = &Done{Status: StatusFailed, Class: "dependency_refresh", Message: err.Error(), transient: true}
-		f.out = out.Done
-		ev.Status, ev.Class, ev.Message = StatusFailed, out.Done.Class, err.Error()
+		out.Outcome = &Outcome{Status: StatusFailed, Class: "dependency_refresh", Message: err.Error(), transient: true}
+		f.out = out.Outcome
+		ev.Status, ev.Class, ev.Message = StatusFailed, out.Outcome.Class, err.Error()
 		s.emit(ev)
 		return out, nil
 	}
 	done, err := s.execute(ctx, a, work, out.Key, out.Desc, reason, &ev)
-	out.Done = done
+	out.Outcome = done
 	f.out = done
 	return out, err
 }
@@ -378,7 +379,7 @@ func matchesAny(patterns []Pattern, l Label) bool {
 
 // execute runs prepared work holding its resources, and stores the result unless it is
 // transient.
-func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.Digest, desc, reason string, ev *Event) (*Done, error) {
+func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.Digest, desc, reason string, ev *Event) (*Outcome, error) {
 	var log bytes.Buffer
 	res := w.Done
 	start := time.Now()
@@ -396,7 +397,7 @@ func (s *scheduler) execute(ctx context.Context, a *Action, w *Work, key cache.D
 			s.pools.release(w.Needs, gpus)
 			return nil, err
 		}
-		s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Kind: a.Kind, Key: key, GPUs: gpus, Reason: reason})
+		s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, GPUs: gpus, Reason: reason})
 		start = time.Now()
 		x := &Exec{Action: a, Log: &syncWriter{w: &log}, GPUs: gpus, TempDir: tmp, Workspace: s.workspaceRoot(),
 			UserCache: s.opt.UserCache, Store: s.opt.Store, Building: true}
@@ -453,33 +454,33 @@ func (s *scheduler) workspaceRoot() string {
 
 // store puts outputs and the log in the CAS and, unless the result is transient, commits the
 // entry at once, so a build killed right after keeps it.
-func (s *scheduler) store(a *Action, res *Result, key cache.Digest, desc string, log []byte, dur time.Duration) (*Done, error) {
+func (s *scheduler) store(a *Action, res *Result, key cache.Digest, desc string, log []byte, dur time.Duration) (*Outcome, error) {
 	e := &cache.Entry{Key: key, Status: string(res.Status), Class: res.Class, Message: res.Message,
-		Lines: desc, Kind: a.Kind, Created: time.Now().UTC(), Duration: dur, Outputs: map[string]cache.Digest{}}
+		Lines: desc, Mnemonic: a.Mnemonic, Created: time.Now().UTC(), Duration: dur, Outputs: map[string]cache.Digest{}}
 	for _, name := range sortedKeys(res.Outputs) {
 		d, err := s.opt.Store.Put(res.Outputs[name])
 		if err != nil {
-			return &Done{Status: StatusFailed, Class: "cache", Message: err.Error(), transient: true}, err
+			return &Outcome{Status: StatusFailed, Class: "cache", Message: err.Error(), transient: true}, err
 		}
 		e.Outputs[name] = d
 	}
 	if len(log) > 0 {
 		d, err := s.opt.Store.Put(log)
 		if err != nil {
-			return &Done{Status: StatusFailed, Class: "cache", Message: err.Error(), transient: true}, err
+			return &Outcome{Status: StatusFailed, Class: "cache", Message: err.Error(), transient: true}, err
 		}
 		e.Log = d
 	}
 	if res.Meta != nil {
 		m, err := json.Marshal(res.Meta)
 		if err != nil {
-			return &Done{Status: StatusFailed, Class: "error", Message: err.Error(), transient: true}, nil
+			return &Outcome{Status: StatusFailed, Class: "error", Message: err.Error(), transient: true}, nil
 		}
 		e.Meta = m
 	}
-	done := entryDone(e, false)
-	done.transient = res.Transient
+	done := outcomeOf(e, false)
 	if res.Transient {
+		done.transient, done.Created = true, time.Time{}
 		return done, nil
 	}
 	if err := s.opt.Store.PutEntry(e); err != nil {
@@ -489,8 +490,10 @@ func (s *scheduler) store(a *Action, res *Result, key cache.Digest, desc string,
 	return done, nil
 }
 
-func entryDone(e *cache.Entry, cached bool) *Done {
-	return &Done{Key: e.Key, Status: Status(e.Status), Class: e.Class, Message: e.Message, Outputs: e.Outputs, Meta: e.Meta, Log: e.Log, Cached: cached}
+// outcomeOf is the outcome a stored entry stands for.
+func outcomeOf(e *cache.Entry, cached bool) *Outcome {
+	return &Outcome{Key: e.Key, Status: Status(e.Status), Class: e.Class, Message: e.Message, Outputs: e.Outputs,
+		Meta: e.Meta, Log: e.Log, Cached: cached, Created: e.Created}
 }
 
 // syncWriter lets a rule write its log from several goroutines (stdout and stderr copiers).

@@ -41,10 +41,10 @@ func TestSecondBuildExecutesNothing(t *testing.T) {
 	if sum.Executed != 0 || sum.Cached != 4 || b2.runs.total() != 0 {
 		t.Errorf("second build: %+v, executed %v", sum.Counts, b2.runs)
 	}
-	if !outcomes["c"].Done.Cached || outcomes["c"].Done.Status != StatusOK {
-		t.Errorf("c: %+v", outcomes["c"].Done)
+	if !outcomes["c"].Outcome.Cached || outcomes["c"].Outcome.Status != StatusOK {
+		t.Errorf("c: %+v", outcomes["c"].Outcome)
 	}
-	out, err := b.store.Get(outcomes["c"].Done.Outputs["out"])
+	out, err := b.store.Get(outcomes["c"].Outcome.Outputs["out"])
 	if err != nil || string(out) != "c" {
 		t.Errorf("c's output from the cache = %q, %v", out, err)
 	}
@@ -97,8 +97,8 @@ func TestIdenticalKeysExecuteOnce(t *testing.T) {
 		t.Fatalf("the shared work executed %d times, want 1", running.Load())
 	}
 	ox, oy := outcomes["x"], outcomes["y"]
-	if ox.Key != oy.Key || ox.Done.Outputs["out"] != oy.Done.Outputs["out"] || ox.Done.Status != StatusOK || oy.Done.Status != StatusOK {
-		t.Errorf("x: %+v\ny: %+v", ox.Done, oy.Done)
+	if ox.Key != oy.Key || ox.Outcome.Outputs["out"] != oy.Outcome.Outputs["out"] || ox.Outcome.Status != StatusOK || oy.Outcome.Status != StatusOK {
+		t.Errorf("x: %+v\ny: %+v", ox.Outcome, oy.Outcome)
 	}
 	if sum.Executed != 1 || sum.Cached != 1 {
 		t.Errorf("summary %+v, want 1 executed, 1 cached", sum.Counts)
@@ -119,7 +119,7 @@ func TestIdenticalKeysShareTransientFailure(t *testing.T) {
 	after := b.action(step{id: "after", deps: []*Action{y}})
 	sum, outcomes := b.build(context.Background(), []*Action{x, after}, Options{Jobs: 2, KeepGoing: true})
 	for _, id := range []string{"x", "y"} {
-		if d := outcomes[id].Done; d == nil || d.Status != StatusFailed || d.Class != "rate_limited" {
+		if d := outcomes[id].Outcome; d == nil || d.Status != StatusFailed || d.Class != "rate_limited" {
 			t.Errorf("%s: %+v, want failed rate_limited", id, d)
 		}
 	}
@@ -208,8 +208,8 @@ func TestKeepGoing(t *testing.T) {
 		if ev.Status != StatusBlocked || ev.BlockedBy != "f" || ev.Class != "no_wheel" {
 			t.Errorf("%s: %+v, want blocked by f with class no_wheel", id, ev)
 		}
-		if want := "blocked by f: no wheel for this commit"; ev.Message != want || outcomes[id].Done.Message != want {
-			t.Errorf("%s: message %q (outcome %q), want %q", id, ev.Message, outcomes[id].Done.Message, want)
+		if want := "blocked by f: no wheel for this commit"; ev.Message != want || outcomes[id].Outcome.Message != want {
+			t.Errorf("%s: message %q (outcome %q), want %q", id, ev.Message, outcomes[id].Outcome.Message, want)
 		}
 	}
 	if b.runs.get("g")+b.runs.get("h") != 0 || b.runs.get("x3") != 1 {
@@ -224,17 +224,17 @@ func TestAcceptFailedDeps(t *testing.T) {
 	f := b.action(step{id: "f", result: func(x *Exec) *Result { return Failed("install_failed", "pip failed") }})
 	g := b.action(step{id: "g", deps: []*Action{f}})
 	ok := b.action(step{id: "ok"})
-	var seen map[string]*Done
-	dataset := &Action{ID: "dataset", Kind: "dataset", Deps: []*Action{f, g, ok}, AcceptFailedDeps: true}
+	var seen map[string]*Outcome
+	dataset := &Action{ID: "dataset", Mnemonic: "dataset", Deps: []*Action{f, g, ok}, AcceptFailedDeps: true}
 	dataset.Prepare = func(ctx context.Context, in *Inputs) (*Work, error) {
-		seen = map[string]*Done{"f": in.Result(f), "g": in.Result(g), "ok": in.Result(ok)}
+		seen = map[string]*Outcome{"f": in.Result(f), "g": in.Result(g), "ok": in.Result(ok)}
 		lines := []Line{L("f", in.Result(f).Status), L("g", in.Result(g).Status), L("ok", in.OutputDigest(ok, "out"))}
 		return &Work{Lines: lines, Run: func(ctx context.Context, x *Exec) (*Result, error) {
 			return OK(map[string][]byte{"records": []byte("1 ok, 2 failed")}, nil), nil
 		}}, nil
 	}
 	sum, outcomes := b.build(context.Background(), []*Action{dataset}, Options{KeepGoing: true})
-	if d := outcomes["dataset"].Done; d == nil || d.Status != StatusOK {
+	if d := outcomes["dataset"].Outcome; d == nil || d.Status != StatusOK {
 		t.Fatalf("dataset: %+v", outcomes["dataset"])
 	}
 	if seen["f"].Status != StatusFailed || seen["f"].Class != "install_failed" {
@@ -264,7 +264,7 @@ func TestFailureCaching(t *testing.T) {
 	roots := []*Action{transient, goErr, det, skip}
 
 	_, outcomes := b.build(context.Background(), roots, Options{KeepGoing: true})
-	if d := outcomes["goerr"].Done; d.Status != StatusFailed || !strings.Contains(d.Message, "connection reset") {
+	if d := outcomes["goerr"].Outcome; d.Status != StatusFailed || !strings.Contains(d.Message, "connection reset") {
 		t.Errorf("a Go error from Run: %+v, want a failure naming it", d)
 	}
 	sum, _ := b.build(context.Background(), roots, Options{KeepGoing: true})
@@ -305,7 +305,7 @@ func TestRerunKeepsHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(hist) != 1 || hist[0].Outputs["out"] != first["generate"].Done.Outputs["out"] {
+	if len(hist) != 1 || hist[0].Outputs["out"] != first["generate"].Outcome.Outputs["out"] {
 		t.Fatalf("history: %+v, want the first result", hist)
 	}
 	cur, _, _ := b.store.GetEntry(key)
@@ -319,7 +319,7 @@ func TestRerunKeepsHistory(t *testing.T) {
 func TestStillValid(t *testing.T) {
 	b := newBench(t)
 	valid := true
-	env := b.action(step{id: "env", valid: func(d *Done) bool {
+	env := b.action(step{id: "env", valid: func(d *Outcome) bool {
 		if d.Status != StatusOK || d.Outputs["out"] == "" || !d.Cached {
 			t.Errorf("StillValid got %+v", d)
 		}
@@ -345,12 +345,12 @@ func TestStillValid(t *testing.T) {
 // description; a rule returning a result without a valid status is not cached.
 func TestPrepareAndDone(t *testing.T) {
 	b := newBench(t)
-	bad := &Action{ID: "bad", Kind: "test", Prepare: func(ctx context.Context, in *Inputs) (*Work, error) {
+	bad := &Action{ID: "bad", Mnemonic: "test", Prepare: func(ctx context.Context, in *Inputs) (*Work, error) {
 		return nil, Fail("generation_invalid", "the script does not parse")
 	}}
 	user := b.action(step{id: "user", deps: []*Action{bad}})
 	ran := false
-	skipped := &Action{ID: "skipped", Kind: "measure", Prepare: func(ctx context.Context, in *Inputs) (*Work, error) {
+	skipped := &Action{ID: "skipped", Mnemonic: "measure", Prepare: func(ctx context.Context, in *Inputs) (*Work, error) {
 		return &Work{Lines: []Line{L("requires.gpus", 8)}, Done: Skipped("needs 8 GPUs"),
 			Run: func(ctx context.Context, x *Exec) (*Result, error) { ran = true; return nil, nil }}, nil
 	}}
@@ -363,13 +363,13 @@ func TestPrepareAndDone(t *testing.T) {
 	var keys bytes.Buffer
 	sum, outcomes := b.build(context.Background(), []*Action{user, skipped, counting, noStatus}, Options{KeepGoing: true, DebugKeys: &keys})
 
-	if d := outcomes["bad"].Done; d.Status != StatusFailed || d.Class != "generation_invalid" {
+	if d := outcomes["bad"].Outcome; d.Status != StatusFailed || d.Class != "generation_invalid" {
 		t.Errorf("bad: %+v", d)
 	}
 	if ev := b.finishes()["user"]; ev.Status != StatusBlocked || ev.BlockedBy != "bad" {
 		t.Errorf("user: %+v", ev)
 	}
-	if d := outcomes["skipped"].Done; ran || d.Status != StatusSkipped {
+	if d := outcomes["skipped"].Outcome; ran || d.Status != StatusSkipped {
 		t.Errorf("skipped: ran=%v %+v", ran, d)
 	}
 	if e, found, _ := b.store.GetEntry(outcomes["skipped"].Key); !found || e.Status != "skipped" {
@@ -378,10 +378,10 @@ func TestPrepareAndDone(t *testing.T) {
 	if sum.Counters["requests"] != 2 || sum.Counters["tokens_in"] != 100 {
 		t.Errorf("counters %v", sum.Counters)
 	}
-	if d := outcomes["counting"].Done; string(d.Meta) != `{"tokens":7}` {
+	if d := outcomes["counting"].Outcome; string(d.Meta) != `{"tokens":7}` {
 		t.Errorf("meta %s", d.Meta)
 	}
-	if d := outcomes["nostatus"].Done; d.Status != StatusFailed || !strings.Contains(d.Message, "invalid status") {
+	if d := outcomes["nostatus"].Outcome; d.Status != StatusFailed || !strings.Contains(d.Message, "invalid status") {
 		t.Errorf("nostatus: %+v", d)
 	}
 	if _, found, _ := b.store.GetEntry(outcomes["nostatus"].Key); found {
@@ -400,7 +400,7 @@ func TestLogStored(t *testing.T) {
 		return OK(nil, nil)
 	}})
 	_, outcomes := b.build(context.Background(), []*Action{a}, Options{})
-	data, err := b.store.Get(outcomes["logs"].Done.Log)
+	data, err := b.store.Get(outcomes["logs"].Outcome.Log)
 	if err != nil || string(data) != "pip install ok\n" {
 		t.Errorf("log %q, %v", data, err)
 	}

@@ -15,10 +15,14 @@ type Kind interface {
 	Plan(p *Planner, t *Target) (*Action, error)
 }
 
-// Checker is an optional ability of a Kind: static checks of a decoded target beyond types
-// (mutually exclusive attributes, allowed values), reported at load time with ranges.
-type Checker interface {
-	Check(t *Target) hcl.Diagnostics
+// Decoder is the ability every kind of this binary has: it turns a loaded target into the
+// kind's own typed config, once, at load time, checking what the schema cannot (mutually
+// exclusive attributes, values that depend on each other) with diagnostics that point at the
+// attribute. The loader keeps the config in Target.Config, where Plan finds it; only the
+// decode reads attributes by name. It is optional so that a test can register a small kind
+// without one.
+type Decoder interface {
+	Decode(t *Target) (config any, diags hcl.Diagnostics)
 }
 
 // Schema declares the attributes and nested blocks a kind accepts.
@@ -46,7 +50,16 @@ type Attr struct {
 	RefKind string
 	// OneOf lists the allowed values of a string attribute (nil for any).
 	OneOf []string
+	// Min is the least value of a number attribute (nil for none); write it AtLeast(1).
+	Min *float64
+	// Positive requires a number or a duration greater than zero.
+	Positive bool
+	// NonEmpty requires a string, list or map attribute that is set to hold something.
+	NonEmpty bool
 }
+
+// AtLeast is the value of Attr.Min.
+func AtLeast(min float64) *float64 { return &min }
 
 // AttrType is the type an attribute's value is converted to.
 type AttrType int
@@ -55,6 +68,7 @@ const (
 	TypeAny AttrType = iota
 	TypeString
 	TypeNumber
+	TypeInt // a whole number
 	TypeBool
 	TypeStrings   // list of strings
 	TypeStringMap // map of strings
@@ -69,6 +83,8 @@ func (t AttrType) String() string {
 		return "a string"
 	case TypeNumber:
 		return "a number"
+	case TypeInt:
+		return "a whole number"
 	case TypeBool:
 		return "true or false"
 	case TypeStrings, TypePatterns:
@@ -85,7 +101,7 @@ func (t AttrType) ctyType() cty.Type {
 	switch t {
 	case TypeString, TypeLabel, TypeDuration:
 		return cty.String
-	case TypeNumber:
+	case TypeNumber, TypeInt:
 		return cty.Number
 	case TypeBool:
 		return cty.Bool

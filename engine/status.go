@@ -22,10 +22,10 @@ type TargetState struct {
 
 // StaleAction is an action that would execute, and why.
 type StaleAction struct {
-	ID      string
-	Kind    string
-	Reason  string
-	Changes []LineChange
+	ID       string
+	Mnemonic string
+	Reason   string
+	Changes  []LineChange
 }
 
 // Inspect walks the actions of the given targets without executing anything and says, per
@@ -64,12 +64,12 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 			if o != nil && o.Err != nil && len(st.Stale) == 1 {
 				st.State, st.Message = "error", o.Err.Error()
 			}
-		case o != nil && o.Done != nil && o.Done.Status == StatusOK:
+		case o != nil && o.Outcome != nil && o.Outcome.Status == StatusOK:
 			st.State = "cached"
-		case o != nil && o.Done != nil && o.Done.Status == StatusSkipped:
-			st.State, st.Class, st.Message = "skipped", o.Done.Class, o.Done.Message
-		case o != nil && o.Done != nil:
-			st.State, st.Class, st.Message = "failed", o.Done.Class, o.Done.Message
+		case o != nil && o.Outcome != nil && o.Outcome.Status == StatusSkipped:
+			st.State, st.Class, st.Message = "skipped", o.Outcome.Class, o.Outcome.Message
+		case o != nil && o.Outcome != nil:
+			st.State, st.Class, st.Message = "failed", o.Outcome.Class, o.Outcome.Message
 		default:
 			st.State, st.Message = "failed", "blocked by "+o.Reason
 			st.Class = blockedClass(outcomes, root)
@@ -80,18 +80,18 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 }
 
 // blockedClass finds the failure class at the root of a blocked action.
-func blockedClass(outcomes map[*Action]*Outcome, a *Action) string {
+func blockedClass(outcomes map[*Action]*Visit, a *Action) string {
 	for _, d := range Closure([]*Action{a}) {
-		if o := outcomes[d]; o != nil && o.Done != nil && o.Done.Status == StatusFailed {
-			return o.Done.Class
+		if o := outcomes[d]; o != nil && o.Outcome != nil && o.Outcome.Status == StatusFailed {
+			return o.Outcome.Class
 		}
 	}
 	return ""
 }
 
 // staleReason explains, from the stored manifest, why an action would run.
-func staleReason(store *cache.Store, a *Action, o *Outcome) StaleAction {
-	sa := StaleAction{ID: a.ID, Kind: a.Kind}
+func staleReason(store *cache.Store, a *Action, o *Visit) StaleAction {
+	sa := StaleAction{ID: a.ID, Mnemonic: a.Mnemonic}
 	switch {
 	case o.Err != nil:
 		sa.Reason = "cannot be prepared: " + o.Err.Error()

@@ -17,6 +17,8 @@ type Target struct {
 	Kind  string
 	// ForEachKey is the for_each key this target was expanded from ("" when none).
 	ForEachKey string
+	// Config is what the kind's Decode made of the body (nil for a kind without Decode).
+	Config any
 	*Body
 }
 
@@ -145,9 +147,9 @@ func (b *Body) Eval(name string, vars map[string]cty.Value) (cty.Value, error) {
 		return cty.NilVal, diags
 	}
 	attr := b.schema.attr(name)
-	v, err := convert.Convert(v, attr.Type.ctyType())
+	r := b.AttrRange(name)
+	cv, err := convert.Convert(v, attr.Type.ctyType())
 	if err != nil {
-		r := b.AttrRange(name)
 		return cty.NilVal, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Incorrect attribute value type",
@@ -155,7 +157,62 @@ func (b *Body) Eval(name string, vars map[string]cty.Value) (cty.Value, error) {
 			Subject:  &r,
 		}}
 	}
-	return v, nil
+	// The same checks as an early value's, now that the value is known.
+	if _, d := checkValue(attr, cv, r, b.Pkg); d != nil {
+		return cty.NilVal, hcl.Diagnostics{d}
+	}
+	return cv, nil
+}
+
+// A LateAttr is an attribute a kind's config keeps to evaluate per commit (one that may
+// mention `commit`). An early attribute works the same way: it evaluates to its stored value.
+type LateAttr struct {
+	body *Body
+	name string
+}
+
+// Late returns the attribute as a LateAttr, for a kind's config.
+func (b *Body) Late(name string) LateAttr { return LateAttr{body: b, name: name} }
+
+// IsSet reports whether the attribute was written.
+func (a LateAttr) IsSet() bool { return a.body != nil && a.body.Has(a.name) }
+
+// IsLate reports whether it mentions `commit`, so that its value is known only per commit.
+func (a LateAttr) IsLate() bool { return a.body != nil && a.body.IsLate(a.name) }
+
+// Range is where it was written.
+func (a LateAttr) Range() hcl.Range { return a.body.AttrRange(a.name) }
+
+// Value evaluates it with vars in scope (cty.NilVal when unset).
+func (a LateAttr) Value(vars map[string]cty.Value) (cty.Value, error) {
+	if a.body == nil {
+		return cty.NilVal, nil
+	}
+	return a.body.Eval(a.name, vars)
+}
+
+// String evaluates a string attribute ("" when unset).
+func (a LateAttr) String(vars map[string]cty.Value) (string, error) {
+	if a.body == nil {
+		return "", nil
+	}
+	return a.body.EvalString(a.name, vars)
+}
+
+// Strings evaluates a list-of-strings attribute.
+func (a LateAttr) Strings(vars map[string]cty.Value) ([]string, error) {
+	if a.body == nil {
+		return nil, nil
+	}
+	return a.body.EvalStrings(a.name, vars)
+}
+
+// StringMap evaluates a map-of-strings attribute.
+func (a LateAttr) StringMap(vars map[string]cty.Value) (map[string]string, error) {
+	if a.body == nil {
+		return nil, nil
+	}
+	return a.body.EvalStringMap(a.name, vars)
 }
 
 // EvalString evaluates a string attribute per commit.

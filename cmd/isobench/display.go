@@ -146,8 +146,8 @@ func printSummary(w io.Writer, s *engine.Summary, interrupted bool) {
 	// Per kind, what ran and what was replayed: "generate 3 executed, 4 cached" is how many
 	// tests were asked of a model and how many came from the cache.
 	var kinds []string
-	for _, k := range sortedKeys(s.ByKind) {
-		c := s.ByKind[k]
+	for _, k := range sortedKeys(s.ByMnemonic) {
+		c := s.ByMnemonic[k]
 		kinds = append(kinds, fmt.Sprintf("%s %d/%d", k, c.Executed, c.Cached))
 	}
 	if len(kinds) > 0 {

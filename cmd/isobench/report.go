@@ -57,14 +57,14 @@ func cmdReport(a *app, args []string) error {
 	}
 	for _, l := range datasets {
 		o := outcomes[roots[l]]
-		if o == nil || o.Done == nil || o.Done.Status != engine.StatusOK {
+		if o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
 			return fmt.Errorf("%s has no up-to-date result\nhint: isobench build %s", l, l)
 		}
 		path := *out
 		if path == "" {
 			path = filepath.Join(a.ws.OutputDir(), filepath.FromSlash(l.Pkg), l.Name, "report.html")
 		}
-		if err := writeReport(a.store, l, o.Done, path); err != nil {
+		if err := writeReport(a.store, l, o.Outcome, path); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", l, path)
@@ -72,7 +72,7 @@ func cmdReport(a *app, args []string) error {
 	return nil
 }
 
-func writeReport(store *cache.Store, l engine.Label, done *engine.Done, path string) error {
+func writeReport(store *cache.Store, l engine.Label, done *engine.Outcome, path string) error {
 	data, err := store.Get(done.Outputs[dataset.OutputJSONL])
 	if err != nil {
 		return fmt.Errorf("reading %s's records: %w", l, err)

@@ -46,7 +46,7 @@ func TestSbatchArgsFromWork(t *testing.T) {
 		engine.L("samples", 10), engine.L("warmup", 1), engine.L("timeout", 2*time.Minute),
 		engine.L("requires.gpus", 2), engine.L("requires.compute_capability", "9.0"),
 	}}
-	args, refused := e.sbatchArgs(&engine.Job{Action: &engine.Action{Kind: "measure"}, Work: w})
+	args, refused := e.sbatchArgs(&engine.Job{Action: &engine.Action{Mnemonic: "measure"}, Work: w})
 	if refused != nil {
 		t.Fatalf("refused: %s", refused.Message)
 	}
@@ -57,10 +57,10 @@ func TestSbatchArgsFromWork(t *testing.T) {
 		}
 	}
 	w.Lines = append(w.Lines[:3], engine.L("requires.gpus", 1), engine.L("requires.compute_capability", "10.0"))
-	if _, refused := e.sbatchArgs(&engine.Job{Action: &engine.Action{ID: "m", Kind: "measure"}, Work: w}); refused == nil || refused.Class != "unschedulable" {
+	if _, refused := e.sbatchArgs(&engine.Job{Action: &engine.Action{ID: "m", Mnemonic: "measure"}, Work: w}); refused == nil || refused.Class != "unschedulable" {
 		t.Errorf("a capability no feature meets was not refused: %+v", refused)
 	}
-	args, _ = e.sbatchArgs(&engine.Job{Action: &engine.Action{Kind: "environment"}, Work: &engine.Work{}})
+	args, _ = e.sbatchArgs(&engine.Job{Action: &engine.Action{Mnemonic: "environment"}, Work: &engine.Work{}})
 	if !slices.Contains(args, "--time=60") || slices.ContainsFunc(args, func(s string) bool { return strings.HasPrefix(s, "--gres") }) {
 		t.Errorf("an environment build's args %v: want the configured time limit and no GPU", args)
 	}

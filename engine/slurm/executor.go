@@ -30,7 +30,7 @@ func New(cfg *Config) *Executor {
 // is taken too: the coordinator is often a login node without GPUs, and the node the cluster
 // picks is the machine whose hardware decides.
 func (e *Executor) Accepts(a *engine.Action, w *engine.Work) bool {
-	if !slices.Contains(e.cfg.Kinds, a.Kind) {
+	if !slices.Contains(e.cfg.Kinds, a.Mnemonic) {
 		return false
 	}
 	return w.Run != nil || (w.Done != nil && w.Done.Status == engine.StatusSkipped)
@@ -53,7 +53,7 @@ func (e *Executor) Execute(ctx context.Context, j *engine.Job) (*engine.Result, 
 	dir := filepath.Join(e.cfg.Workdir, string(j.Key)[:24])
 	os.RemoveAll(dir) // a leftover of a build that was killed
 	spec := &Spec{Root: j.Workspace.Root, Vars: e.cfg.Vars, UserCache: j.UserCache, Label: j.Action.Label.String(),
-		ActionID: j.Action.ID, Kind: j.Action.Kind, Key: j.Key, Desc: j.Desc, Deps: j.Deps}
+		ActionID: j.Action.ID, Kind: j.Action.Mnemonic, Key: j.Key, Desc: j.Desc, Deps: j.Deps}
 	if err := writeSpec(dir, spec, j.Store); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (e *Executor) ingest(j *engine.Job, id, dir string) (*engine.Result, error)
 // feature can meet the requirement.
 func (e *Executor) sbatchArgs(j *engine.Job) ([]string, *engine.Result) {
 	c := e.cfg
-	args := []string{"--job-name=isobench-" + j.Action.Kind, "--no-requeue", "--ntasks=1"}
+	args := []string{"--job-name=isobench-" + j.Action.Mnemonic, "--no-requeue", "--ntasks=1"}
 	for flag, v := range map[string]string{"--partition=": c.Partition, "--account=": c.Account, "--qos=": c.QOS, "--mem=": c.Memory} {
 		if v != "" {
 			args = append(args, flag+v)

@@ -38,7 +38,7 @@ type Spec struct {
 	Key       cache.Digest      `json:"key"`
 	Desc      string            `json:"desc"` // the key's description on the coordinator
 	// Deps are the dependencies' results by action ID; their outputs are in blobs/.
-	Deps map[string]*engine.Done `json:"deps"`
+	Deps map[string]*engine.Outcome `json:"deps"`
 }
 
 // Outcome is what the node writes back: an engine.Result with outputs by digest.

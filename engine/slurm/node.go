@@ -57,7 +57,7 @@ func execAction(ctx context.Context, spec *Spec, kinds []engine.Kind, blobs dirB
 		}
 		return engine.Transient(class, "%s", err), ""
 	}
-	desc := engine.Description(a.Kind, w)
+	desc := engine.Description(a.Mnemonic, w)
 	if err := engine.CheckDescription(spec.Desc, desc); err != nil {
 		return engine.Transient("workspace_changed", "%s", err), desc
 	}

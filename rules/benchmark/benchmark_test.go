@@ -75,8 +75,8 @@ benchmark "aa" {
 	b := w.build(nil)
 
 	o, rec, log := b.measure(t, "faster")
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("faster: %s %s: %s\n%s", o.Done.Status, o.Done.Class, o.Done.Message, log)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("faster: %s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 	}
 	st := rec.Stats
 	t.Logf("faster: speedup %.3f [%.3f, %.3f], p %.2g: %s", *st.Speedup, *st.CILow, *st.CIHigh, *st.PValue, st.Reason)
@@ -108,8 +108,8 @@ benchmark "aa" {
 	}
 
 	o, rec, log = b.measure(t, "aa")
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("aa: %s %s: %s\n%s", o.Done.Status, o.Done.Class, o.Done.Message, log)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("aa: %s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 	}
 	st = rec.Stats
 	t.Logf("aa: base %.4g head %.4g", rec.BaseValues, rec.HeadValues)
@@ -134,7 +134,7 @@ benchmark "aa" {
 	// A second build replays both from the cache: measurements are recorded, not redone.
 	again := w.build(nil)
 	for _, name := range []string{"faster", "aa"} {
-		if o, _, _ := again.measure(t, name); !o.Done.Cached {
+		if o, _, _ := again.measure(t, name); !o.Outcome.Cached {
 			t.Errorf("%s ran again in an unchanged workspace", name)
 		}
 	}

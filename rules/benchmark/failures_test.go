@@ -81,8 +81,8 @@ benchmark "too_big" {
 	t.Logf("build took %s", time.Since(start))
 
 	o, rec, log := b.measure(t, "base_fails")
-	if o.Done.Class != ClassBaseFailed || !strings.Contains(o.Done.Message, "ModuleNotFoundError") {
-		t.Errorf("base_fails: %s: %s", o.Done.Class, o.Done.Message)
+	if o.Outcome.Class != ClassBaseFailed || !strings.Contains(o.Outcome.Message, "ModuleNotFoundError") {
+		t.Errorf("base_fails: %s: %s", o.Outcome.Class, o.Outcome.Message)
 	}
 	if rec == nil || rec.FailureClass != ClassBaseFailed || !strings.Contains(rec.OutputTail, "missing_module_of_base") ||
 		len(rec.Samples) != 1 || rec.Samples[0].ExitCode != 1 {
@@ -93,13 +93,13 @@ benchmark "too_big" {
 	}
 
 	o, rec, _ = b.measure(t, "head_fails")
-	if o.Done.Class != ClassHeadFailed || !strings.Contains(o.Done.Message, "head is broken") || rec == nil || len(rec.Samples) != 2 {
-		t.Errorf("head_fails: %s: %s (%d samples)", o.Done.Class, o.Done.Message, len(rec.Samples))
+	if o.Outcome.Class != ClassHeadFailed || !strings.Contains(o.Outcome.Message, "head is broken") || rec == nil || len(rec.Samples) != 2 {
+		t.Errorf("head_fails: %s: %s (%d samples)", o.Outcome.Class, o.Outcome.Message, len(rec.Samples))
 	}
 
 	o, rec, log = b.measure(t, "hung")
-	if o.Done.Class != ClassTimeout || !strings.Contains(o.Done.Message, "within 2s") || rec == nil || rec.FailureClass != ClassTimeout {
-		t.Errorf("hung: %s: %s", o.Done.Class, o.Done.Message)
+	if o.Outcome.Class != ClassTimeout || !strings.Contains(o.Outcome.Message, "within 2s") || rec == nil || rec.FailureClass != ClassTimeout {
+		t.Errorf("hung: %s: %s", o.Outcome.Class, o.Outcome.Message)
 	}
 	if !strings.Contains(log, "waiting forever") {
 		t.Errorf("hung: the log lacks the output before the hang:\n%s", log)
@@ -115,14 +115,14 @@ benchmark "too_big" {
 	}
 
 	o, rec, log = b.measure(t, "silent")
-	if o.Done.Class != ClassNoMetric || !strings.Contains(log, "hello, no number here") || rec == nil ||
+	if o.Outcome.Class != ClassNoMetric || !strings.Contains(log, "hello, no number here") || rec == nil ||
 		!strings.Contains(rec.OutputTail, "hello, no number here") {
-		t.Errorf("silent: %s: %s\nlog:\n%s", o.Done.Class, o.Done.Message, log)
+		t.Errorf("silent: %s: %s\nlog:\n%s", o.Outcome.Class, o.Outcome.Message, log)
 	}
 
 	o, rec, log = b.measure(t, "secrets")
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("secrets: %s %s: %s\n%s", o.Done.Status, o.Done.Class, o.Done.Message, log)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("secrets: %s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 	}
 	for _, v := range append(rec.BaseValues, rec.HeadValues...) {
 		if v != 0 {
@@ -135,25 +135,25 @@ benchmark "too_big" {
 	}
 
 	o, _, _ = b.measure(t, "killed")
-	if o.Done.Class != "killed" || !strings.Contains(o.Done.Message, "killed by a signal") {
-		t.Errorf("killed: %s: %s", o.Done.Class, o.Done.Message)
+	if o.Outcome.Class != "killed" || !strings.Contains(o.Outcome.Message, "killed by a signal") {
+		t.Errorf("killed: %s: %s", o.Outcome.Class, o.Outcome.Message)
 	}
 
 	o, rec, _ = b.measure(t, "too_big")
-	if o.Done.Status != engine.StatusSkipped || !strings.Contains(o.Done.Message, "needs 64 GPUs, this machine has") ||
+	if o.Outcome.Status != engine.StatusSkipped || !strings.Contains(o.Outcome.Message, "needs 64 GPUs, this machine has") ||
 		rec == nil || len(rec.Samples) != 0 {
-		t.Errorf("too_big: %s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+		t.Errorf("too_big: %s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 	}
 
 	// Deterministic failures and skips are cached: nothing runs again.
 	again := w.build(nil)
 	for _, name := range []string{"base_fails", "head_fails", "hung", "silent", "secrets", "too_big"} {
-		if o, _, _ := again.measure(t, name); !o.Done.Cached {
-			t.Errorf("%s ran again: %s %s", name, o.Done.Status, o.Done.Class)
+		if o, _, _ := again.measure(t, name); !o.Outcome.Cached {
+			t.Errorf("%s ran again: %s %s", name, o.Outcome.Status, o.Outcome.Class)
 		}
 	}
 	// A run killed from outside (the OOM killer) is not the test's fault: it is tried again.
-	if o, _, _ := again.measure(t, "killed"); o.Done.Cached {
+	if o, _, _ := again.measure(t, "killed"); o.Outcome.Cached {
 		t.Error("a run killed by a signal was cached")
 	}
 }

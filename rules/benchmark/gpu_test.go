@@ -89,8 +89,8 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 	devices := map[int]string{}
 	for _, name := range []string{"gpu_a", "gpu_b"} {
 		o, rec, log := b.measure(t, name)
-		if o.Done.Status != engine.StatusOK {
-			t.Fatalf("%s: %s %s: %s\n%s", name, o.Done.Status, o.Done.Class, o.Done.Message, log)
+		if o.Outcome.Status != engine.StatusOK {
+			t.Fatalf("%s: %s %s: %s\n%s", name, o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 		}
 		// Every sample of a measurement ran on the one device it held.
 		dev := int(rec.BaseValues[0]) - 1
@@ -128,16 +128,16 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 	// The same hardware class replays; other hardware makes the measurements stale, and
 	// nothing else.
 	useProber(t, mockMachine(2, gpus.H100_SXM5_80GB))
-	if o, _, _ := w.build(h100s.DeviceIndices()).measure(t, "gpu_a"); !o.Done.Cached {
+	if o, _, _ := w.build(h100s.DeviceIndices()).measure(t, "gpu_a"); !o.Outcome.Cached {
 		t.Error("an identical machine (other UUIDs, no slowdown) did not replay the measurement")
 	}
 	four := mockMachine(4, gpus.H100_SXM5_80GB)
 	useProber(t, four)
 	moved := w.build(four.DeviceIndices())
-	if o, _, _ := moved.measure(t, "gpu_a"); o.Done.Cached {
+	if o, _, _ := moved.measure(t, "gpu_a"); o.Outcome.Cached {
 		t.Error("a machine of 4 GPUs replayed a measurement made on 2")
 	}
-	if o := moved.outcomes["commit //commits:c"]; o == nil || !o.Done.Cached {
+	if o := moved.outcomes["commit //commits:c"]; o == nil || !o.Outcome.Cached {
 		t.Error("other hardware made the commit stale")
 	}
 
@@ -145,8 +145,8 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 	useProber(t, mockMachine(1, l4))
 	skipped := w.build([]int{0})
 	o, rec, _ := skipped.measure(t, "gpu_a")
-	if o.Done.Status != engine.StatusSkipped || o.Done.Message != "needs compute capability 9.0, this machine has 8.9" {
-		t.Errorf("on an L4: %s: %q", o.Done.Status, o.Done.Message)
+	if o.Outcome.Status != engine.StatusSkipped || o.Outcome.Message != "needs compute capability 9.0, this machine has 8.9" {
+		t.Errorf("on an L4: %s: %q", o.Outcome.Status, o.Outcome.Message)
 	}
 	if rec == nil || rec.Hardware.GPUName != "NVIDIA L4" || len(rec.Samples) != 0 {
 		t.Errorf("on an L4: record %+v", rec)
@@ -235,8 +235,8 @@ print(json.dumps({"metric": "matmul", "value": value, "unit": "s"}))
 	})
 	o, rec, log := w.build(hardware.Probe().DeviceIndices()).measure(t, "real")
 	t.Logf("log:\n%s", log)
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("%s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 	}
 	if len(rec.Hardware.GPUUUIDs) != 1 || rec.Hardware.GPUName == "" || rec.Hardware.Driver == "" || rec.Hardware.CUDA == "" {
 		t.Errorf("hardware %+v", rec.Hardware)

@@ -36,7 +36,7 @@ func (commitKind) Schema() *engine.Schema {
 }
 func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	repo, head, base := t.String("repo"), t.String("head"), t.String("base")
-	return &engine.Action{ID: "commit " + t.Label.String(), Kind: "commit", Label: t.Label,
+	return &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.L("repo", repo), engine.L("head", head), engine.L("base", base)},
 				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
@@ -68,14 +68,14 @@ func (generatorKind) Schema() *engine.Schema {
 	return &engine.Schema{Attrs: []engine.Attr{{Name: "script", Type: engine.TypeString, Required: true}}}
 }
 func (generatorKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	return &engine.Action{ID: "generator " + t.Label.String(), Kind: "generator", Label: t.Label,
+	return &engine.Action{ID: "generator " + t.Label.String(), Mnemonic: "generator", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{Done: engine.OK(nil, nil)}, nil
 		}}, nil
 }
 func (generatorKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, side string) (*engine.Action, error) {
 	script := []byte(t.String("script"))
-	return &engine.Action{ID: fmt.Sprintf("generate %s @ %s %s", t.Label, commit.Label, side), Kind: "generate", Label: t.Label,
+	return &engine.Action{ID: fmt.Sprintf("generate %s @ %s %s", t.Label, commit.Label, side), Mnemonic: "generate", Label: t.Label,
 		Deps: []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("script", script)},
@@ -94,14 +94,14 @@ func (envKind) Schema() *engine.Schema {
 	return &engine.Schema{Attrs: []engine.Attr{{Name: "env", Type: engine.TypeStringMap}}}
 }
 func (envKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	return &engine.Action{ID: "environment " + t.Label.String(), Kind: "environment", Label: t.Label,
+	return &engine.Action{ID: "environment " + t.Label.String(), Mnemonic: "environment", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{Done: engine.OK(nil, nil)}, nil
 		}}, nil
 }
 func (envKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, side string) (*engine.Action, error) {
 	vars := t.StringMap("env")
-	return &engine.Action{ID: fmt.Sprintf("environment %s @ %s %s", t.Label, commit.Label, side), Kind: "environment", Label: t.Label,
+	return &engine.Action{ID: fmt.Sprintf("environment %s @ %s %s", t.Label, commit.Label, side), Mnemonic: "environment", Label: t.Label,
 		Deps: []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			var f artifact.CommitFacts
@@ -159,17 +159,17 @@ func (w *workspace) write(files map[string]string) {
 // build is one build of every benchmark target.
 type build struct {
 	summary  *engine.Summary
-	outcomes map[string]*engine.Outcome // by action ID
-	logs     map[string]string          // by action ID
+	outcomes map[string]*engine.Visit // by action ID
+	logs     map[string]string        // by action ID
 	records  map[string]*artifact.Measurement
 }
 
 // measure returns the outcome of the benchmark named name.
-func (b *build) measure(t *testing.T, name string) (*engine.Outcome, *artifact.Measurement, string) {
+func (b *build) measure(t *testing.T, name string) (*engine.Visit, *artifact.Measurement, string) {
 	t.Helper()
 	id := "measure //benchmarks:" + name
 	o := b.outcomes[id]
-	if o == nil || o.Done == nil {
+	if o == nil || o.Outcome == nil {
 		t.Fatalf("%s did not finish: %+v", id, o)
 	}
 	return o, b.records[id], b.logs[id]
@@ -205,21 +205,21 @@ func (w *workspace) build(gpus []int) *build {
 	if err != nil {
 		w.t.Fatalf("build: %v", err)
 	}
-	b := &build{summary: sum, outcomes: map[string]*engine.Outcome{}, logs: map[string]string{}, records: map[string]*artifact.Measurement{}}
+	b := &build{summary: sum, outcomes: map[string]*engine.Visit{}, logs: map[string]string{}, records: map[string]*artifact.Measurement{}}
 	for a, o := range outcomes {
 		b.outcomes[a.ID] = o
-		if a.Kind != "measure" || o.Done == nil {
+		if a.Mnemonic != "measure" || o.Outcome == nil {
 			continue
 		}
-		if o.Done.Log != "" {
-			if log, err := store.Get(o.Done.Log); err == nil {
+		if o.Outcome.Log != "" {
+			if log, err := store.Get(o.Outcome.Log); err == nil {
 				b.logs[a.ID] = string(log)
 			}
 		}
 		// The record: the output when the measurement completed, the Meta when it failed.
 		rec := &artifact.Measurement{}
-		raw := []byte(o.Done.Meta)
-		if d, ok := o.Done.Outputs[artifact.MeasurementOutput]; ok {
+		raw := []byte(o.Outcome.Meta)
+		if d, ok := o.Outcome.Outputs[artifact.MeasurementOutput]; ok {
 			if raw, err = store.Get(d); err != nil {
 				w.t.Fatal(err)
 			}

@@ -13,7 +13,7 @@ type Kind struct{}
 
 var (
 	_ engine.Kind    = Kind{}
-	_ engine.Checker = Kind{}
+	_ engine.Decoder = Kind{}
 )
 
 // Name is the block type users write.
@@ -54,7 +54,10 @@ func (Kind) Schema() *engine.Schema { return schema }
 
 // Check reports, at load time, a test given more than one way or not at all, and settings
 // out of range.
-func (Kind) Check(t *engine.Target) hcl.Diagnostics {
+func (k Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+
+// check is the old Check, until the kind decodes into a typed config.
+func (Kind) check(t *engine.Target) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	var given []string
 	for _, name := range []string{"generator", "script", "command"} {
@@ -106,10 +109,10 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		deps = append(deps, m.envBase, m.envHead)
 	}
 	return &engine.Action{
-		ID:      "measure " + t.Label.String(),
-		Kind:    "measure",
-		Label:   t.Label,
-		Deps:    deps,
-		Prepare: m.prepare,
+		ID:       "measure " + t.Label.String(),
+		Mnemonic: "measure",
+		Label:    t.Label,
+		Deps:     deps,
+		Prepare:  m.prepare,
 	}, nil
 }

@@ -40,8 +40,8 @@ benchmark "gen" {
 	})
 	b := w.build(nil)
 	o, rec, log := b.measure(t, "gen")
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("%s %s: %s\n%s", o.Done.Status, o.Done.Class, o.Done.Message, log)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 	}
 	if rec.Test != testGenerated || rec.Script != script || rec.BaseLock != "sha256:base" || rec.HeadLock != "sha256:head" ||
 		len(rec.BaseValues) != 2 || rec.BaseValues[0] != 0.25 {
@@ -73,8 +73,8 @@ func TestKeyFollowsSettings(t *testing.T) {
 		"benchmarks/BUILD.hcl": bench(1, "echo 'Execution time: 1s'"),
 	})
 	first, _, _ := w.build(nil).measure(t, "k")
-	if first.Done.Status != engine.StatusOK {
-		t.Fatalf("%s: %s", first.Done.Class, first.Done.Message)
+	if first.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s: %s", first.Outcome.Class, first.Outcome.Message)
 	}
 	if !strings.Contains(first.Desc, "\npython ") || !strings.Contains(first.Desc, "\ncommand.base echo") {
 		t.Errorf("the key of a benchmark without environment lacks the python or the command:\n%s", first.Desc)
@@ -83,10 +83,10 @@ func TestKeyFollowsSettings(t *testing.T) {
 		w.write(map[string]string{"benchmarks/BUILD.hcl": files})
 		b := w.build(nil)
 		o, _, _ := b.measure(t, "k")
-		if o.Done.Cached || o.Key == first.Key {
+		if o.Outcome.Cached || o.Key == first.Key {
 			t.Errorf("change %d: the measurement was replayed", i)
 		}
-		if c := b.outcomes["commit //commits:c"]; !c.Done.Cached {
+		if c := b.outcomes["commit //commits:c"]; !c.Outcome.Cached {
 			t.Errorf("change %d: the commit ran again", i)
 		}
 	}
@@ -109,8 +109,8 @@ func TestCommandTemplates(t *testing.T) {
 `, out),
 	})
 	o, rec, _ := w.build(nil).measure(t, "t")
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("%s: %s", o.Done.Class, o.Done.Message)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s: %s", o.Outcome.Class, o.Outcome.Message)
 	}
 	data, _ := os.ReadFile(out)
 	// Each side's command names its own commit and runs in that commit's files.

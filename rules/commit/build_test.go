@@ -94,7 +94,7 @@ commit "tagged" {
 		t.Errorf("second build: %+v, want everything cached", second.summary.Counts)
 	}
 	for l, o := range first.outcomes {
-		if got := second.outcomes[l].Done.Outputs; got["facts"] != o.Done.Outputs["facts"] {
+		if got := second.outcomes[l].Outcome.Outputs; got["facts"] != o.Outcome.Outputs["facts"] {
 			t.Errorf("%s: output digest changed between builds", l)
 		}
 	}
@@ -148,7 +148,7 @@ func TestRefMoved(t *testing.T) {
 		t.Errorf("status fetched: %+v", s.states[label("//commits:tip")])
 	}
 	second := e.build("//commits:tip")
-	if second.summary.ByKind["commit"].Executed != 1 {
+	if second.summary.ByMnemonic["commit"].Executed != 1 {
 		t.Fatalf("after main moved the commit did not run again: %+v", second.summary.Counts)
 	}
 	if f := e.facts(second, "//commits:tip"); f.Head != moved || f.Base != shas[2] || f.Subject != "Faster median" {
@@ -218,29 +218,29 @@ commit "nobranch" {
 	first := e.build("//commits:all")
 	for l, w := range want {
 		o := first.outcomes[label(l)]
-		if o.Done == nil || o.Done.Status != engine.StatusFailed || o.Done.Class != w.class {
-			t.Errorf("%s: %+v, want failed with class %s", l, o.Done, w.class)
+		if o.Outcome == nil || o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != w.class {
+			t.Errorf("%s: %+v, want failed with class %s", l, o.Outcome, w.class)
 		}
 	}
-	if msg := first.outcomes[label("//commits:unknown")].Done.Message; !strings.Contains(msg, "1234567890ab is not in repository ../../upstream (fetched just now)") {
+	if msg := first.outcomes[label("//commits:unknown")].Outcome.Message; !strings.Contains(msg, "1234567890ab is not in repository ../../upstream (fetched just now)") {
 		t.Errorf("unknown commit message: %q", msg)
 	}
-	if msg := first.outcomes[label("//commits:unreachable")].Done.Message; !strings.Contains(msg, "does not exist") {
+	if msg := first.outcomes[label("//commits:unreachable")].Outcome.Message; !strings.Contains(msg, "does not exist") {
 		t.Errorf("unreachable message: %q", msg)
 	}
 	second := e.build("//commits:all")
 	for l, w := range want {
 		o := second.outcomes[label(l)]
-		if o.Done == nil || o.Done.Cached != w.cached || o.Done.Class != w.class {
-			t.Errorf("%s in the second build: cached %v class %q, want cached %v class %s", l, o.Done.Cached, o.Done.Class, w.cached, w.class)
+		if o.Outcome == nil || o.Outcome.Cached != w.cached || o.Outcome.Class != w.class {
+			t.Errorf("%s in the second build: cached %v class %q, want cached %v class %s", l, o.Outcome.Cached, o.Outcome.Class, w.cached, w.class)
 		}
 	}
 	// Creating the missing repository is enough to fix its commit: nothing was cached.
 	if err := os.Rename(filepath.Join(base, "upstream"), filepath.Join(base, "ws", "no-such-repo")); err != nil {
 		t.Fatal(err)
 	}
-	if third := e.build("//commits:unreachable"); third.outcomes[label("//commits:unreachable")].Done.Status != engine.StatusOK {
-		t.Errorf("after the repository appeared: %+v", third.outcomes[label("//commits:unreachable")].Done)
+	if third := e.build("//commits:unreachable"); third.outcomes[label("//commits:unreachable")].Outcome.Status != engine.StatusOK {
+		t.Errorf("after the repository appeared: %+v", third.outcomes[label("//commits:unreachable")].Outcome)
 	}
 }
 
@@ -298,8 +298,8 @@ func TestFactsDigestIsMachineIndependent(t *testing.T) {
 	b := newEnv(t, other, files())
 	da := a.build("//commits:c").outcomes[label("//commits:c")]
 	db := b.build("//commits:c").outcomes[label("//commits:c")]
-	if da.Key != db.Key || da.Done.Outputs["facts"] != db.Done.Outputs["facts"] {
-		t.Errorf("key %s vs %s, facts %s vs %s", da.Key, db.Key, da.Done.Outputs["facts"], db.Done.Outputs["facts"])
+	if da.Key != db.Key || da.Outcome.Outputs["facts"] != db.Outcome.Outputs["facts"] {
+		t.Errorf("key %s vs %s, facts %s vs %s", da.Key, db.Key, da.Outcome.Outputs["facts"], db.Outcome.Outputs["facts"])
 	}
 }
 

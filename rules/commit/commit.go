@@ -73,7 +73,10 @@ func (*Kind) Schema() *engine.Schema {
 
 // Check refuses revisions git could misread (a leading dash, whitespace) and a base equal to
 // head when both are full SHAs.
-func (*Kind) Check(t *engine.Target) hcl.Diagnostics {
+func (k *Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+
+// check is the old Check, until the kind decodes into a typed config.
+func (*Kind) check(t *engine.Target) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range []string{"head", "base"} {
 		if !t.Has(name) {
@@ -127,10 +130,10 @@ func (k *Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error)
 	c := &target{label: t.Label, repo: repo, repoAction: ra, head: t.String("head"), base: t.String("base"), use: k.use(ra)}
 	c.use.want(c.head, c.base)
 	return &engine.Action{
-		ID:    "commit " + t.Label.String(),
-		Kind:  "commit",
-		Label: t.Label,
-		Deps:  []*engine.Action{ra},
+		ID:       "commit " + t.Label.String(),
+		Mnemonic: "commit",
+		Label:    t.Label,
+		Deps:     []*engine.Action{ra},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return c.prepare(ctx, in)
 		},

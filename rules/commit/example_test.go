@@ -39,7 +39,7 @@ func TestExampleBundle(t *testing.T) {
 	if f := e.facts(r, "//quickstart:release"); f.Head != commits[3].sha || f.HeadRef != "v0.1.0" {
 		t.Errorf("v0.1.0 resolved to %s", f.Head)
 	}
-	if o := r.outcomes[label("//quickstart:initial")]; o.Done.Status != engine.StatusFailed || o.Done.Class != gitrepo.ClassRootCommit {
-		t.Errorf("the initial commit without base: %+v", o.Done)
+	if o := r.outcomes[label("//quickstart:initial")]; o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != gitrepo.ClassRootCommit {
+		t.Errorf("the initial commit without base: %+v", o.Outcome)
 	}
 }

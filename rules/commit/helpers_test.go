@@ -49,7 +49,7 @@ func newEnv(t testing.TB, base string, files map[string]string) *env {
 // result is what one build or status walk gave, by target.
 type result struct {
 	summary  *engine.Summary
-	outcomes map[engine.Label]*engine.Outcome
+	outcomes map[engine.Label]*engine.Visit
 	states   map[engine.Label]engine.TargetState
 }
 
@@ -89,7 +89,7 @@ func (e *env) build(patterns ...string) *result {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	r := &result{summary: summary, outcomes: map[engine.Label]*engine.Outcome{}}
+	r := &result{summary: summary, outcomes: map[engine.Label]*engine.Visit{}}
 	for _, l := range labels {
 		r.outcomes[l] = outcomes[roots[l]]
 	}
@@ -124,10 +124,10 @@ func label(s string) engine.Label {
 func (e *env) facts(r *result, l string) *artifact.CommitFacts {
 	e.t.Helper()
 	o := r.outcomes[label(l)]
-	if o == nil || o.Done == nil || o.Done.Status != engine.StatusOK {
+	if o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
 		e.t.Fatalf("%s did not succeed: %+v", l, o)
 	}
-	data, err := e.store.Get(o.Done.Outputs[artifact.CommitOutput])
+	data, err := e.store.Get(o.Outcome.Outputs[artifact.CommitOutput])
 	if err != nil {
 		e.t.Fatal(err)
 	}

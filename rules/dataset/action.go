@@ -35,8 +35,8 @@ func (c *config) prepare(inputs []input) func(context.Context, *engine.Inputs) (
 			Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 				return c.run(x, g, dir)
 			},
-			StillValid: func(d *engine.Done) bool { return filesMatch(dir, files, d) },
-			Restore:    func(d *engine.Done, blobs engine.Blobs) error { return restoreFiles(dir, files, d, blobs) },
+			StillValid: func(d *engine.Outcome) bool { return filesMatch(dir, files, d) },
+			Restore:    func(d *engine.Outcome, blobs engine.Blobs) error { return restoreFiles(dir, files, d, blobs) },
 		}, nil
 	}
 }

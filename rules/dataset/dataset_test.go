@@ -64,8 +64,8 @@ func TestDatasetEndToEnd(t *testing.T) {
 	ws := workspace(t, root, scenarios, allDataset)
 	store := openStore(t)
 	out, outcomes := build(t, ws, store, "//dataset:vllm")
-	if out.Done.Status != engine.StatusOK {
-		t.Fatalf("the dataset ended %s: %s %s", out.Done.Status, out.Done.Class, out.Done.Message)
+	if out.Outcome.Status != engine.StatusOK {
+		t.Fatalf("the dataset ended %s: %s %s", out.Outcome.Status, out.Outcome.Class, out.Outcome.Message)
 	}
 	dir := filepath.Join(root, "isobench-out", "dataset", "vllm")
 	files := readDir(t, dir)
@@ -80,7 +80,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 	}
 	for name, output := range map[string]string{"README.md": OutputCard, "manifest.json": OutputManifest,
 		"data/train-00000-of-00001.jsonl": OutputJSONL, "data/train-00000-of-00001.parquet": OutputParquet} {
-		if cache.Sum(files[name]) != out.Done.Outputs[output] {
+		if cache.Sum(files[name]) != out.Outcome.Outputs[output] {
 			t.Errorf("%s on disk differs from the cached output %q", name, output)
 		}
 	}
@@ -153,10 +153,10 @@ func TestDatasetEndToEnd(t *testing.T) {
 			}
 		}
 		for a, o := range outcomes {
-			if a.Kind == Name || o.Done == nil || o.Done.Key == "" {
+			if a.Mnemonic == Name || o.Outcome == nil || o.Outcome.Key == "" {
 				continue
 			}
-			if !keys[string(o.Done.Key)] {
+			if !keys[string(o.Outcome.Key)] {
 				t.Errorf("the manifest lacks the key of %s", a.ID)
 			}
 		}
@@ -177,7 +177,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 	t.Run("rebuild is byte-identical", func(t *testing.T) {
 		ws2 := workspace(t, root, scenarios, allDataset)
 		again, _ := build(t, ws2, store, "//dataset:vllm")
-		if !again.Done.Cached {
+		if !again.Outcome.Cached {
 			t.Error("the unchanged dataset was built again instead of replayed")
 		}
 		if !reflect.DeepEqual(readDir(t, dir), files) {
@@ -186,10 +186,10 @@ func TestDatasetEndToEnd(t *testing.T) {
 		// Executing the dataset action again (not its inputs) gives the same bytes: nothing
 		// in a record depends on the clock of the dataset build.
 		forced, _ := build(t, ws2, store, "//dataset:vllm", "//dataset:vllm")
-		if forced.Done.Cached {
+		if forced.Outcome.Cached {
 			t.Fatal("--rerun //dataset:all replayed the cache")
 		}
-		if !reflect.DeepEqual(forced.Done.Outputs, out.Done.Outputs) || !reflect.DeepEqual(readDir(t, dir), files) {
+		if !reflect.DeepEqual(forced.Outcome.Outputs, out.Outcome.Outputs) || !reflect.DeepEqual(readDir(t, dir), files) {
 			t.Error("building the dataset again from the same inputs gave different bytes")
 		}
 	})
@@ -205,7 +205,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 }
 
 // checkRecords checks the fields of each scenario's record.
-func checkRecords(t *testing.T, recs map[string]Record, outcomes map[*engine.Action]*engine.Outcome) {
+func checkRecords(t *testing.T, recs map[string]Record, outcomes map[*engine.Action]*engine.Visit) {
 	t.Helper()
 	fast := recs["//benchmarks:fast"]
 	deref := func(p *string) string {
@@ -256,8 +256,8 @@ func checkRecords(t *testing.T, recs map[string]Record, outcomes map[*engine.Act
 	}
 	keys := map[string]string{}
 	for a, o := range outcomes {
-		if o.Done != nil {
-			keys[a.ID] = string(o.Done.Key)
+		if o.Outcome != nil {
+			keys[a.ID] = string(o.Outcome.Key)
 		}
 	}
 	if len(fast.Provenance.Actions) != 5 {
@@ -318,8 +318,8 @@ func TestInclude(t *testing.T) {
 }
 `)
 	out, _ := build(t, ws, openStore(t), "//dataset:some")
-	if out.Done.Status != engine.StatusOK {
-		t.Fatalf("the dataset ended %s: %s", out.Done.Status, out.Done.Message)
+	if out.Outcome.Status != engine.StatusOK {
+		t.Fatalf("the dataset ended %s: %s", out.Outcome.Status, out.Outcome.Message)
 	}
 	files := readDir(t, filepath.Join(root, "out", "some"))
 	if _, ok := files["data/train-00000-of-00001.parquet"]; ok {

@@ -155,7 +155,7 @@ func measurement(benchmark, commit, scenario string) artifact.Measurement {
 // fake makes an action whose Prepare keys it by its ID and its inputs' outputs, as a real
 // rule does, and whose Run returns what result() gives.
 func fake(id, kind string, label engine.Label, deps []*engine.Action, result func() *engine.Result) *engine.Action {
-	a := &engine.Action{ID: id, Kind: kind, Label: label, Deps: deps}
+	a := &engine.Action{ID: id, Mnemonic: kind, Label: label, Deps: deps}
 	a.Prepare = func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 		lines := []engine.Line{engine.L("id", id)}
 		for _, d := range deps {
@@ -163,7 +163,7 @@ func fake(id, kind string, label engine.Label, deps []*engine.Action, result fun
 			for name, dg := range in.Result(d).Outputs {
 				outs[name] = string(dg)
 			}
-			lines = append(lines, engine.MapLines("input."+d.Kind, outs)...)
+			lines = append(lines, engine.MapLines("input."+d.Mnemonic, outs)...)
 		}
 		return &engine.Work{RuleVersion: 1, Lines: lines, Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 			x.Log.Write([]byte("log of " + id + "\n"))
@@ -211,7 +211,7 @@ func workspace(t *testing.T, root string, benchmarks map[string]string, datasetB
 }
 
 // build plans and builds one dataset target with the real scheduler and cache.
-func build(t *testing.T, ws *engine.Workspace, store *cache.Store, label string, rerun ...string) (*engine.Outcome, map[*engine.Action]*engine.Outcome) {
+func build(t *testing.T, ws *engine.Workspace, store *cache.Store, label string, rerun ...string) (*engine.Visit, map[*engine.Action]*engine.Visit) {
 	t.Helper()
 	l, err := engine.ParseLabel(label)
 	if err != nil {
@@ -235,7 +235,7 @@ func build(t *testing.T, ws *engine.Workspace, store *cache.Store, label string,
 		t.Fatalf("building %s: %v", label, err)
 	}
 	out := outcomes[a]
-	if out.Done == nil {
+	if out.Outcome == nil {
 		t.Fatalf("%s did not finish: %s %v", label, out.Reason, out.Err)
 	}
 	return out, outcomes

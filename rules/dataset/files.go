@@ -112,7 +112,7 @@ func writeAtomic(path string, data []byte) error {
 // for byte. It is the dataset action's StillValid: a cached dataset whose files were deleted
 // or edited is run again, which writes them again (with the same content: a dataset is
 // deterministic).
-func filesMatch(dir string, names []string, d *engine.Done) bool {
+func filesMatch(dir string, names []string, d *engine.Outcome) bool {
 	if d.Status != engine.StatusOK {
 		return true // nothing was written
 	}
@@ -131,7 +131,7 @@ func filesMatch(dir string, names []string, d *engine.Done) bool {
 
 // restoreFiles writes the dataset's files from the cached outputs: a replayed dataset whose
 // files were deleted, or that came from a remote cache, appears without executing anything.
-func restoreFiles(dir string, names []string, d *engine.Done, blobs engine.Blobs) error {
+func restoreFiles(dir string, names []string, d *engine.Outcome, blobs engine.Blobs) error {
 	outputs := map[string][]byte{}
 	for _, name := range names {
 		data, err := blobs.Get(d.Outputs[name])

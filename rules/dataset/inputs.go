@@ -18,7 +18,7 @@ import (
 type gathered struct {
 	benchmarks []benchInput // sorted by label
 	actions    []*engine.Action
-	done       map[*engine.Action]*engine.Done
+	done       map[*engine.Action]*engine.Outcome
 	// created is when each cached result was made; the newest stands for the record's build
 	// time. Absent for results the store does not hold (blocked, or failed transiently).
 	created map[*engine.Action]time.Time
@@ -40,7 +40,7 @@ type entryReader interface {
 // gather collects the results of every input. A dependency that did not finish (it cannot
 // happen in a build, but a reader should not crash on it) counts as blocked.
 func gather(in *engine.Inputs, inputs []input) (*gathered, error) {
-	g := &gathered{done: map[*engine.Action]*engine.Done{}, created: map[*engine.Action]time.Time{}}
+	g := &gathered{done: map[*engine.Action]*engine.Outcome{}, created: map[*engine.Action]time.Time{}}
 	entries, _ := in.Store.(entryReader)
 	for _, inp := range inputs {
 		b := benchInput{label: inp.benchmark, measure: inp.measure}
@@ -51,7 +51,7 @@ func gather(in *engine.Inputs, inputs []input) (*gathered, error) {
 			}
 			d := in.Result(a)
 			if d == nil {
-				d = &engine.Done{Status: engine.StatusBlocked, Message: a.ID + " did not finish"}
+				d = &engine.Outcome{Status: engine.StatusBlocked, Message: a.ID + " did not finish"}
 			}
 			g.done[a] = d
 			g.actions = append(g.actions, a)
@@ -102,7 +102,7 @@ func (g *gathered) buildTime(actions []*engine.Action) *string {
 type source struct {
 	benchmark   engine.Label
 	commit      engine.Label
-	done        *engine.Done // of the measure action
+	done        *engine.Outcome // of the measure action
 	facts       *artifact.CommitFacts
 	generation  *artifact.Generation
 	script      string // the generated script, when there is one
@@ -146,7 +146,7 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 	// only through another action is a fallback.
 	commits := append(append([]*engine.Action{}, b.measure.Deps...), b.closure...)
 	for _, a := range commits {
-		if a.Kind != "commit" {
+		if a.Mnemonic != "commit" {
 			continue
 		}
 		src.commit = a.Label
@@ -162,7 +162,7 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 	}
 	for _, a := range b.closure {
 		var err error
-		switch a.Kind {
+		switch a.Mnemonic {
 		case "generate":
 			src.generated = true
 			var gen artifact.Generation
@@ -212,6 +212,6 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 // ref describes one input action for provenance.
 func (g *gathered) ref(a *engine.Action) ActionRef {
 	d := g.done[a]
-	return ActionRef{ID: a.ID, Kind: a.Kind, Label: a.Label.String(), Key: str(string(d.Key)),
+	return ActionRef{ID: a.ID, Kind: a.Mnemonic, Label: a.Label.String(), Key: str(string(d.Key)),
 		Status: string(d.Status), Class: str(d.Class), Log: str(string(d.Log))}
 }

@@ -34,7 +34,7 @@ var defaultFormats = []string{FormatJSONL, FormatParquet}
 type Kind struct{}
 
 var _ engine.Kind = Kind{}
-var _ engine.Checker = Kind{}
+var _ engine.Decoder = Kind{}
 
 // Name implements engine.Kind.
 func (Kind) Name() string { return Name }
@@ -53,9 +53,12 @@ func (Kind) Schema() *engine.Schema {
 
 var classRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// Check implements engine.Checker: formats and include values are checked at load time, with
+// Check implements engine.Decoder: formats and include values are checked at load time, with
 // the attribute's range.
-func (Kind) Check(t *engine.Target) hcl.Diagnostics {
+func (k Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+
+// check is the old Check, until the kind decodes into a typed config.
+func (Kind) check(t *engine.Target) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	bad := func(attr, format string, args ...any) {
 		r := t.AttrRange(attr)
@@ -133,7 +136,7 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	}
 	a := &engine.Action{
 		ID:               "dataset " + t.Label.String(),
-		Kind:             Name,
+		Mnemonic:         Name,
 		Label:            t.Label,
 		Deps:             deps,
 		AcceptFailedDeps: true,

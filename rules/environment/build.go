@@ -87,7 +87,7 @@ func (s *settings) prepareBuild(ctx context.Context, in *engine.Inputs, commit, 
 		Lines:       lines,
 		Needs:       engine.Needs{CPU: 1},
 		Run:         b.run,
-		StillValid: func(d *engine.Done) bool {
+		StillValid: func(d *engine.Outcome) bool {
 			return stillValid(d, userCache, b.storeKey, blobs, building)
 		},
 	}, nil

@@ -111,7 +111,7 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 	// A second build replays everything: no installer, not even a request to the index.
 	hits := ix.totalHits()
 	r2 := w.build("//envs:toy", "//commits:c1")
-	if k := r2.sum.ByKind["environment"]; k == nil || k.Cached != 2 || k.Executed != 0 {
+	if k := r2.sum.ByMnemonic["environment"]; k == nil || k.Cached != 2 || k.Executed != 0 {
 		t.Fatalf("second build: environments %+v, want 2 cached and none executed", k)
 	}
 	if r2.counter("installer_runs") != 0 || ix.totalHits() != hits {
@@ -153,20 +153,20 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 	if got := UsedKeys(r.outs, store); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
 		t.Errorf("UsedKeys = %v, want the two store keys", got)
 	}
-	if !stillValid(o.Done, w.userCache, headEnv.StoreKey, store, false) {
+	if !stillValid(o.Outcome, w.userCache, headEnv.StoreKey, store, false) {
 		t.Fatalf("the environment just built is not valid")
 	}
 	if err := Store(w.userCache).Remove(headEnv.StoreKey); err != nil {
 		t.Fatal(err)
 	}
-	if stillValid(o.Done, w.userCache, headEnv.StoreKey, store, false) {
+	if stillValid(o.Outcome, w.userCache, headEnv.StoreKey, store, false) {
 		t.Fatalf("a removed environment still counts as valid")
 	}
 	store.Close()
 
 	// So the next build of the first workspace builds it again, and only it.
 	r5 := w.build("//envs:toy", "//commits:c1")
-	if r5.counter("envs_built") != 1 || !r5.outs[r5.roots[0]].Done.Cached || r5.outs[r5.roots[1]].Done.Cached {
+	if r5.counter("envs_built") != 1 || !r5.outs[r5.roots[0]].Outcome.Cached || r5.outs[r5.roots[1]].Outcome.Cached {
 		t.Fatalf("after removing the head's directory: counters %v; want the head rebuilt and the base replayed", r5.sum.Counters)
 	}
 	if _, err := os.Stat(artifact.PythonIn(artifact.EnvDir(w.userCache, headEnv.StoreKey))); err != nil {
@@ -198,18 +198,18 @@ func TestNoWheelFailsBeforeAnythingIsBuilt(t *testing.T) {
 	r := w.build("//envs:toy", "//commits:c2")
 	for i, side := range []string{"base", "head"} {
 		res := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 "+side)
-		if res.Done == nil || res.Done.Class != "no_wheel" {
+		if res.Outcome == nil || res.Outcome.Class != "no_wheel" {
 			t.Fatalf("%s preflight: %s, want no_wheel", side, describe(res))
 		}
-		if o := r.outs[r.roots[i]]; o.Done == nil || o.Done.Status != engine.StatusBlocked {
+		if o := r.outs[r.roots[i]]; o.Outcome == nil || o.Outcome.Status != engine.StatusBlocked {
 			t.Errorf("%s environment: %s, want blocked by the preflight", side, describe(o))
 		}
 	}
-	headMsg := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 head").Done.Message
+	headMsg := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 head").Outcome.Message
 	if !strings.Contains(headMsg, "1 wheel for another platform or Python") {
 		t.Errorf("the message does not say what the index had: %s", headMsg)
 	}
-	baseMsg := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 base").Done.Message
+	baseMsg := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 base").Outcome.Message
 	if !strings.Contains(baseMsg, ix.URL+"/"+base) {
 		t.Errorf("the message does not name the commit's index: %s", baseMsg)
 	}
@@ -223,7 +223,7 @@ func TestNoWheelFailsBeforeAnythingIsBuilt(t *testing.T) {
 	// The failure is cached: a second build asks nothing.
 	hits := ix.totalHits()
 	r2 := w.build("//envs:toy", "//commits:c2")
-	if res := r2.outcome(t, "resolve //envs:toy @ commit //commits:c2 head"); res.Done == nil || !res.Done.Cached || ix.totalHits() != hits {
+	if res := r2.outcome(t, "resolve //envs:toy @ commit //commits:c2 head"); res.Outcome == nil || !res.Outcome.Cached || ix.totalHits() != hits {
 		t.Fatalf("the no_wheel failure was not replayed from the cache: %s, %d requests", describe(res), ix.totalHits()-hits)
 	}
 }
@@ -238,7 +238,7 @@ func TestIndexOutageIsTransient(t *testing.T) {
 	ix.Close()
 	r := w.build("//envs:toy", "//commits:c")
 	res := r.outcome(t, "resolve //envs:toy @ commit //commits:c head")
-	if res.Done == nil || res.Done.Class != "index_unreachable" {
+	if res.Outcome == nil || res.Outcome.Class != "index_unreachable" {
 		t.Fatalf("preflight against a closed index: %s, want index_unreachable", describe(res))
 	}
 	store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: true})
@@ -269,7 +269,7 @@ environment "badcheck" {
 	})
 	r := w.build("//envs:toy", "//commits:c", "head")
 	o := r.outs[r.roots[0]]
-	if o.Done == nil || o.Done.Class != "install_failed" || !strings.Contains(o.Done.Message, "missingdep") {
+	if o.Outcome == nil || o.Outcome.Class != "install_failed" || !strings.Contains(o.Outcome.Message, "missingdep") {
 		t.Fatalf("head with a missing dependency: %s, want install_failed naming missingdep\n%s", describe(o), r.allLogs())
 	}
 	if log := r.logs[r.roots[0].ID]; !strings.Contains(log, "pip install") || !strings.Contains(log, "missingdep") {
@@ -277,7 +277,7 @@ environment "badcheck" {
 	}
 	r2 := w.build("//envs:badcheck", "//commits:c", "head")
 	o = r2.outs[r2.roots[0]]
-	if o.Done == nil || o.Done.Class != "check_failed" || !strings.Contains(o.Done.Message, "not_a_module") {
+	if o.Outcome == nil || o.Outcome.Class != "check_failed" || !strings.Contains(o.Outcome.Message, "not_a_module") {
 		t.Fatalf("failing check: %s, want check_failed naming the module", describe(o))
 	}
 	if infos, err := Store(w.userCache).List(); err != nil || len(infos) != 0 {
@@ -285,7 +285,7 @@ environment "badcheck" {
 	}
 	// Both failures are cached: a rebuild runs nothing.
 	r3 := w.build("//envs:badcheck", "//commits:c", "head")
-	if o := r3.outs[r3.roots[0]]; o.Done == nil || !o.Done.Cached || o.Done.Class != "check_failed" {
+	if o := r3.outs[r3.roots[0]]; o.Outcome == nil || !o.Outcome.Cached || o.Outcome.Class != "check_failed" {
 		t.Fatalf("a cached check_failed ran again: %s", describe(o))
 	}
 }

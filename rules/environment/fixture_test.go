@@ -221,7 +221,7 @@ func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, err
 	if err != nil {
 		return nil, err
 	}
-	return &engine.Action{ID: "commit " + t.Label.String(), Kind: "commit", Label: t.Label,
+	return &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("facts", data)},
 				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
@@ -309,7 +309,7 @@ func mustLabel(t *testing.T, s string) engine.Label {
 // result is one build: its summary and what each root action ended with.
 type result struct {
 	sum   *engine.Summary
-	outs  map[*engine.Action]*engine.Outcome
+	outs  map[*engine.Action]*engine.Visit
 	roots []*engine.Action
 	store *cache.Store
 	logs  map[string]string // action ID -> log text
@@ -331,8 +331,8 @@ func (w *workspace) build(env, commit string, only ...string) *result {
 	}
 	r := &result{sum: sum, outs: outs, roots: roots, logs: map[string]string{}}
 	for a, o := range outs {
-		if o.Done != nil && o.Done.Log != "" {
-			if data, err := store.Get(o.Done.Log); err == nil {
+		if o.Outcome != nil && o.Outcome.Log != "" {
+			if data, err := store.Get(o.Outcome.Log); err == nil {
 				r.logs[a.ID] = string(data)
 			}
 		}
@@ -345,7 +345,7 @@ func (w *workspace) build(env, commit string, only ...string) *result {
 func (w *workspace) env(r *result, i int) artifact.Environment {
 	w.t.Helper()
 	o := r.outs[r.roots[i]]
-	if o == nil || o.Done == nil || o.Done.Status != engine.StatusOK {
+	if o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
 		w.t.Fatalf("%s did not succeed: %+v\n%s", r.roots[i].ID, describe(o), r.allLogs())
 	}
 	store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: true})
@@ -353,7 +353,7 @@ func (w *workspace) env(r *result, i int) artifact.Environment {
 		w.t.Fatal(err)
 	}
 	defer store.Close()
-	data, err := store.Get(o.Done.Outputs[artifact.EnvironmentOutput])
+	data, err := store.Get(o.Outcome.Outputs[artifact.EnvironmentOutput])
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -364,14 +364,14 @@ func (w *workspace) env(r *result, i int) artifact.Environment {
 	return env
 }
 
-func describe(o *engine.Outcome) string {
-	if o == nil || o.Done == nil {
+func describe(o *engine.Visit) string {
+	if o == nil || o.Outcome == nil {
 		if o != nil {
 			return fmt.Sprintf("not done (%s, err %v)", o.Reason, o.Err)
 		}
 		return "no outcome"
 	}
-	return fmt.Sprintf("%s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+	return fmt.Sprintf("%s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 }
 
 func (r *result) allLogs() string {
@@ -383,7 +383,7 @@ func (r *result) allLogs() string {
 }
 
 // outcome finds the outcome of the action whose ID starts with prefix.
-func (r *result) outcome(t *testing.T, prefix string) *engine.Outcome {
+func (r *result) outcome(t *testing.T, prefix string) *engine.Visit {
 	t.Helper()
 	for a, o := range r.outs {
 		if strings.HasPrefix(a.ID, prefix) {

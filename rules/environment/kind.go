@@ -65,8 +65,11 @@ func (Kind) Schema() *engine.Schema {
 	}
 }
 
-// Check implements engine.Checker: what the types alone do not rule out.
-func (Kind) Check(t *engine.Target) hcl.Diagnostics {
+// Check implements engine.Decoder: what the types alone do not rule out.
+func (k Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+
+// check is the old Check, until the kind decodes into a typed config.
+func (Kind) check(t *engine.Target) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	bad := func(b *engine.Body, attr, format string, args ...any) {
 		r := b.AttrRange(attr)
@@ -163,9 +166,9 @@ func anyOverrideHas(t *engine.Target, attr string) bool {
 // `status` can show the target. Benchmarks reach it per commit and side through PlanFor.
 func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	return &engine.Action{
-		ID:    "environment " + t.Label.String(),
-		Kind:  "environment",
-		Label: t.Label,
+		ID:       "environment " + t.Label.String(),
+		Mnemonic: "environment",
+		Label:    t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			s, err := decode(t)
 			if err != nil {
@@ -198,10 +201,10 @@ func (Kind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, 
 	var resolve *engine.Action
 	if t.Has("packages") || anyOverrideHas(t, "packages") {
 		resolve = p.Add(&engine.Action{
-			ID:    fmt.Sprintf("resolve %s @ %s %s", t.Label, commit.ID, sd),
-			Kind:  "resolve",
-			Label: t.Label,
-			Deps:  []*engine.Action{commit},
+			ID:       fmt.Sprintf("resolve %s @ %s %s", t.Label, commit.ID, sd),
+			Mnemonic: "resolve",
+			Label:    t.Label,
+			Deps:     []*engine.Action{commit},
 			Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 				return s.prepareResolve(ctx, in, commit, sd)
 			},
@@ -209,10 +212,10 @@ func (Kind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, 
 		deps = append(deps, resolve)
 	}
 	return &engine.Action{
-		ID:    fmt.Sprintf("environment %s @ %s %s", t.Label, commit.ID, sd),
-		Kind:  "environment",
-		Label: t.Label,
-		Deps:  deps,
+		ID:       fmt.Sprintf("environment %s @ %s %s", t.Label, commit.ID, sd),
+		Mnemonic: "environment",
+		Label:    t.Label,
+		Deps:     deps,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return s.prepareBuild(ctx, in, commit, resolve, sd)
 		},

@@ -169,7 +169,7 @@ func TestPlanning(t *testing.T) {
 		"commits/BUILD.hcl": commitBlock("c", sha("a8"), sha("b8"), ""),
 	})
 	ws, roots := w.sides("//envs:e", "//commits:c")
-	if len(roots[1].Deps) != 2 || roots[1].Deps[1].Kind != "resolve" {
+	if len(roots[1].Deps) != 2 || roots[1].Deps[1].Mnemonic != "resolve" {
 		t.Fatalf("the environment does not depend on its preflight: %v", roots[1].Deps)
 	}
 	// Two benchmarks of one commit share the actions.

@@ -34,7 +34,7 @@ const completeMarker = ".isobench-complete"
 // still be there, whole, with its interpreter, and hold the environment the result describes
 // (a directory removed by gc and built again by another workspace may hold another lock).
 // A replay in a build is a use, so it counts for gc's least-recently-used order.
-func stillValid(d *engine.Done, userCache, key string, blobs engine.Blobs, building bool) bool {
+func stillValid(d *engine.Outcome, userCache, key string, blobs engine.Blobs, building bool) bool {
 	if d.Status != engine.StatusOK {
 		return true // a cached failure needs no directory
 	}
@@ -71,13 +71,13 @@ type usedRecord struct {
 }
 
 // UsedKeys lists the store keys of the environments a build's outcomes hold, sorted.
-func UsedKeys(outcomes map[*engine.Action]*engine.Outcome, blobs engine.Blobs) []string {
+func UsedKeys(outcomes map[*engine.Action]*engine.Visit, blobs engine.Blobs) []string {
 	seen := map[string]bool{}
 	for a, o := range outcomes {
-		if a.Kind != "environment" || o == nil || o.Done == nil || o.Done.Status != engine.StatusOK {
+		if a.Mnemonic != "environment" || o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
 			continue
 		}
-		dg, ok := o.Done.Outputs[artifact.EnvironmentOutput]
+		dg, ok := o.Outcome.Outputs[artifact.EnvironmentOutput]
 		if !ok {
 			continue
 		}

@@ -89,23 +89,23 @@ func TestInvalidAfterMaxAttemptsIsCached(t *testing.T) {
 	w := newWorkspace(t, oneCommit(server, "  model = \"m\"\n  prompt = \"p\"\n  max_attempts = 2\n"))
 	r := w.build(engine.Options{})
 	o := r.only(t)
-	if o.Done.Status != engine.StatusFailed || o.Done.Class != "generation_invalid" || !w.cached(o) {
-		t.Fatalf("want a cached generation_invalid failure, got %+v (cached %v)", o.Done, w.cached(o))
+	if o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != "generation_invalid" || !w.cached(o) {
+		t.Fatalf("want a cached generation_invalid failure, got %+v (cached %v)", o.Outcome, w.cached(o))
 	}
-	if !strings.Contains(o.Done.Message, "no usable script in 2 attempts") || !strings.Contains(o.Done.Message, "does not parse as Python") {
-		t.Errorf("message: %s", o.Done.Message)
+	if !strings.Contains(o.Outcome.Message, "no usable script in 2 attempts") || !strings.Contains(o.Outcome.Message, "does not parse as Python") {
+		t.Errorf("message: %s", o.Outcome.Message)
 	}
 	g := w.generation(o)
 	if len(g.Attempts) != 2 || g.Attempts[1].Problem == "" || g.Attempts[1].Response != "print('unclosed'" {
 		t.Errorf("attempts = %+v", g.Attempts)
 	}
-	if server.count() != 2 || r.summary.ByKind["measure"].Blocked != 1 {
-		t.Errorf("%d requests, measure %+v", server.count(), r.summary.ByKind["measure"])
+	if server.count() != 2 || r.summary.ByMnemonic["measure"].Blocked != 1 {
+		t.Errorf("%d requests, measure %+v", server.count(), r.summary.ByMnemonic["measure"])
 	}
 
 	r = w.build(engine.Options{})
-	if o := r.only(t); !o.Done.Cached || o.Done.Class != "generation_invalid" || server.count() != 2 {
-		t.Errorf("second build: %+v, %d requests", o.Done, server.count())
+	if o := r.only(t); !o.Outcome.Cached || o.Outcome.Class != "generation_invalid" || server.count() != 2 {
+		t.Errorf("second build: %+v, %d requests", o.Outcome, server.count())
 	}
 	// --retry-failed asks again.
 	w.build(engine.Options{RetryFailed: true})

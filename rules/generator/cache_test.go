@@ -64,7 +64,7 @@ func TestCachedBuildMakesNoRequestAndNeedsNoKey(t *testing.T) {
 	if server.count() != 3 {
 		t.Errorf("the second build made %d requests", server.count()-3)
 	}
-	if g := r.summary.ByKind["generate"]; g == nil || g.Cached != 3 || g.Executed != 0 || r.summary.Failed != 0 {
+	if g := r.summary.ByMnemonic["generate"]; g == nil || g.Cached != 3 || g.Executed != 0 || r.summary.Failed != 0 {
 		t.Errorf("second build: %+v, generate %+v", r.summary.Counts, g)
 	}
 	if r.summary.Counters["requests"] != 0 || w.measured.Load() != 3 {
@@ -102,7 +102,7 @@ func TestPromptEditRegeneratesExactlyTheAffectedCommits(t *testing.T) {
 	if server.count() != 4 {
 		t.Errorf("the prompt edit made %d requests, want 1", server.count()-3)
 	}
-	if g := r.summary.ByKind["generate"]; g.Executed != 1 || g.Cached != 2 {
+	if g := r.summary.ByMnemonic["generate"]; g.Executed != 1 || g.Cached != 2 {
 		t.Errorf("generate: %+v", g)
 	}
 	if w.measured.Load() != 4 {
@@ -125,11 +125,11 @@ func TestIdenticalScriptLeavesMeasurementCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := w.build(engine.Options{Rerun: []engine.Pattern{rerun}})
-	if server.count() != 2 || r.summary.ByKind["generate"].Executed != 1 {
+	if server.count() != 2 || r.summary.ByMnemonic["generate"].Executed != 1 {
 		t.Fatalf("the rerun made %d requests", server.count()-1)
 	}
-	if w.measured.Load() != 1 || r.summary.ByKind["measure"].Cached != 1 {
-		t.Errorf("the same script measured again: %d runs, measure %+v", w.measured.Load(), r.summary.ByKind["measure"])
+	if w.measured.Load() != 1 || r.summary.ByMnemonic["measure"].Cached != 1 {
+		t.Errorf("the same script measured again: %d runs, measure %+v", w.measured.Load(), r.summary.ByMnemonic["measure"])
 	}
 }
 

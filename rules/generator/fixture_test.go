@@ -141,7 +141,7 @@ func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, err
 	if err != nil {
 		return nil, err
 	}
-	return &engine.Action{ID: "commit " + t.Label.String(), Kind: "commit", Label: t.Label,
+	return &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("facts", data)},
 				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
@@ -172,7 +172,7 @@ func (k benchKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, er
 	if err != nil {
 		return nil, err
 	}
-	return &engine.Action{ID: "measure " + t.Label.String(), Kind: "measure", Label: t.Label, Deps: []*engine.Action{g},
+	return &engine.Action{ID: "measure " + t.Label.String(), Mnemonic: "measure", Label: t.Label, Deps: []*engine.Action{g},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.L("script", in.OutputDigest(g, artifact.ScriptOutput))},
 				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
@@ -216,7 +216,7 @@ func (w *workspace) write(files map[string]string) {
 // result is one build's outcome.
 type result struct {
 	summary  *engine.Summary
-	outcomes map[*engine.Action]*engine.Outcome
+	outcomes map[*engine.Action]*engine.Visit
 	store    string
 }
 
@@ -286,10 +286,10 @@ func (w *workspace) open(readOnly bool) *cache.Store {
 }
 
 // generates returns the outcomes of generate actions, sorted by ID.
-func (r *result) generates() []*engine.Outcome {
-	var out []*engine.Outcome
+func (r *result) generates() []*engine.Visit {
+	var out []*engine.Visit
 	for a, o := range r.outcomes {
-		if a.Kind == "generate" {
+		if a.Mnemonic == "generate" {
 			out = append(out, o)
 		}
 	}
@@ -304,7 +304,7 @@ func (r *result) generates() []*engine.Outcome {
 }
 
 // only returns the single generate outcome of a build.
-func (r *result) only(t *testing.T) *engine.Outcome {
+func (r *result) only(t *testing.T) *engine.Visit {
 	t.Helper()
 	g := r.generates()
 	if len(g) != 1 {
@@ -314,13 +314,13 @@ func (r *result) only(t *testing.T) *engine.Outcome {
 }
 
 // output reads a named output of an outcome from the store.
-func (w *workspace) output(o *engine.Outcome, name string) []byte {
+func (w *workspace) output(o *engine.Visit, name string) []byte {
 	w.t.Helper()
 	store := w.open(true)
 	defer store.Close()
-	d, ok := o.Done.Outputs[name]
+	d, ok := o.Outcome.Outputs[name]
 	if !ok {
-		w.t.Fatalf("%s has no output %q (status %s %s: %s)", o.Action.ID, name, o.Done.Status, o.Done.Class, o.Done.Message)
+		w.t.Fatalf("%s has no output %q (status %s %s: %s)", o.Action.ID, name, o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 	}
 	data, err := store.Get(d)
 	if err != nil {
@@ -330,7 +330,7 @@ func (w *workspace) output(o *engine.Outcome, name string) []byte {
 }
 
 // generation decodes the generation record of an outcome.
-func (w *workspace) generation(o *engine.Outcome) artifact.Generation {
+func (w *workspace) generation(o *engine.Visit) artifact.Generation {
 	var g artifact.Generation
 	if err := json.Unmarshal(w.output(o, artifact.GenerationOutput), &g); err != nil {
 		w.t.Fatal(err)
@@ -339,7 +339,7 @@ func (w *workspace) generation(o *engine.Outcome) artifact.Generation {
 }
 
 // cached reports whether the store holds an entry under the outcome's key.
-func (w *workspace) cached(o *engine.Outcome) bool {
+func (w *workspace) cached(o *engine.Visit) bool {
 	w.t.Helper()
 	store := w.open(true)
 	defer store.Close()

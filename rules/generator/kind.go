@@ -148,9 +148,12 @@ func (s *settings) where(attr string) string {
 	return fmt.Sprintf("the attribute %s of %s (%s:%d)", attr, s.target.Label, r.Filename, r.Start.Line)
 }
 
-// Check implements engine.Checker: values the types alone do not rule out, and parameters a
+// Check implements engine.Decoder: values the types alone do not rule out, and parameters a
 // reasoning model will not be sent (a warning, since the build can go on without them).
-func (Kind) Check(t *engine.Target) hcl.Diagnostics {
+func (k Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+
+// check is the old Check, until the kind decodes into a typed config.
+func (Kind) check(t *engine.Target) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	bad := func(attr, format string, args ...any) {
 		r := t.AttrRange(attr)
@@ -205,9 +208,9 @@ func (Kind) Check(t *engine.Target) hcl.Diagnostics {
 func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	s := decode(t)
 	return &engine.Action{
-		ID:    "generator " + t.Label.String(),
-		Kind:  "generator",
-		Label: t.Label,
+		ID:       "generator " + t.Label.String(),
+		Mnemonic: "generator",
+		Label:    t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			_, params, _ := s.request(nil, 0)
 			return engine.SettingsWork(ruleVersion, append(s.endpointLines(), engine.MapLines("param", params)...)), nil
@@ -226,10 +229,10 @@ func (Kind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, 
 	}
 	p.Pool(s.pool(), s.concurrency)
 	return &engine.Action{
-		ID:    fmt.Sprintf("generate %s @ %s #%d", t.Label, commit.ID, sample),
-		Kind:  "generate",
-		Label: t.Label,
-		Deps:  []*engine.Action{commit},
+		ID:       fmt.Sprintf("generate %s @ %s #%d", t.Label, commit.ID, sample),
+		Mnemonic: "generate",
+		Label:    t.Label,
+		Deps:     []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return s.prepare(in, commit, sample)
 		},

@@ -40,8 +40,8 @@ func TestRequestBodyReasoningModel(t *testing.T) {
 `))
 	r := w.build(engine.Options{})
 	o := r.only(t)
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("generation: %s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("generation: %s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 	}
 	// A reasoning model is sent max_completion_tokens, no temperature, and its effort.
 	wantBody(t, server.request(0).body, `{
@@ -94,8 +94,8 @@ func TestRequestBodyClassicModel(t *testing.T) {
   seed        = 7
 `))
 	o := w.build(engine.Options{}).only(t)
-	if o.Done.Status != engine.StatusOK {
-		t.Fatalf("generation: %s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("generation: %s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 	}
 	// A classic model is sent max_tokens and its sampling parameters; a temperature of 0 is
 	// sent although go-openai would drop it. Without api_key_env no key is sent.
@@ -124,8 +124,8 @@ func TestAzureDeployment(t *testing.T) {
 `)
 	files["generators/BUILD.hcl"] = strings.Replace(files["generators/BUILD.hcl"], server.URL+"/v1", server.URL, 1)
 	w := newWorkspace(t, files)
-	if o := w.build(engine.Options{}).only(t); o.Done.Status != engine.StatusOK {
-		t.Fatalf("generation: %s %s: %s", o.Done.Status, o.Done.Class, o.Done.Message)
+	if o := w.build(engine.Options{}).only(t); o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("generation: %s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
 	}
 	req := server.request(0)
 	if req.path != "/openai/deployments/my-gpt-4.1/chat/completions" || req.query != "api-version=2024-10-21" {

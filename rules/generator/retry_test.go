@@ -12,21 +12,21 @@ import (
 )
 
 // mustOK fails the test unless the build's only generation succeeded.
-func mustOK(t *testing.T, o *engine.Outcome) {
+func mustOK(t *testing.T, o *engine.Visit) {
 	t.Helper()
-	if o.Done == nil || o.Done.Status != engine.StatusOK {
-		t.Fatalf("generation did not succeed: %+v", o.Done)
+	if o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("generation did not succeed: %+v", o.Outcome)
 	}
 }
 
 // mustFailTransient checks a generation that failed with class and was not cached.
-func mustFailTransient(t *testing.T, w *workspace, o *engine.Outcome, class, message string) {
+func mustFailTransient(t *testing.T, w *workspace, o *engine.Visit, class, message string) {
 	t.Helper()
-	if o.Done == nil || o.Done.Status != engine.StatusFailed || o.Done.Class != class {
-		t.Fatalf("want a %s failure, got %+v", class, o.Done)
+	if o.Outcome == nil || o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != class {
+		t.Fatalf("want a %s failure, got %+v", class, o.Outcome)
 	}
-	if !strings.Contains(o.Done.Message, message) {
-		t.Errorf("message %q does not contain %q", o.Done.Message, message)
+	if !strings.Contains(o.Outcome.Message, message) {
+		t.Errorf("message %q does not contain %q", o.Outcome.Message, message)
 	}
 	if w.cached(o) {
 		t.Errorf("the %s failure was cached", class)
@@ -104,8 +104,8 @@ func TestServerErrorNotCached(t *testing.T) {
 	if server.count() != 3 {
 		t.Errorf("%d requests, want 3 (one and two retries)", server.count())
 	}
-	if r.summary.ByKind["measure"].Blocked != 1 {
-		t.Errorf("the measurement was not blocked: %+v", r.summary.ByKind["measure"])
+	if r.summary.ByMnemonic["measure"].Blocked != 1 {
+		t.Errorf("the measurement was not blocked: %+v", r.summary.ByMnemonic["measure"])
 	}
 	// Nothing was cached, so the next build asks again, and succeeds.
 	up.Store(true)
@@ -167,8 +167,8 @@ func TestAuthAndQuotaFailFast(t *testing.T) {
 			if server.count() != 1 {
 				t.Errorf("%d requests, want 1: this failure is not retried", server.count())
 			}
-			if strings.Contains(o.Done.Message, "sk-wrong-key") {
-				t.Errorf("the message shows the API key: %s", o.Done.Message)
+			if strings.Contains(o.Outcome.Message, "sk-wrong-key") {
+				t.Errorf("the message shows the API key: %s", o.Outcome.Message)
 			}
 		})
 	}
@@ -185,8 +185,8 @@ func TestRejectedParameterNamesAttribute(t *testing.T) {
 	mustFailTransient(t, w, o, "request_rejected",
 		"rejected the parameter temperature (HTTP 400: Unsupported value")
 	for _, want := range []string{"Change or remove the attribute temperature of //generators:llm (generators/BUILD.hcl:5)", "set reasoning = true"} {
-		if !strings.Contains(o.Done.Message, want) {
-			t.Errorf("message %q does not contain %q", o.Done.Message, want)
+		if !strings.Contains(o.Outcome.Message, want) {
+			t.Errorf("message %q does not contain %q", o.Outcome.Message, want)
 		}
 	}
 	if server.count() != 1 {

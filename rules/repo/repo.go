@@ -46,7 +46,10 @@ func (*Kind) Schema() *engine.Schema {
 // Check refuses a url that cannot name a repository at all. Whether it exists is not checked
 // here: a repository may be unreachable now and reachable at build time, and loading (for
 // status, fmt, validate) must not touch the network.
-func (*Kind) Check(t *engine.Target) hcl.Diagnostics {
+func (k *Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+
+// check is the old Check, until the kind decodes into a typed config.
+func (*Kind) check(t *engine.Target) hcl.Diagnostics {
 	url := t.String("url")
 	var problem string
 	switch {
@@ -80,9 +83,9 @@ func (*Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		Done:        engine.OK(map[string][]byte{gitrepo.RepoOutput: data}, nil),
 	}
 	return &engine.Action{
-		ID:    "repo " + t.Label.String(),
-		Kind:  "repo",
-		Label: t.Label,
+		ID:       "repo " + t.Label.String(),
+		Mnemonic: "repo",
+		Label:    t.Label,
 		Prepare: func(_ context.Context, _ *engine.Inputs) (*engine.Work, error) {
 			return work, nil
 		},

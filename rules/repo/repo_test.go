@@ -60,7 +60,7 @@ repo "remote" {
 		}
 		specs := map[string]gitrepo.Spec{}
 		for a, o := range outcomes {
-			data, err := store.Get(o.Done.Outputs[gitrepo.RepoOutput])
+			data, err := store.Get(o.Outcome.Outputs[gitrepo.RepoOutput])
 			if err != nil {
 				t.Fatal(err)
 			}
