@@ -38,7 +38,7 @@ var layers = []layer{
 
 	{pkg: "engine", may: []string{"cache", "cache/remotetest"},
 		why: "engine may import only cache; it knows no kind and no executor package"},
-	// Executor packages, each registered through engine.ExecutorKind. List a new one here.
+	// Executor packages (engine.Executor implementations). List a new one here.
 	{pkg: "engine/slurm", may: []string{"engine", "cache"},
 		why: "an executor package may import only engine and cache"},
 
