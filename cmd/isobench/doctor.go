@@ -1,10 +1,6 @@
 package main
 
-import (
-	"context"
-
-	"github.com/isobench/isobench/rules/benchmark/hardware"
-)
+import "context"
 
 // cmdDoctor prints the hardware (GPUs through NVML, CPU) and the tools found. It needs no
 // workspace.
@@ -13,5 +9,5 @@ func cmdDoctor(a *app, args []string) error {
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return failure{exitUsage}
 	}
-	return hardware.Doctor(context.Background()).WriteText(a.stdout)
+	return writeMachineReport(context.Background(), a.stdout)
 }

@@ -18,8 +18,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/isobench/isobench/rules/dataset"
 )
 
 // TestUserStories walks the three stories of issue 6 through the shipped quickstart example,
@@ -299,24 +297,23 @@ func checkDataset(t *testing.T, files map[string][]byte, want int) []map[string]
 	if len(records) != want {
 		t.Fatalf("the JSONL file holds %d records; want %d", len(records), want)
 	}
-	rows, err := dataset.ReadParquet(files["data/train-00000-of-00001.parquet"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != want {
-		t.Errorf("the Parquet file holds %d rows; want %d", len(rows), want)
-	}
-	for i := range min(len(rows), len(records)) {
-		if rows[i].Benchmark != records[i]["benchmark"] || rows[i].Speedup == nil || *rows[i].Speedup != records[i]["speedup"] {
-			t.Errorf("Parquet row %d (%s, speedup %v) differs from JSONL record %d (%v, speedup %v)",
-				i, rows[i].Benchmark, rows[i].Speedup, i, records[i]["benchmark"], records[i]["speedup"])
-		}
+	// That the Parquet rows equal the JSONL records is the dataset kind's own test
+	// (rules/dataset, "parquet matches jsonl"); here, that the build wrote a Parquet file.
+	if pq := files["data/train-00000-of-00001.parquet"]; !bytes.HasPrefix(pq, []byte("PAR1")) || !bytes.HasSuffix(pq, []byte("PAR1")) {
+		t.Errorf("data/train-00000-of-00001.parquet is not a Parquet file (%d bytes)", len(pq))
 	}
 	card := string(files["README.md"])
 	if !strings.Contains(card, "tinystats performance commits") || !strings.Contains(card, "base_performance") {
 		t.Errorf("the dataset card lacks the description or the field table:\n%s", card)
 	}
-	var manifest dataset.Manifest
+	// manifest.json as a reader of the dataset sees it.
+	var manifest struct {
+		Records int `json:"records"`
+		Files   []struct {
+			Path   string `json:"path"`
+			SHA256 string `json:"sha256"`
+		} `json:"files"`
+	}
 	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil {
 		t.Fatalf("manifest.json: %v", err)
 	}
