@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"os"
 
 	"github.com/isobench/isobench/engine"
@@ -30,4 +32,10 @@ func kinds() []engine.Kind {
 func machineGPUs() []int {
 	visible, set := os.LookupEnv("CUDA_VISIBLE_DEVICES")
 	return hardware.Usable(hardware.Probe().Info(), visible, set)
+}
+
+// writeMachineReport is what `isobench doctor` prints: the GPUs NVML sees, the CPU, and the
+// tools found.
+func writeMachineReport(ctx context.Context, w io.Writer) error {
+	return hardware.Doctor(ctx).WriteText(w)
 }
