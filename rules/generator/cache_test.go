@@ -210,7 +210,11 @@ func TestCutDiff(t *testing.T) {
 
 func TestCheckDiagnostics(t *testing.T) {
 	server := newLLMServer(t, alwaysGood)
-	w := newWorkspace(t, oneCommit(server, "  model = \"m\"\n  prompt = \"p\"\n  samples = 0\n  top_p = 1.5\n  api_type = \"azure\"\n"))
+	files := oneCommit(server, "  model = \"m\"\n  prompt = \"p\"\n  top_p = 1.5\n  api_type = \"azure\"\n")
+	// samples is checked by the schema, and a target whose attribute the schema refuses is
+	// not decoded, so the schema's check is made on a target of its own.
+	files["generators/BUILD.hcl"] += "generator \"other\" {\n  model = \"m\"\n  prompt = \"p\"\n  samples = 0\n}\n"
+	w := newWorkspace(t, files)
 	_, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}, benchKind{&w.measured}}})
 	var text string
 	for _, d := range diags {

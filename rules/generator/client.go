@@ -73,17 +73,17 @@ func (t *transport) addZeros(req *http.Request) error {
 
 // newClient returns a go-openai client for the endpoint. key may be empty: local servers
 // (vLLM, Ollama) need none, and then no Authorization header is sent.
-func (s *settings) newClient(key string, t *transport) *openai.Client {
+func (c *Config) newClient(key string, t *transport) *openai.Client {
 	var cfg openai.ClientConfig
-	if s.azure {
-		cfg = openai.DefaultAzureConfig(key, s.endpoint)
-		cfg.APIVersion = s.apiVersion
+	if c.APIType == APIAzure {
+		cfg = openai.DefaultAzureConfig(key, c.Endpoint)
+		cfg.APIVersion = c.APIVersion
 		// The model attribute names the deployment as the user wrote it; the library's
 		// default mapper would strip dots and colons from it.
 		cfg.AzureModelMapperFunc = func(model string) string { return model }
 	} else {
 		cfg = openai.DefaultConfig(key)
-		cfg.BaseURL = s.endpoint
+		cfg.BaseURL = c.Endpoint
 	}
 	cfg.HTTPClient = t
 	return openai.NewClientWithConfig(cfg)
@@ -101,7 +101,7 @@ type failure struct {
 // broken connections are retried; a rejected key, an exhausted quota and a rejected request
 // are not, because asking again gives the same answer. None of them is cached: each is about
 // the endpoint or the account, not about the commit.
-func (s *settings) classify(ctx context.Context, err error, header http.Header) failure {
+func (c *Config) classify(ctx context.Context, err error, header http.Header) failure {
 	if ctx.Err() != nil {
 		return failure{class: "cancelled", message: "The generation was cancelled."}
 	}
@@ -114,17 +114,17 @@ func (s *settings) classify(ctx context.Context, err error, header http.Header) 
 		if apiErr.Param != nil {
 			param = *apiErr.Param
 		}
-		return s.classifyStatus(apiErr.HTTPStatusCode, code, param, apiErr.Message, header)
+		return c.classifyStatus(apiErr.HTTPStatusCode, code, param, apiErr.Message, header)
 	case errors.As(err, &reqErr):
 		body := strings.TrimSpace(string(reqErr.Body))
 		if len(body) > 300 {
 			body = body[:300] + "..."
 		}
-		return s.classifyStatus(reqErr.HTTPStatusCode, strings.ToLower(body), "", body, header)
+		return c.classifyStatus(reqErr.HTTPStatusCode, strings.ToLower(body), "", body, header)
 	case errors.Is(err, openai.ErrChatCompletionInvalidModel):
 		return failure{class: "request_rejected", message: fmt.Sprintf(
 			"The request was not sent: %q is a legacy completions model, which the chat-completions API does not serve. Change %s.",
-			s.model, s.where("model"))}
+			c.Model, c.where("model"))}
 	case errors.Is(err, openai.ErrReasoningModelMaxTokensDeprecated),
 		errors.Is(err, openai.ErrReasoningModelLimitationsOther),
 		errors.Is(err, openai.ErrReasoningSamplingUnsupported),
@@ -133,45 +133,45 @@ func (s *settings) classify(ctx context.Context, err error, header http.Header) 
 		// rejects: the model was not recognised as a reasoning model.
 		return failure{class: "request_rejected", message: fmt.Sprintf(
 			"The request was not sent: %q is a reasoning model, which would reject it (%s). Remove %s, so that the model is sent what a reasoning model accepts.",
-			s.model, err, s.where("reasoning"))}
+			c.Model, err, c.where("reasoning"))}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() {
 		return failure{class: "timeout", retry: true, message: fmt.Sprintf(
-			"The endpoint %s did not answer within %s (the generator's timeout).", s.endpoint, s.timeout)}
+			"The endpoint %s did not answer within %s (the generator's timeout).", c.Endpoint, c.Timeout)}
 	}
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &syntaxErr) || errors.As(err, &typeErr) {
 		return failure{class: "bad_response", retry: true, message: fmt.Sprintf(
-			"The endpoint %s answered with something that is not a chat completion: %s.", s.endpoint, err)}
+			"The endpoint %s answered with something that is not a chat completion: %s.", c.Endpoint, err)}
 	}
 	return failure{class: "connection_failed", retry: true, message: fmt.Sprintf(
-		"The request to %s failed: %s.", s.endpoint, strings.TrimSuffix(err.Error(), "."))}
+		"The request to %s failed: %s.", c.Endpoint, strings.TrimSuffix(err.Error(), "."))}
 }
 
-func (s *settings) classifyStatus(status int, code, param, message string, header http.Header) failure {
+func (c *Config) classifyStatus(status int, code, param, message string, header http.Header) failure {
 	detail := fmt.Sprintf("HTTP %d: %s", status, strings.TrimSuffix(message, "."))
 	switch {
 	case status == http.StatusTooManyRequests && (strings.Contains(code, "quota") || strings.Contains(code, "billing")):
 		return failure{class: "quota_exceeded", message: fmt.Sprintf(
 			"The endpoint %s refused the request because the account's quota is used up (%s). Check the plan and billing of the account, then build again.",
-			s.endpoint, detail)}
+			c.Endpoint, detail)}
 	case status == http.StatusTooManyRequests:
 		return failure{class: "rate_limited", retry: true, retryAfter: retryAfter(header), message: fmt.Sprintf(
 			"The endpoint %s kept answering that the rate limit is reached (%s). Lower concurrency or requests_per_minute of %s.",
-			s.endpoint, detail, s.target.Label)}
+			c.Endpoint, detail, c.Label)}
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		key := "no API key (the generator sets no api_key_env)"
-		if s.apiKeyEnv != "" {
-			key = "the API key in the environment variable " + s.apiKeyEnv
+		if c.APIKeyEnv != "" {
+			key = "the API key in the environment variable " + c.APIKeyEnv
 		}
 		return failure{class: "auth_failed", message: fmt.Sprintf(
 			"The endpoint %s rejected %s (%s). Check that the key is valid and may use the model %q.",
-			s.endpoint, key, detail, s.model)}
+			c.Endpoint, key, detail, c.Model)}
 	case status == http.StatusRequestTimeout || status == http.StatusConflict || status >= 500:
 		return failure{class: "server_error", retry: true, retryAfter: retryAfter(header), message: fmt.Sprintf(
-			"The endpoint %s kept failing (%s).", s.endpoint, detail)}
+			"The endpoint %s kept failing (%s).", c.Endpoint, detail)}
 	}
 	if param == "" {
 		param = paramIn(message)
@@ -179,17 +179,17 @@ func (s *settings) classifyStatus(status int, code, param, message string, heade
 	if status == http.StatusNotFound && param == "" {
 		param = "model"
 	}
-	msg := fmt.Sprintf("The endpoint %s rejected the request (%s).", s.endpoint, detail)
+	msg := fmt.Sprintf("The endpoint %s rejected the request (%s).", c.Endpoint, detail)
 	if attr := attributeOf(param); attr != "" {
-		msg = fmt.Sprintf("The endpoint %s rejected the parameter %s (%s). Change or remove %s.", s.endpoint, param, detail, s.where(attr))
+		msg = fmt.Sprintf("The endpoint %s rejected the parameter %s (%s). Change or remove %s.", c.Endpoint, param, detail, c.where(attr))
 		switch {
 		case attr == "prompt":
 			msg += " A prompt too long for the model's context is shortened with max_diff_chars."
-		case (attr == "temperature" || attr == "top_p" || attr == "max_tokens") && !s.reasoning:
+		case (attr == "temperature" || attr == "top_p" || attr == "max_tokens") && !c.Reasoning:
 			msg += " If the model is a reasoning model, set reasoning = true: it is then sent max_completion_tokens and no temperature or top_p."
 		}
 	} else {
-		msg += fmt.Sprintf(" Check the attributes of %s.", s.target.Label)
+		msg += fmt.Sprintf(" Check the attributes of %s.", c.Label)
 	}
 	return failure{class: "request_rejected", message: msg}
 }
@@ -227,26 +227,26 @@ func backoff(n int) time.Duration {
 
 // complete sends one chat-completions request, retrying what is transient. It returns the
 // response, or the failure that ended the tries.
-func (s *settings) complete(ctx context.Context, client *openai.Client, req openai.ChatCompletionRequest, log io.Writer) (*openai.ChatCompletionResponse, *failure) {
-	g := gateFor(s.endpoint)
+func (c *Config) complete(ctx context.Context, client *openai.Client, req openai.ChatCompletionRequest, log io.Writer) (*openai.ChatCompletionResponse, *failure) {
+	g := gateFor(c.Endpoint)
 	for try := 0; ; try++ {
-		if err := g.wait(ctx, s.rpm); err != nil {
+		if err := g.wait(ctx, c.RequestsPerMinute); err != nil {
 			return nil, &failure{class: "cancelled", message: "The generation was cancelled."}
 		}
 		resp, err := client.CreateChatCompletion(ctx, req)
 		var f failure
 		switch {
 		case err != nil:
-			f = s.classify(ctx, err, resp.Header())
+			f = c.classify(ctx, err, resp.Header())
 		case len(resp.Choices) == 0:
-			f = failure{class: "bad_response", retry: true, message: fmt.Sprintf("The endpoint %s answered with no choices.", s.endpoint)}
+			f = failure{class: "bad_response", retry: true, message: fmt.Sprintf("The endpoint %s answered with no choices.", c.Endpoint)}
 		default:
 			return &resp, nil
 		}
 		if !f.retry {
 			return nil, &f
 		}
-		if try >= s.maxRetries {
+		if try >= c.MaxRetries {
 			f.message = fmt.Sprintf("%s It was tried %d times.", f.message, try+1)
 			return nil, &f
 		}

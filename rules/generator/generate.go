@@ -24,18 +24,18 @@ const MessagesOutput = "messages"
 
 // prepare renders the prompt for a commit and describes the request; nothing is sent. It runs
 // in `status` too, so a prompt edit shows there as a changed message line.
-func (s *settings) prepare(in *engine.Inputs, commit *engine.Action, sample int) (*engine.Work, error) {
+func (c *Config) prepare(in *engine.Inputs, commit *engine.Action, sample int) (*engine.Work, error) {
 	var facts artifact.CommitFacts
 	if err := in.DecodeOutput(commit, artifact.CommitOutput, &facts); err != nil {
 		return nil, fmt.Errorf("the facts of %s cannot be read: %w", commit.ID, err)
 	}
-	messages, cut, err := s.render(&facts)
+	messages, cut, err := c.render(&facts)
 	if err != nil {
 		return nil, engine.Fail("prompt_invalid", "The prompt of %s cannot be rendered for commit %s: %s.",
-			s.target.Label, facts.Short, strings.TrimSuffix(err.Error(), "."))
+			c.Label, facts.Short, strings.TrimSuffix(err.Error(), "."))
 	}
-	req, params, zeros := s.request(messages, sample)
-	lines := s.endpointLines()
+	req, params, zeros := c.request(messages, sample)
+	lines := c.endpointLines()
 	lines = append(lines, engine.MapLines("param", params)...)
 	// Lines are named after the attributes the messages come from, so `status` and `why`
 	// say "prompt changed" in the user's words.
@@ -47,10 +47,10 @@ func (s *settings) prepare(in *engine.Inputs, commit *engine.Action, sample int)
 		lines = append(lines, engine.LongLine(name, []byte(m.Content)))
 	}
 	lines = append(lines, engine.L("sample", sample))
-	j := &job{s: s, req: req, zeros: zeros, gen: artifact.Generation{
-		Generator: s.target.Label.String(),
-		Endpoint:  s.endpoint,
-		Model:     s.model,
+	j := &job{cfg: c, req: req, zeros: zeros, gen: artifact.Generation{
+		Generator: c.Label.String(),
+		Endpoint:  c.Endpoint,
+		Model:     c.Model,
 		Params:    params,
 		Sample:    sample,
 		PromptCut: cut,
@@ -58,14 +58,14 @@ func (s *settings) prepare(in *engine.Inputs, commit *engine.Action, sample int)
 	return &engine.Work{
 		RuleVersion: ruleVersion,
 		Lines:       lines,
-		Needs:       engine.Needs{Pools: map[string]int{s.pool(): 1}},
+		Needs:       engine.Needs{Pools: map[string]int{c.pool(): 1}},
 		Run:         j.run,
 	}, nil
 }
 
 // job is one prepared generation.
 type job struct {
-	s     *settings
+	cfg   *Config
 	req   openai.ChatCompletionRequest
 	zeros map[string]any
 	gen   artifact.Generation
@@ -75,17 +75,17 @@ type job struct {
 // unusable answer is followed by a short message naming its problem, in the same
 // conversation, so the model sees what it wrote. Every attempt is kept in the record.
 func (j *job) run(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-	s := j.s
+	c := j.cfg
 	key := ""
-	if s.apiKeyEnv != "" {
-		if key = os.Getenv(s.apiKeyEnv); key == "" {
+	if c.APIKeyEnv != "" {
+		if key = os.Getenv(c.APIKeyEnv); key == "" {
 			return engine.Transient("missing_api_key",
 				"The generator %s must ask %s for a test, but the environment variable %s, which should hold its API key, is not set.",
-				s.target.Label, s.endpoint, s.apiKeyEnv), nil
+				c.Label, c.Endpoint, c.APIKeyEnv), nil
 		}
 	}
-	t := &transport{client: &http.Client{Timeout: s.timeout}, zeros: j.zeros}
-	client := s.newClient(key, t)
+	t := &transport{client: &http.Client{Timeout: c.Timeout}, zeros: j.zeros}
+	client := c.newClient(key, t)
 	gen := j.gen
 	var tokensIn, tokensOut int64
 	finish := func(r *engine.Result) (*engine.Result, error) {
@@ -94,8 +94,8 @@ func (j *job) run(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 		}
 		r.Counters = map[string]int64{"requests": t.requests}
 		if tokensIn+tokensOut > 0 {
-			r.Counters["tokens_in:"+s.model] = tokensIn
-			r.Counters["tokens_out:"+s.model] = tokensOut
+			r.Counters["tokens_in:"+c.Model] = tokensIn
+			r.Counters["tokens_out:"+c.Model] = tokensOut
 		}
 		record, err := json.MarshalIndent(gen, "", "  ")
 		if err != nil {
@@ -116,10 +116,10 @@ func (j *job) run(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 
 	conv := append([]openai.ChatCompletionMessage(nil), j.req.Messages...)
 	repair := ""
-	for attempt := 1; attempt <= s.maxAttempts; attempt++ {
+	for attempt := 1; attempt <= c.MaxAttempts; attempt++ {
 		req := j.req
 		req.Messages = conv
-		resp, f := s.complete(ctx, client, req, x.Log)
+		resp, f := c.complete(ctx, client, req, x.Log)
 		if f != nil {
 			return finish(engine.Transient(f.class, "%s", f.message))
 		}

@@ -94,20 +94,20 @@ func fileSections(diff string) []fileSection {
 // render evaluates `system` and `prompt` for a commit. The template sees the commit's facts
 // with the diff already cut to its budget, plus commit.diff_cut (whether it was) and
 // commit.diff_bytes (its size before the cut).
-func (s *settings) render(f *artifact.CommitFacts) (messages []openai.ChatCompletionMessage, cut bool, err error) {
+func (c *Config) render(f *artifact.CommitFacts) (messages []openai.ChatCompletionMessage, cut bool, err error) {
 	g := *f
-	g.Diff, cut = cutDiff(f.Diff, s.maxDiff)
+	g.Diff, cut = cutDiff(f.Diff, c.MaxDiffChars)
 	vars := g.Vars(artifact.Head)
 	commit := vars["commit"].AsValueMap()
 	commit["diff_cut"] = cty.BoolVal(cut)
 	commit["diff_bytes"] = cty.NumberIntVal(int64(len(f.Diff)))
 	vars["commit"] = cty.ObjectVal(commit)
 
-	system, err := s.target.EvalString("system", vars)
+	system, err := c.System.String(vars)
 	if err != nil {
 		return nil, cut, err
 	}
-	prompt, err := s.target.EvalString("prompt", vars)
+	prompt, err := c.Prompt.String(vars)
 	if err != nil {
 		return nil, cut, err
 	}

@@ -34,40 +34,40 @@ func isReasoningModel(model string) bool {
 //
 // A seed is offset by the sample index, so the samples of a commit differ and each stays
 // reproducible where the endpoint honours seeds.
-func (s *settings) request(messages []openai.ChatCompletionMessage, sample int) (openai.ChatCompletionRequest, map[string]string, map[string]any) {
-	req := openai.ChatCompletionRequest{Model: s.model, Messages: messages}
+func (c *Config) request(messages []openai.ChatCompletionMessage, sample int) (openai.ChatCompletionRequest, map[string]string, map[string]any) {
+	req := openai.ChatCompletionRequest{Model: c.Model, Messages: messages}
 	params := map[string]string{}
 	zeros := map[string]any{}
-	if s.maxTokens > 0 {
-		if s.reasoning {
-			req.MaxCompletionTokens = s.maxTokens
-			params["max_completion_tokens"] = strconv.Itoa(s.maxTokens)
+	if c.MaxTokens > 0 {
+		if c.Reasoning {
+			req.MaxCompletionTokens = c.MaxTokens
+			params["max_completion_tokens"] = strconv.Itoa(c.MaxTokens)
 		} else {
-			req.MaxTokens = s.maxTokens
-			params["max_tokens"] = strconv.Itoa(s.maxTokens)
+			req.MaxTokens = c.MaxTokens
+			params["max_tokens"] = strconv.Itoa(c.MaxTokens)
 		}
 	}
-	if !s.reasoning {
+	if !c.Reasoning {
 		// float32 is what the library sends; the text is that value's shortest form, so the
 		// record says exactly what went over the wire.
-		if s.temperature != nil {
-			req.Temperature = float32(*s.temperature)
+		if c.Temperature != nil {
+			req.Temperature = float32(*c.Temperature)
 			params["temperature"] = strconv.FormatFloat(float64(req.Temperature), 'g', -1, 32)
 			if req.Temperature == 0 {
 				zeros["temperature"] = 0
 			}
 		}
-		if s.topP != nil {
-			req.TopP = float32(*s.topP)
+		if c.TopP != nil {
+			req.TopP = float32(*c.TopP)
 			params["top_p"] = strconv.FormatFloat(float64(req.TopP), 'g', -1, 32)
 		}
 	}
-	if s.effort != "" {
-		req.ReasoningEffort = s.effort
-		params["reasoning_effort"] = s.effort
+	if c.ReasoningEffort != "" {
+		req.ReasoningEffort = c.ReasoningEffort
+		params["reasoning_effort"] = c.ReasoningEffort
 	}
-	if s.seed != nil {
-		seed := *s.seed + sample
+	if c.Seed != nil {
+		seed := *c.Seed + sample
 		req.Seed = &seed
 		params["seed"] = strconv.Itoa(seed)
 	}
@@ -76,12 +76,12 @@ func (s *settings) request(messages []openai.ChatCompletionMessage, sample int) 
 
 // endpointLines are the key lines naming where requests go. The API key is never among them;
 // the variable that holds it is not either, since renaming it changes no answer.
-func (s *settings) endpointLines() []engine.Line {
-	lines := []engine.Line{engine.L("endpoint", s.endpoint)}
-	if s.azure {
-		lines = append(lines, engine.L("api_type", "azure"), engine.L("api_version", s.apiVersion))
+func (c *Config) endpointLines() []engine.Line {
+	lines := []engine.Line{engine.L("endpoint", c.Endpoint)}
+	if c.APIType == APIAzure {
+		lines = append(lines, engine.L("api_type", "azure"), engine.L("api_version", c.APIVersion))
 	}
-	return append(lines, engine.L("model", s.model))
+	return append(lines, engine.L("model", c.Model))
 }
 
 // attributeOf maps a request parameter named by an endpoint's error to the generator
