@@ -44,7 +44,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
-	"github.com/isobench/isobench/rules/gitrepo"
 )
 
 // ruleVersion changes whenever the facts of a commit would come out differently.
@@ -61,6 +60,9 @@ type Kind struct {
 // New returns the commit kind, for registration with the loader.
 func New() *Kind { return &Kind{uses: map[weak.Pointer[engine.Action]]*repoUse{}} }
 
+var _ engine.Kind = (*Kind)(nil)
+var _ engine.Decoder = (*Kind)(nil)
+
 func (*Kind) Name() string { return "commit" }
 
 func (*Kind) Schema() *engine.Schema {
@@ -71,50 +73,13 @@ func (*Kind) Schema() *engine.Schema {
 	}}
 }
 
-// Check refuses revisions git could misread (a leading dash, whitespace) and a base equal to
-// head when both are full SHAs.
-func (k *Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
+// Decode implements engine.Decoder.
+func (*Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return decode(t) }
 
-// check is the old Check, until the kind decodes into a typed config.
-func (*Kind) check(t *engine.Target) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	for _, name := range []string{"head", "base"} {
-		if !t.Has(name) {
-			continue
-		}
-		if msg := gitrepo.CheckRev(t.String(name)); msg != "" {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + name,
-				Detail:  "The " + name + " must be a commit SHA, a prefix of one, or a ref such as \"main\" or \"v1.0\", but " + msg + ".",
-				Subject: t.AttrRange(name).Ptr()})
-		}
-	}
-	head, base := t.String("head"), t.String("base")
-	if gitrepo.IsFullSHA(head) && gitrepo.IsFullSHA(base) && equalFold(head, base) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Base is head",
-			Detail:  "The base is the same commit as the head, so there is nothing to compare; leave base out to compare with the first parent.",
-			Subject: t.AttrRange("base").Ptr()})
-	}
-	return diags
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if a[i]|0x20 != b[i]|0x20 {
-			return false
-		}
-	}
-	return true
-}
-
-// target is what a commit action needs from its target, read once at plan time.
+// target is a commit's config with what its action needs from the build's plan.
 type target struct {
-	label      engine.Label
-	repo       engine.Label
+	*Config
 	repoAction *engine.Action
-	head, base string // as written; base "" for the first parent
 	use        *repoUse
 }
 
@@ -122,13 +87,13 @@ type target struct {
 // action. Revisions that are not full SHAs are queued with the build's use of the repository,
 // so that the first one resolved asks git about all of them at once.
 func (k *Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	repo := t.Body.Label("repo")
-	ra, err := p.Plan(repo)
+	cfg := t.Config.(*Config)
+	ra, err := p.Plan(cfg.Repo)
 	if err != nil {
 		return nil, err
 	}
-	c := &target{label: t.Label, repo: repo, repoAction: ra, head: t.String("head"), base: t.String("base"), use: k.use(ra)}
-	c.use.want(c.head, c.base)
+	c := &target{Config: cfg, repoAction: ra, use: k.use(ra)}
+	c.use.want(c.Head, c.Base)
 	return &engine.Action{
 		ID:       "commit " + t.Label.String(),
 		Mnemonic: "commit",

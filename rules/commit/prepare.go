@@ -27,26 +27,26 @@ func (c *target) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 	if in.Workspace != nil {
 		root = in.Workspace.Root
 	}
-	head, base := strings.ToLower(c.head), strings.ToLower(c.base)
-	headRef, baseRef := ref(c.head), ref(c.base)
+	head, base := strings.ToLower(c.Head), strings.ToLower(c.Base)
+	headRef, baseRef := ref(c.Head), ref(c.Base)
 	if headRef != "" || baseRef != "" {
 		s, err := c.use.session(spec, in.UserCache, root, in.Building)
 		if err != nil {
 			return nil, err
 		}
 		if headRef != "" {
-			if head, err = s.Resolve(ctx, c.head); err != nil {
+			if head, err = s.Resolve(ctx, c.Head); err != nil {
 				return nil, prepareFailure(err)
 			}
 		}
 		if baseRef != "" {
-			if base, err = s.Resolve(ctx, c.base); err != nil {
+			if base, err = s.Resolve(ctx, c.Base); err != nil {
 				return nil, prepareFailure(err)
 			}
 		}
 	}
 
-	lines := []engine.Line{engine.L("repo", c.repo), engine.L("repo.url", spec.URL), engine.L("head", head)}
+	lines := []engine.Line{engine.L("repo", c.Repo), engine.L("repo.url", spec.URL), engine.L("head", head)}
 	if headRef != "" {
 		lines = append(lines, engine.L("head.ref", headRef))
 	}
@@ -109,7 +109,7 @@ func (c *target) run(ctx context.Context, x *engine.Exec, spec gitrepo.Spec, hea
 		}
 		return nil, err
 	}
-	f.Repo, f.RepoURL, f.HeadRef, f.BaseRef = c.repo.String(), spec.URL, headRef, baseRef
+	f.Repo, f.RepoURL, f.HeadRef, f.BaseRef = c.Repo.String(), spec.URL, headRef, baseRef
 	data, err := Encode(f)
 	if err != nil {
 		return nil, err
