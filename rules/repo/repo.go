@@ -18,8 +18,6 @@ package repo
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
@@ -35,6 +33,9 @@ type Kind struct{}
 // New returns the repo kind, for registration with the loader.
 func New() *Kind { return &Kind{} }
 
+var _ engine.Kind = (*Kind)(nil)
+var _ engine.Decoder = (*Kind)(nil)
+
 func (*Kind) Name() string { return "repo" }
 
 func (*Kind) Schema() *engine.Schema {
@@ -43,36 +44,14 @@ func (*Kind) Schema() *engine.Schema {
 	}}
 }
 
-// Check refuses a url that cannot name a repository at all. Whether it exists is not checked
-// here: a repository may be unreachable now and reachable at build time, and loading (for
-// status, fmt, validate) must not touch the network.
-func (k *Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
-
-// check is the old Check, until the kind decodes into a typed config.
-func (*Kind) check(t *engine.Target) hcl.Diagnostics {
-	url := t.String("url")
-	var problem string
-	switch {
-	case strings.TrimSpace(url) == "":
-		problem = "The url of a repo cannot be empty; write a URL, a path to a checkout, or a path to a bundle file."
-	case strings.ContainsFunc(url, func(r rune) bool { return r < ' ' || r == 0x7f }):
-		problem = fmt.Sprintf("The url %q contains a control character.", url)
-	case strings.HasPrefix(url, "-"):
-		problem = fmt.Sprintf("The url %q starts with a dash, which git would read as an option; write ./%s for a local path.", url, url)
-	case url != strings.TrimSpace(url):
-		problem = fmt.Sprintf("The url %q starts or ends with spaces.", url)
-	}
-	if problem == "" {
-		return nil
-	}
-	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid repository url", Detail: problem,
-		Subject: t.AttrRange("url").Ptr()}}
-}
+// Decode implements engine.Decoder.
+func (*Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return decode(t) }
 
 // Plan returns an action that does no work: its output is the declaration, so that commits
 // read the url through their dependency instead of from another kind's target.
 func (*Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	spec := gitrepo.Spec{URL: t.String("url"), Pkg: t.Body.Pkg}
+	cfg := t.Config.(*Config)
+	spec := gitrepo.Spec{URL: cfg.URL, Pkg: cfg.Pkg}
 	data, err := json.Marshal(spec)
 	if err != nil {
 		return nil, err
