@@ -11,12 +11,13 @@ import (
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // many makes a workspace declaring n commit targets by full SHA, from a CSV file as a user
 // with a list of performance commits would, over n empty commits of a real repository (empty
 // so that the first build reads no diffs and stays fast).
-func many(tb testing.TB, n int) *env {
+func many(tb testing.TB, n int) *ruletest.Workspace {
 	base := tb.TempDir()
 	r := gittest.NewAt(tb, filepath.Join(base, "upstream"))
 	r.Commit("root", map[string]string{"a.txt": "a\n"})
@@ -26,7 +27,7 @@ func many(tb testing.TB, n int) *env {
 	for i, sha := range shas {
 		fmt.Fprintf(&csv, "c%05d,%s\n", i, sha)
 	}
-	return newEnv(tb, base, map[string]string{
+	return newWorkspace(tb, base, map[string]string{
 		"repos/BUILD.hcl":     reposBuild,
 		"commits/commits.csv": csv.String(),
 		"commits/BUILD.hcl": `
@@ -48,20 +49,20 @@ func TestManyCachedCommits(t *testing.T) {
 	if os.Getenv("ISOBENCH_SLOW_TESTS") != "" {
 		n = 10000
 	}
-	e := many(t, n)
+	w := many(t, n)
 	start := time.Now()
-	first := e.build("//commits:all")
-	if first.summary.Failed > 0 || first.summary.Executed != n+1 {
-		t.Fatalf("first build: %+v", first.summary.Counts)
+	first := w.Build("//commits:all")
+	if first.Summary.Failed > 0 || first.Summary.Executed != n+1 {
+		t.Fatalf("first build: %+v", first.Summary.Counts)
 	}
 	t.Logf("first build of %d commits: %v", n, time.Since(start))
 
 	t.Setenv("PATH", "") // no git to be had: a cached build needs none
 	start = time.Now()
-	second := e.build("//commits:all")
+	second := w.Build("//commits:all")
 	elapsed := time.Since(start)
-	if second.summary.Executed != 0 || second.summary.Cached != n+1 {
-		t.Fatalf("second build: %+v", second.summary.Counts)
+	if second.Summary.Executed != 0 || second.Summary.Cached != n+1 {
+		t.Fatalf("second build: %+v", second.Summary.Counts)
 	}
 	t.Logf("cached build of %d commits: %v (load+plan+prepare+lookups)", n, elapsed)
 	if elapsed > 10*time.Second {
@@ -72,24 +73,27 @@ func TestManyCachedCommits(t *testing.T) {
 // BenchmarkPrepare10k measures planning and preparing 10,000 full-SHA commit targets (the
 // status walk: every action prepared and looked up, nothing executed, no git run).
 func BenchmarkPrepare10k(b *testing.B) {
-	e := many(b, 10000)
-	if r := e.build("//repos:all"); r.summary.Failed > 0 {
-		b.Fatal(r.summary.Failures)
+	w := many(b, 10000)
+	if r := w.Build("//repos:all"); r.Summary.Failed > 0 {
+		b.Fatal(r.Summary.Failures)
 	}
-	ws, labels, roots := e.plan("//commits:all")
+	plan := w.Plan("//commits:all")
+	store := w.OpenStore(true)
+	defer store.Close()
+	roots := map[engine.Label]*engine.Action{}
 	b.Setenv("PATH", "")
 	b.ResetTimer()
 	for b.Loop() {
-		p := engine.NewPlanner(ws)
-		for _, l := range labels {
+		p := engine.NewPlanner(plan.Workspace)
+		for _, l := range plan.Targets {
 			a, err := p.Plan(l)
 			if err != nil {
 				b.Fatal(err)
 			}
 			roots[l] = a
 		}
-		states, err := engine.Inspect(context.Background(), labels, roots, engine.Options{
-			Store: e.store, Workspace: ws, UserCache: e.userCache, Jobs: 4})
+		states, err := engine.Inspect(context.Background(), plan.Targets, roots, engine.Options{
+			Store: store, Workspace: plan.Workspace, UserCache: w.UserCache, Jobs: 4})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -104,15 +108,15 @@ func BenchmarkPrepare10k(b *testing.B) {
 // BenchmarkCachedBuild10k measures a whole cached build (load, plan, prepare, lookups) of
 // 10,000 full-SHA commit targets.
 func BenchmarkCachedBuild10k(b *testing.B) {
-	e := many(b, 10000)
-	if r := e.build("//commits:all"); r.summary.Failed > 0 {
-		b.Fatal(r.summary.Failures)
+	w := many(b, 10000)
+	if r := w.Build("//commits:all"); r.Summary.Failed > 0 {
+		b.Fatal(r.Summary.Failures)
 	}
 	b.Setenv("PATH", "")
 	b.ResetTimer()
 	for b.Loop() {
-		if r := e.build("//commits:all"); r.summary.Executed != 0 {
-			b.Fatalf("a cached build executed %d actions", r.summary.Executed)
+		if r := w.Build("//commits:all"); r.Summary.Executed != 0 {
+			b.Fatalf("a cached build executed %d actions", r.Summary.Executed)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/gitrepo"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 const reposBuild = `repo "up" {
@@ -32,7 +33,7 @@ func upstream(t *testing.T, base string) (r *gittest.Repo, shas []string) {
 func TestBuildTwice(t *testing.T) {
 	base := t.TempDir()
 	_, shas := upstream(t, base)
-	e := newEnv(t, base, map[string]string{
+	w := newWorkspace(t, base, map[string]string{
 		"repos/BUILD.hcl": reposBuild,
 		"commits/BUILD.hcl": fmt.Sprintf(`
 commit "full" {
@@ -54,12 +55,12 @@ commit "tagged" {
 }
 `, shas[1], shas[2][:9], shas[0]),
 	})
-	first := e.build("//commits:all")
-	if first.summary.Failed > 0 {
-		t.Fatalf("first build failed: %+v", first.summary.Failures)
+	first := w.Build("//commits:all")
+	if first.Summary.Failed > 0 {
+		t.Fatalf("first build failed: %+v", first.Summary.Failures)
 	}
-	if first.summary.Executed != 5 { // four commits and the repo
-		t.Errorf("first build executed %d actions, want 5", first.summary.Executed)
+	if first.Summary.Executed != 5 { // four commits and the repo
+		t.Errorf("first build executed %d actions, want 5", first.Summary.Executed)
 	}
 	for _, c := range []struct{ label, head, base, headRef, baseRef string }{
 		{"//commits:full", shas[1], shas[0], "", ""},
@@ -67,7 +68,7 @@ commit "tagged" {
 		{"//commits:ref", shas[2], shas[1], "main", ""},
 		{"//commits:tagged", shas[1], shas[0], "v1", ""},
 	} {
-		f := e.facts(first, c.label)
+		f := facts(t, w, first, c.label)
 		if f.Head != c.head || f.Base != c.base || f.HeadRef != c.headRef || f.BaseRef != c.baseRef {
 			t.Errorf("%s: head %s base %s refs %q %q; want %s %s %q %q", c.label, f.Head, f.Base, f.HeadRef, f.BaseRef,
 				c.head, c.base, c.headRef, c.baseRef)
@@ -76,25 +77,25 @@ commit "tagged" {
 			t.Errorf("%s: repo %s %s", c.label, f.Repo, f.RepoURL)
 		}
 	}
-	if f := e.facts(first, "//commits:full"); f.Subject != "Add mean" || len(f.Files) != 1 || f.Files[0].Added != 3 {
+	if f := facts(t, w, first, "//commits:full"); f.Subject != "Add mean" || len(f.Files) != 1 || f.Files[0].Added != 3 {
 		t.Errorf("facts of //commits:full: subject %q, files %+v", f.Subject, f.Files)
 	}
-	desc := first.outcomes[label("//commits:full")].Desc
+	desc := first.Targets[ruletest.Label("//commits:full")].Desc
 	for _, line := range []string{"repo //repos:up\n", "repo.url ../../upstream\n", "head " + shas[1] + "\n", "base first-parent\n"} {
 		if !strings.Contains(desc, line) {
 			t.Errorf("the key description lacks %q:\n%s", line, desc)
 		}
 	}
-	if desc := first.outcomes[label("//commits:ref")].Desc; !strings.Contains(desc, "head.ref main\n") {
+	if desc := first.Targets[ruletest.Label("//commits:ref")].Desc; !strings.Contains(desc, "head.ref main\n") {
 		t.Errorf("the key description of a ref lacks its name:\n%s", desc)
 	}
 
-	second := e.build("//commits:all")
-	if second.summary.Executed != 0 || second.summary.Failed != 0 || second.summary.Cached != 5 {
-		t.Errorf("second build: %+v, want everything cached", second.summary.Counts)
+	second := w.Build("//commits:all")
+	if second.Summary.Executed != 0 || second.Summary.Failed != 0 || second.Summary.Cached != 5 {
+		t.Errorf("second build: %+v, want everything cached", second.Summary.Counts)
 	}
-	for l, o := range first.outcomes {
-		if got := second.outcomes[l].Outcome.Outputs; got["facts"] != o.Outcome.Outputs["facts"] {
+	for l, o := range first.Targets {
+		if got := second.Targets[l].Outcome.Outputs; got["facts"] != o.Outcome.Outputs["facts"] {
 			t.Errorf("%s: output digest changed between builds", l)
 		}
 	}
@@ -105,7 +106,7 @@ commit "tagged" {
 func TestCachedBuildRunsNoGit(t *testing.T) {
 	base := t.TempDir()
 	_, shas := upstream(t, base)
-	e := newEnv(t, base, map[string]string{
+	w := newWorkspace(t, base, map[string]string{
 		"repos/BUILD.hcl": reposBuild,
 		"commits/BUILD.hcl": fmt.Sprintf(`
 commit "a" {
@@ -119,16 +120,16 @@ commit "b" {
 }
 `, shas[1], shas[2], shas[0]),
 	})
-	if r := e.build("//commits:all"); r.summary.Failed > 0 || r.summary.Executed != 3 {
-		t.Fatalf("first build: %+v", r.summary)
+	if r := w.Build("//commits:all"); r.Summary.Failed > 0 || r.Summary.Executed != 3 {
+		t.Fatalf("first build: %+v", r.Summary)
 	}
 	t.Setenv("PATH", "")
-	r := e.build("//commits:all")
-	if r.summary.Executed != 0 || r.summary.Failed != 0 {
-		t.Errorf("a cached build with git missing: %+v", r.summary)
+	r := w.Build("//commits:all")
+	if r.Summary.Executed != 0 || r.Summary.Failed != 0 {
+		t.Errorf("a cached build with git missing: %+v", r.Summary)
 	}
-	if s := e.status("//commits:all"); s.states[label("//commits:a")].State != "cached" {
-		t.Errorf("status = %+v", s.states[label("//commits:a")])
+	if s := w.Status("//commits:all"); s[ruletest.Label("//commits:a")].State != "cached" {
+		t.Errorf("status = %+v", s[ruletest.Label("//commits:a")])
 	}
 }
 
@@ -137,24 +138,24 @@ commit "b" {
 func TestRefMoved(t *testing.T) {
 	base := t.TempDir()
 	r, shas := upstream(t, base)
-	e := newEnv(t, base, map[string]string{
+	w := newWorkspace(t, base, map[string]string{
 		"repos/BUILD.hcl":   reposBuild,
 		"commits/BUILD.hcl": "commit \"tip\" {\n  repo = \"//repos:up\"\n  head = \"main\"\n}\n",
 	})
-	first := e.build("//commits:tip")
+	first := w.Build("//commits:tip")
 	moved := r.Commit("Faster median", map[string]string{"stats.py": "import statistics\nmedian = statistics.median_low\n"})
 
-	if s := e.status("//commits:tip"); s.states[label("//commits:tip")].State != "cached" {
-		t.Errorf("status fetched: %+v", s.states[label("//commits:tip")])
+	if s := w.Status("//commits:tip"); s[ruletest.Label("//commits:tip")].State != "cached" {
+		t.Errorf("status fetched: %+v", s[ruletest.Label("//commits:tip")])
 	}
-	second := e.build("//commits:tip")
-	if second.summary.ByMnemonic["commit"].Executed != 1 {
-		t.Fatalf("after main moved the commit did not run again: %+v", second.summary.Counts)
+	second := w.Build("//commits:tip")
+	if second.Summary.ByMnemonic["commit"].Executed != 1 {
+		t.Fatalf("after main moved the commit did not run again: %+v", second.Summary.Counts)
 	}
-	if f := e.facts(second, "//commits:tip"); f.Head != moved || f.Base != shas[2] || f.Subject != "Faster median" {
+	if f := facts(t, w, second, "//commits:tip"); f.Head != moved || f.Base != shas[2] || f.Subject != "Faster median" {
 		t.Errorf("facts after the move: head %s base %s %q", f.Head, f.Base, f.Subject)
 	}
-	changes := engine.DiffDescriptions(first.outcomes[label("//commits:tip")].Desc, second.outcomes[label("//commits:tip")].Desc)
+	changes := engine.DiffDescriptions(first.Targets[ruletest.Label("//commits:tip")].Desc, second.Targets[ruletest.Label("//commits:tip")].Desc)
 	want := fmt.Sprintf("head changed (%s -> %s)", shas[2], moved)
 	if got := engine.ChangeSummary(changes); got != want {
 		t.Errorf("why: %q, want %q", got, want)
@@ -176,7 +177,7 @@ func TestFailures(t *testing.T) {
 		}
 		seen[sha[:4]] = true
 	}
-	e := newEnv(t, base, map[string]string{
+	w := newWorkspace(t, base, map[string]string{
 		"repos/BUILD.hcl": reposBuild + `
 repo "gone" {
   url = "../no-such-repo"
@@ -215,32 +216,32 @@ commit "nobranch" {
 		"//commits:unreachable": {gitrepo.ClassUnreachable, false},
 		"//commits:nobranch":    {gitrepo.ClassUnknownCommit, false},
 	}
-	first := e.build("//commits:all")
-	for l, w := range want {
-		o := first.outcomes[label(l)]
-		if o.Outcome == nil || o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != w.class {
-			t.Errorf("%s: %+v, want failed with class %s", l, o.Outcome, w.class)
+	first := w.Build("//commits:all")
+	for l, c := range want {
+		o := first.Targets[ruletest.Label(l)]
+		if o.Outcome == nil || o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != c.class {
+			t.Errorf("%s: %+v, want failed with class %s", l, o.Outcome, c.class)
 		}
 	}
-	if msg := first.outcomes[label("//commits:unknown")].Outcome.Message; !strings.Contains(msg, "1234567890ab is not in repository ../../upstream (fetched just now)") {
+	if msg := first.Targets[ruletest.Label("//commits:unknown")].Outcome.Message; !strings.Contains(msg, "1234567890ab is not in repository ../../upstream (fetched just now)") {
 		t.Errorf("unknown commit message: %q", msg)
 	}
-	if msg := first.outcomes[label("//commits:unreachable")].Outcome.Message; !strings.Contains(msg, "does not exist") {
+	if msg := first.Targets[ruletest.Label("//commits:unreachable")].Outcome.Message; !strings.Contains(msg, "does not exist") {
 		t.Errorf("unreachable message: %q", msg)
 	}
-	second := e.build("//commits:all")
-	for l, w := range want {
-		o := second.outcomes[label(l)]
-		if o.Outcome == nil || o.Outcome.Cached != w.cached || o.Outcome.Class != w.class {
-			t.Errorf("%s in the second build: cached %v class %q, want cached %v class %s", l, o.Outcome.Cached, o.Outcome.Class, w.cached, w.class)
+	second := w.Build("//commits:all")
+	for l, c := range want {
+		o := second.Targets[ruletest.Label(l)]
+		if o.Outcome == nil || o.Outcome.Cached != c.cached || o.Outcome.Class != c.class {
+			t.Errorf("%s in the second build: cached %v class %q, want cached %v class %s", l, o.Outcome.Cached, o.Outcome.Class, c.cached, c.class)
 		}
 	}
 	// Creating the missing repository is enough to fix its commit: nothing was cached.
 	if err := os.Rename(filepath.Join(base, "upstream"), filepath.Join(base, "ws", "no-such-repo")); err != nil {
 		t.Fatal(err)
 	}
-	if third := e.build("//commits:unreachable"); third.outcomes[label("//commits:unreachable")].Outcome.Status != engine.StatusOK {
-		t.Errorf("after the repository appeared: %+v", third.outcomes[label("//commits:unreachable")].Outcome)
+	if third := w.Build("//commits:unreachable"); third.Targets[ruletest.Label("//commits:unreachable")].Outcome.Status != engine.StatusOK {
+		t.Errorf("after the repository appeared: %+v", third.Targets[ruletest.Label("//commits:unreachable")].Outcome)
 	}
 }
 
@@ -249,7 +250,7 @@ commit "nobranch" {
 func TestStatusNeverFetches(t *testing.T) {
 	base := t.TempDir()
 	_, shas := upstream(t, base)
-	e := newEnv(t, base, map[string]string{
+	w := newWorkspace(t, base, map[string]string{
 		"repos/BUILD.hcl": reposBuild,
 		"commits/BUILD.hcl": fmt.Sprintf(`
 commit "ref" {
@@ -262,19 +263,19 @@ commit "sha" {
 }
 `, shas[2]),
 	})
-	if r := e.build("//commits:sha"); r.summary.Failed > 0 {
-		t.Fatalf("build: %+v", r.summary.Failures)
+	if r := w.Build("//commits:sha"); r.Summary.Failed > 0 {
+		t.Fatalf("build: %+v", r.Summary.Failures)
 	}
 	// Same store, but a user cache without the mirror (another machine sharing the store).
-	e.userCache = t.TempDir()
-	s := e.status("//commits:all")
-	if st := s.states[label("//commits:ref")]; st.State != "error" || !strings.Contains(st.Message, "has not been fetched") {
+	w.UserCache = t.TempDir()
+	s := w.Status("//commits:all")
+	if st := s[ruletest.Label("//commits:ref")]; st.State != "error" || !strings.Contains(st.Message, "has not been fetched") {
 		t.Errorf("status of a ref with no mirror: %+v", st)
 	}
-	if st := s.states[label("//commits:sha")]; st.State != "cached" {
+	if st := s[ruletest.Label("//commits:sha")]; st.State != "cached" {
 		t.Errorf("status of a built full SHA: %+v", st)
 	}
-	if entries, _ := os.ReadDir(e.userCache); len(entries) != 0 {
+	if entries, _ := os.ReadDir(w.UserCache); len(entries) != 0 {
 		t.Errorf("status wrote into the user cache: %v", entries)
 	}
 }
@@ -290,14 +291,14 @@ func TestFactsDigestIsMachineIndependent(t *testing.T) {
 			"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = \"//repos:up\"\n  head = \"%s\"\n}\n", shas[1]),
 		}
 	}
-	a := newEnv(t, base, files())
+	a := newWorkspace(t, base, files())
 	other := t.TempDir()
 	if err := os.Symlink(filepath.Join(base, "upstream"), filepath.Join(other, "upstream")); err != nil {
 		t.Fatal(err)
 	}
-	b := newEnv(t, other, files())
-	da := a.build("//commits:c").outcomes[label("//commits:c")]
-	db := b.build("//commits:c").outcomes[label("//commits:c")]
+	b := newWorkspace(t, other, files())
+	da := a.Build("//commits:c").Targets[ruletest.Label("//commits:c")]
+	db := b.Build("//commits:c").Targets[ruletest.Label("//commits:c")]
 	if da.Key != db.Key || da.Outcome.Outputs["facts"] != db.Outcome.Outputs["facts"] {
 		t.Errorf("key %s vs %s, facts %s vs %s", da.Key, db.Key, da.Outcome.Outputs["facts"], db.Outcome.Outputs["facts"])
 	}
@@ -305,7 +306,7 @@ func TestFactsDigestIsMachineIndependent(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	base := t.TempDir()
-	e := newEnv(t, base, map[string]string{
+	w := newWorkspace(t, base, map[string]string{
 		"repos/BUILD.hcl": reposBuild,
 		"commits/BUILD.hcl": `
 commit "dash" {
@@ -319,9 +320,8 @@ commit "same" {
 }
 `,
 	})
-	_, diags := engine.Load(e.root, engine.LoadOptions{Kinds: e.kinds})
 	var text string
-	for _, d := range diags {
+	for _, d := range w.Diagnostics() {
 		text += d.Summary + ": " + d.Detail + "\n"
 	}
 	for _, want := range []string{"starts with a dash", "Base is head"} {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/gitrepo"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // The quickstart's repository bundle holds the commits examples/quickstart/repo/COMMITS.md
@@ -28,18 +29,18 @@ func TestExampleBundle(t *testing.T) {
 	}
 	build += "commit \"release\" {\n  repo = \":tinystats\"\n  head = \"v0.1.0\"\n}\n"
 	build += "commit \"initial\" {\n  repo = \":tinystats\"\n  head = \"a7bf9e7bfa4c815a0da9d13ea5a44cd9eaa118ff\"\n}\n"
-	e := newEnv(t, t.TempDir(), map[string]string{"quickstart/BUILD.hcl": build})
-	r := e.build("//quickstart:all")
+	w := newWorkspace(t, t.TempDir(), map[string]string{"quickstart/BUILD.hcl": build})
+	r := w.Build("//quickstart:all")
 	for _, c := range commits {
-		f := e.facts(r, "//quickstart:"+c.name)
+		f := facts(t, w, r, "//quickstart:"+c.name)
 		if f.Head != c.sha || f.Subject != c.subject || len(f.Files) != 1 || f.Files[0].Path != c.file {
 			t.Errorf("%s: head %s subject %q files %+v; COMMITS.md says %s %q changing %s", c.name, f.Head, f.Subject, f.Files, c.sha, c.subject, c.file)
 		}
 	}
-	if f := e.facts(r, "//quickstart:release"); f.Head != commits[3].sha || f.HeadRef != "v0.1.0" {
+	if f := facts(t, w, r, "//quickstart:release"); f.Head != commits[3].sha || f.HeadRef != "v0.1.0" {
 		t.Errorf("v0.1.0 resolved to %s", f.Head)
 	}
-	if o := r.outcomes[label("//quickstart:initial")]; o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != gitrepo.ClassRootCommit {
+	if o := r.Targets[ruletest.Label("//quickstart:initial")]; o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != gitrepo.ClassRootCommit {
 		t.Errorf("the initial commit without base: %+v", o.Outcome)
 	}
 }
