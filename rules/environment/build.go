@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,33 +32,33 @@ type build struct {
 	py       *pythonInfo
 	inst     *installer
 	res      resolution
-	mode     string // "wheel", "source", "pythonpath": the fallback turns wheel into source
-	tree     string // the side's tree hash, for source and pythonpath
+	mode     InstallMode // the fallback turns InstallWheel into InstallSource
+	tree     string      // the side's tree hash, for source and pythonpath
 	facts    *artifact.CommitFacts
 	root     string // workspace root, to find a local repository
 	storeKey string
 	desc     string // the store lines as text, kept in the directory's record
 }
 
-func (s *settings) prepareBuild(ctx context.Context, in *engine.Inputs, commit, resolve *engine.Action, side artifact.Side) (*engine.Work, error) {
-	facts, sp, py, err := s.side(ctx, in, commit, side)
+func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, resolve *engine.Action, side artifact.Side) (*engine.Work, error) {
+	facts, sp, py, err := c.side(ctx, in, commit, side)
 	if err != nil {
 		return nil, err
 	}
-	inst, err := chooseInstaller(ctx, s.installer, py)
+	inst, err := chooseInstaller(ctx, c.Installer, py)
 	if err != nil {
 		return nil, err
 	}
-	b := &build{spec: sp, py: py, inst: inst, mode: s.install, facts: facts, root: in.Workspace.Root}
+	b := &build{spec: sp, py: py, inst: inst, mode: c.Install, facts: facts, root: in.Workspace.Root}
 	if resolve != nil {
 		if err := in.DecodeOutput(resolve, resolveOutput, &b.res); err != nil {
 			return nil, fmt.Errorf("reading the preflight of %s: %w", resolve.ID, err)
 		}
 	}
-	if b.mode == "wheel" && len(b.res.Missing) > 0 {
-		b.mode = "source"
+	if b.mode == InstallWheel && len(b.res.Missing) > 0 {
+		b.mode = InstallSource
 	}
-	if b.mode != "wheel" {
+	if b.mode != InstallWheel {
 		b.tree = facts.HeadTree
 		if side == artifact.Base {
 			b.tree = facts.BaseTree
@@ -101,7 +102,7 @@ func (b *build) storeLines() []engine.Line {
 		engine.L("implementation", b.py.Implementation),
 		engine.L("platform", platformTags(b.py)[0]),
 		engine.L("installer", b.inst.String()),
-		engine.L("install", b.mode),
+		engine.L("install", string(b.mode)),
 	}
 	resolved := map[string]bool{}
 	for i, f := range b.res.Files {
@@ -122,8 +123,8 @@ func (b *build) storeLines() []engine.Line {
 	for i, u := range b.extraURLs {
 		lines = append(lines, engine.L(fmt.Sprintf("extra_index_url.%d", i), u))
 	}
-	if b.torchBackend != "" && b.inst.Name == "uv" {
-		lines = append(lines, engine.L("torch_backend", b.torchBackend))
+	if b.TorchBackend != "" && b.inst.Name == InstallerUV {
+		lines = append(lines, engine.L("torch_backend", b.TorchBackend))
 	}
 	for _, f := range b.reqs {
 		lines = append(lines, engine.L("requirements."+f.Decl, "sha256:"+f.Digest))
@@ -135,10 +136,10 @@ func (b *build) storeLines() []engine.Line {
 	for i, o := range b.overrides {
 		lines = append(lines, engine.L(fmt.Sprintf("override.%d", i), o))
 	}
-	if b.mode != "wheel" {
-		lines = append(lines, engine.L("tree", b.tree), engine.L("source_requirements", strings.Join(b.sourceReqs, " ")))
-		if b.mode == "pythonpath" {
-			lines = append(lines, engine.L("pythonpath", strings.Join(b.pythonpath, " ")))
+	if b.mode != InstallWheel {
+		lines = append(lines, engine.L("tree", b.tree), engine.L("source_requirements", strings.Join(b.SourceRequirements, " ")))
+		if b.mode == InstallPythonpath {
+			lines = append(lines, engine.L("pythonpath", strings.Join(b.PythonPath, " ")))
 		}
 	}
 	return lines
@@ -217,7 +218,7 @@ func (b *build) run(ctx context.Context, x *engine.Exec) (*engine.Result, error)
 func (b *build) buildAndCheck(ctx context.Context, x *engine.Exec, dir string, done func(bool) error) (*engine.Result, error) {
 	start := time.Now()
 	fmt.Fprintf(x.Log, "building %s with %s and Python %s (%s)\n", dir, b.inst, b.py.Version, b.py.Exe)
-	st := &step{ctx: ctx, log: x.Log, env: installEnv(b.env), dir: x.TempDir, timeout: b.timeout}
+	st := &step{ctx: ctx, log: x.Log, env: installEnv(b.env), dir: x.TempDir, timeout: b.Timeout}
 	rec, err := b.buildInto(st, x, dir)
 	counters := map[string]int64{"envs_built": 1, "installer_runs": int64(st.runs)}
 	if err == nil {
@@ -286,7 +287,7 @@ func (b *build) buildInto(st *step, x *engine.Exec, dir string) (*envRecord, err
 		return nil, err
 	}
 	rec := &envRecord{StoreKey: b.storeKey, PythonVersion: b.py.Version, Interpreter: b.py.Exe, Installer: b.inst.String(),
-		Platform: platformTags(b.py)[0], Install: b.mode, Resolved: b.res.Files, Built: time.Now().UTC(), Description: b.desc}
+		Platform: platformTags(b.py)[0], Install: string(b.mode), Resolved: b.res.Files, Built: time.Now().UTC(), Description: b.desc}
 	args := b.installArgs(b.inst, x.Log)
 	wanted := 0 // requirements and requirement files on the command line
 	for _, f := range b.reqs {
@@ -298,22 +299,22 @@ func (b *build) buildInto(st *step, x *engine.Exec, dir string) (*envRecord, err
 	// privately for a source install (the build writes next to the sources).
 	var src string
 	switch b.mode {
-	case "pythonpath":
+	case InstallPythonpath:
 		src = filepath.Join(dir, "src")
 		if err := archiveSource(st.ctx, x.UserCache, b.root, b.facts, b.sha, src); err != nil {
 			return nil, err
 		}
-		for _, p := range b.pythonpath {
+		for _, p := range b.PythonPath {
 			rec.PythonPath = append(rec.PythonPath, path.Join("src", p))
 		}
-	case "source":
+	case InstallSource:
 		src = filepath.Join(x.TempDir, "src")
 		if err := checkoutSource(st.ctx, x.UserCache, b.root, b.facts, b.sha, src); err != nil {
 			return nil, err
 		}
 	}
 	if src != "" {
-		for _, r := range b.sourceReqs {
+		for _, r := range b.SourceRequirements {
 			p := filepath.Join(src, filepath.FromSlash(r))
 			if _, err := os.Stat(p); err == nil {
 				args = append(args, "-r", p)
@@ -331,7 +332,7 @@ func (b *build) buildInto(st *step, x *engine.Exec, dir string) (*envRecord, err
 		if f, ok := pins[r.Name]; ok {
 			args = append(args, r.pinned(f.URL, f.SHA256))
 			wanted++
-		} else if b.mode == "source" && r.Name == b.project && contains(b.res.Missing, r.Name) {
+		} else if b.mode == InstallSource && r.Name == b.project && slices.Contains(b.res.Missing, r.Name) {
 			continue // the source install below stands in for the missing wheel
 		} else {
 			args = append(args, r.Raw)
@@ -345,7 +346,7 @@ func (b *build) buildInto(st *step, x *engine.Exec, dir string) (*envRecord, err
 	}
 	// The project goes last, on top of its requirements: what a source checkout's README
 	// says to do, and what a build without isolation needs.
-	if b.mode == "source" {
+	if b.mode == InstallSource {
 		if err := b.inst.install(st, dir, append(b.installArgs(b.inst, x.Log), src)); err != nil {
 			return nil, err
 		}
@@ -354,7 +355,7 @@ func (b *build) buildInto(st *step, x *engine.Exec, dir string) (*envRecord, err
 	if err != nil {
 		return nil, err
 	}
-	if src != "" && b.mode == "source" {
+	if src != "" && b.mode == InstallSource {
 		// A source install is listed as "name @ file:///tmp/..."; name the commit instead, so
 		// that the lock says the same on every machine.
 		lock = strings.ReplaceAll(lock, "file://"+src, "source:"+b.sha)
@@ -382,7 +383,7 @@ func (b *build) result(rec *envRecord, counters map[string]int64) (*engine.Resul
 		Lock:          rec.Lock,
 		LockDigest:    rec.LockDigest,
 		Resolved:      rec.Resolved,
-		Source:        rec.Install != "wheel",
+		Source:        rec.Install != string(InstallWheel),
 		Platform:      rec.Platform,
 	}
 	if len(b.env) > 0 {

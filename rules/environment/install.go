@@ -24,7 +24,7 @@ import (
 // interpreter has no such pip does the environment get its own, from ensurepip ("seeded").
 // Either way the pip that installs is the one whose version enters the key.
 type installer struct {
-	Name    string // "uv" or "pip"
+	Name    InstallerName // InstallerUV or InstallerPip
 	Version string
 	Exe     string // uv, or the base interpreter for pip
 	Seeded  bool   // pip runs inside the environment
@@ -32,7 +32,7 @@ type installer struct {
 
 // String is how the installer appears in keys and in artifact.Environment.
 func (i *installer) String() string {
-	s := i.Name + " " + i.Version
+	s := string(i.Name) + " " + i.Version
 	if i.Seeded {
 		s += " (seeded)"
 	}
@@ -40,9 +40,9 @@ func (i *installer) String() string {
 }
 
 // chooseInstaller picks the installer and learns its version: local probes, memoized.
-func chooseInstaller(ctx context.Context, forced string, py *pythonInfo) (*installer, error) {
+func chooseInstaller(ctx context.Context, forced InstallerName, py *pythonInfo) (*installer, error) {
 	uv, uvErr := exec.LookPath("uv")
-	if forced == "uv" || forced == "" && uvErr == nil {
+	if forced == InstallerUV || forced == InstallerDefault && uvErr == nil {
 		if uvErr != nil {
 			return nil, engine.Fail("installer_missing", "installer = \"uv\" is set, but uv is not on PATH: install it (https://docs.astral.sh/uv/) or remove the setting to use pip.")
 		}
@@ -50,17 +50,17 @@ func chooseInstaller(ctx context.Context, forced string, py *pythonInfo) (*insta
 		if err != nil {
 			return nil, engine.Fail("installer_missing", "uv at %s does not answer --version: %s.", uv, err)
 		}
-		return &installer{Name: "uv", Version: v, Exe: uv}, nil
+		return &installer{Name: InstallerUV, Version: v, Exe: uv}, nil
 	}
 	if !py.Venv {
 		return nil, engine.Fail("python_missing", "Python %s at %s has no venv module, so it cannot make environments (on Debian and Ubuntu, install python%d.%d-venv).",
 			py.Version, py.Exe, py.Major, py.Minor)
 	}
 	if atLeast(py.Pip, 22, 3) {
-		return &installer{Name: "pip", Version: py.Pip, Exe: py.Exe}, nil
+		return &installer{Name: InstallerPip, Version: py.Pip, Exe: py.Exe}, nil
 	}
 	if py.Ensurepip != "" {
-		return &installer{Name: "pip", Version: py.Ensurepip, Exe: py.Exe, Seeded: true}, nil
+		return &installer{Name: InstallerPip, Version: py.Ensurepip, Exe: py.Exe, Seeded: true}, nil
 	}
 	return nil, engine.Fail("python_missing", "Python %s at %s has neither pip 22.3 or later nor ensurepip, so pip cannot install into an environment: install pip, or uv.",
 		py.Version, py.Exe)
@@ -180,7 +180,7 @@ func tail(out []byte) string {
 func (i *installer) createVenv(s *step, py *pythonInfo, dir string) error {
 	var err error
 	switch {
-	case i.Name == "uv":
+	case i.Name == InstallerUV:
 		// --allow-existing: the store has made the (empty) directory already.
 		_, err = s.run("uv venv", i.Exe, "venv", "--quiet", "--allow-existing", "--python", py.Exe, dir)
 	case i.Seeded:
@@ -201,11 +201,11 @@ func (sp *spec) installArgs(i *installer, log io.Writer) []string {
 	for _, u := range sp.extraURLs {
 		args = append(args, "--extra-index-url", u)
 	}
-	if sp.torchBackend != "" {
-		if i.Name == "uv" {
-			args = append(args, "--torch-backend", sp.torchBackend)
+	if sp.TorchBackend != "" {
+		if i.Name == InstallerUV {
+			args = append(args, "--torch-backend", sp.TorchBackend)
 		} else {
-			fmt.Fprintf(log, "note: torch_backend = %q is a uv option; pip installs PyTorch from the indexes given.\n", sp.torchBackend)
+			fmt.Fprintf(log, "note: torch_backend = %q is a uv option; pip installs PyTorch from the indexes given.\n", sp.TorchBackend)
 		}
 	}
 	for _, c := range sp.cons {
@@ -219,7 +219,7 @@ func (i *installer) install(s *step, dir string, args []string) error {
 	py := artifact.PythonIn(dir)
 	var err error
 	switch {
-	case i.Name == "uv":
+	case i.Name == InstallerUV:
 		_, err = s.run("uv pip install", i.Exe, append([]string{"pip", "install", "--python", py}, args...)...)
 	case i.Seeded:
 		_, err = s.run("pip install", py, append([]string{"-m", "pip", "install", "--no-input", "--progress-bar", "off"}, args...)...)
@@ -235,7 +235,7 @@ func (i *installer) freeze(s *step, dir string) (string, error) {
 	var out []byte
 	var err error
 	switch {
-	case i.Name == "uv":
+	case i.Name == InstallerUV:
 		out, err = s.run("uv pip freeze", i.Exe, "pip", "freeze", "--python", py)
 	case i.Seeded:
 		out, err = s.run("pip freeze", py, "-m", "pip", "freeze")

@@ -5,13 +5,14 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 )
 
-func TestCheckReportsMistakesWithRanges(t *testing.T) {
+func TestDecodeReportsMistakesWithRanges(t *testing.T) {
 	t.Parallel()
 	w := newWorkspace(t, "", map[string]string{"envs/BUILD.hcl": `
 environment "ok" {
@@ -49,6 +50,11 @@ environment "mixed" {
   python   = ["3.11", 3.12]
   packages = ["toy"]
 }
+
+environment "hasty" {
+  packages = ["toy"]
+  timeout  = "0s"
+}
 `})
 	_, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
 	text := allDiags(diags)
@@ -72,6 +78,7 @@ environment "mixed" {
 		`"main" is not a commit SHA`,
 		`An environment that installs wheels needs packages`,
 		`Invalid value for python`, // the mixed list of versions
+		`timeout must be a positive duration`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, text)
@@ -81,6 +88,51 @@ environment "mixed" {
 		if d.Subject == nil || d.Subject.Start.Line == 0 || strings.Contains(d.Detail, `"ok"`) {
 			t.Errorf("diagnostic without a place, or about the good target: %s", d.Error())
 		}
+	}
+}
+
+func TestDecodeTypes(t *testing.T) {
+	t.Parallel()
+	w := newWorkspace(t, "", map[string]string{"envs/BUILD.hcl": `
+environment "wheel" {
+  packages = ["vLLM[audio]>=0.6", "numpy"]
+  check    = "import vllm, ${commit.short}"
+  override {
+    commits = ["a1a1a1a"]
+    python  = "3.10"
+    env     = { PIN = "1" }
+  }
+}
+
+environment "tree" {
+  python     = ["3.12", "3.11"]
+  installer  = "pip"
+  install    = "pythonpath"
+  pythonpath = ["src"]
+  timeout    = "30m"
+}
+`})
+	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	wheel := ws.Targets[mustLabel(t, "//envs:wheel")].Config.(*Config)
+	if wheel.Install != InstallWheel || wheel.Fallback != FallbackNone || wheel.Installer != InstallerDefault ||
+		wheel.Project != "vllm" || wheel.Timeout != defaultInstallTimeout || !wheel.NamesPackages ||
+		strings.Join(wheel.Python, " ") != "3" || strings.Join(wheel.SourceRequirements, " ") != "requirements.txt" {
+		t.Errorf("defaults of //envs:wheel: %+v", wheel)
+	}
+	if !wheel.Check.IsLate() || wheel.Packages.IsLate() || wheel.IndexURL.IsSet() {
+		t.Errorf("//envs:wheel: check late %v, packages late %v, index_url set %v", wheel.Check.IsLate(), wheel.Packages.IsLate(), wheel.IndexURL.IsSet())
+	}
+	if len(wheel.Overrides) != 1 || wheel.Overrides[0].Commits[0] != "a1a1a1a" || wheel.Overrides[0].Python[0] != "3.10" ||
+		wheel.Overrides[0].Env["PIN"] != "1" || wheel.Overrides[0].Packages != nil {
+		t.Errorf("override of //envs:wheel: %+v", wheel.Overrides)
+	}
+	tree := ws.Targets[mustLabel(t, "//envs:tree")].Config.(*Config)
+	if tree.Install != InstallPythonpath || tree.Installer != InstallerPip || tree.Timeout != 30*time.Minute ||
+		tree.NamesPackages || tree.Project != "" || strings.Join(tree.Python, " ") != "3.12 3.11" || strings.Join(tree.PythonPath, " ") != "src" {
+		t.Errorf("//envs:tree: %+v", tree)
 	}
 }
 
@@ -124,10 +176,7 @@ environment "vllm" {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	s, err := decode(ws.Targets[mustLabel(t, "//envs:vllm")])
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := ws.Targets[mustLabel(t, "//envs:vllm")].Config.(*Config)
 	facts := &artifact.CommitFacts{Head: sha("a1a1a1a"), Base: sha("b2b2b2b")}
 	head, err := s.evaluate(facts, artifact.Head, w.dir)
 	if err != nil {

@@ -38,8 +38,8 @@ type resolution struct {
 // the next build asks again.
 var pageRetryDelays = []time.Duration{time.Second, 3 * time.Second}
 
-func (s *settings) prepareResolve(ctx context.Context, in *engine.Inputs, commit *engine.Action, side artifact.Side) (*engine.Work, error) {
-	_, sp, py, err := s.side(ctx, in, commit, side)
+func (c *Config) prepareResolve(ctx context.Context, in *engine.Inputs, commit *engine.Action, side artifact.Side) (*engine.Work, error) {
+	_, sp, py, err := c.side(ctx, in, commit, side)
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +61,7 @@ func (s *settings) prepareResolve(ctx context.Context, in *engine.Inputs, commit
 		lines = append(lines, engine.L(fmt.Sprintf("package.%d", i), r.Raw))
 	}
 	// Whether a missing wheel fails the preflight depends on these.
-	lines = append(lines, engine.L("install", s.install), engine.L("fallback", s.fallback), engine.L("project", sp.project))
+	lines = append(lines, engine.L("install", string(c.Install)), engine.L("fallback", string(c.Fallback)), engine.L("project", sp.project))
 	return &engine.Work{
 		RuleVersion: ruleVersion,
 		Lines:       lines,
@@ -87,7 +87,7 @@ func (sp *spec) runResolve(ctx context.Context, x *engine.Exec, reqs []requireme
 		}
 		if file == nil {
 			fmt.Fprintf(x.Log, "no wheel for %s: %s\n", r.Raw, why)
-			if sp.install == "wheel" && sp.fallback == "source" && r.Name == sp.project {
+			if sp.Install == InstallWheel && sp.Fallback == FallbackSource && r.Name == sp.project {
 				res.Missing = append(res.Missing, r.Name)
 				res.Why = append(res.Why, r.Raw+": "+why)
 				continue

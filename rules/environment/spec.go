@@ -4,98 +4,45 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 	"github.com/zclconf/go-cty/cty"
 )
 
-// settings are the attributes of an environment target that are the same for every commit.
-type settings struct {
-	target       *engine.Target
-	python       []string // requests, tried in order
-	installer    string   // "uv", "pip", or "" for uv when it is on PATH
-	project      string   // normalized name of the distribution built from the commit, "" if unknown
-	torchBackend string
-	install      string // "wheel", "source", "pythonpath"
-	fallback     string // "none", "source"
-	sourceReqs   []string
-	pythonpath   []string
-	timeout      time.Duration
-}
-
-func decode(t *engine.Target) (*settings, error) {
-	s := &settings{
-		target:       t,
-		python:       stringsOf(t.Value("python")),
-		installer:    t.String("installer"),
-		torchBackend: t.String("torch_backend"),
-		install:      t.String("install"),
-		fallback:     t.String("fallback"),
-		sourceReqs:   t.Strings("source_requirements"),
-		pythonpath:   t.Strings("pythonpath"),
-		timeout:      t.Duration("timeout", defaultInstallTimeout),
-	}
-	if t.Has("python") && (len(s.python) == 0 || len(s.python) != elementCount(t.Value("python"))) {
-		r := t.AttrRange("python")
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for python",
-			Detail:  "python must be a version in quotes such as \"3.11\" (unquoted, 3.10 would be the number 3.1), a path to an interpreter, or a list of them tried in order.",
-			Subject: &r}}
-	}
-	if len(s.python) == 0 {
-		s.python = []string{"3"}
-	}
-	if s.install == "" {
-		s.install = "wheel"
-	}
-	if s.fallback == "" {
-		s.fallback = "none"
-	}
-	if !t.Has("source_requirements") {
-		s.sourceReqs = []string{"requirements.txt"}
-	}
-	if len(s.pythonpath) == 0 {
-		s.pythonpath = []string{"."}
-	}
-	if p := t.String("project"); p != "" {
-		s.project = normalizeName(p)
-	} else if s.install == "wheel" && !t.IsLate("packages") {
-		// The project is the first package named, by convention: packages = ["vllm", "numpy<2"].
-		for _, p := range t.Strings("packages") {
-			if r, err := parseRequirement(p); err == nil && r.Name != "" {
-				s.project = r.Name
-				break
-			}
-		}
-	}
-	return s, nil
-}
-
 // settingLines describe the target's own settings, for its standalone action.
-func (s *settings) settingLines() []engine.Line {
+func (c *Config) settingLines() []engine.Line {
 	lines := []engine.Line{
-		engine.L("python", strings.Join(s.python, " ")),
-		engine.L("installer", s.installer),
-		engine.L("install", s.install),
-		engine.L("fallback", s.fallback),
-		engine.L("project", s.project),
+		engine.L("python", strings.Join(c.Python, " ")),
+		engine.L("installer", string(c.Installer)),
+		engine.L("install", string(c.Install)),
+		engine.L("fallback", string(c.Fallback)),
+		engine.L("project", c.Project),
 	}
-	for _, name := range []string{"packages", "index_url", "extra_index_url", "requirements", "constraints", "env", "check"} {
-		switch v := s.target.Value(name); {
-		case s.target.IsLate(name):
-			lines = append(lines, engine.L(name, "(per commit)"))
-		case name == "env":
-			lines = append(lines, engine.MapLines(name, s.target.StringMap(name))...)
-		case v != cty.NilVal && !v.IsNull() && v.IsWhollyKnown():
-			lines = append(lines, engine.L(name, strings.Join(stringsOf(v), " ")))
+	for _, a := range []struct {
+		name string
+		attr engine.LateAttr
+	}{
+		{"packages", c.Packages}, {"index_url", c.IndexURL}, {"extra_index_url", c.ExtraIndexURL},
+		{"requirements", c.Requirements}, {"constraints", c.Constraints}, {"env", c.Env}, {"check", c.Check},
+	} {
+		if a.attr.IsLate() {
+			lines = append(lines, engine.L(a.name, "(per commit)"))
+			continue
+		}
+		// An early attribute evaluates to its value without variables, and without error.
+		if a.name == "env" {
+			env, _ := a.attr.StringMap(nil)
+			lines = append(lines, engine.MapLines(a.name, env)...)
+			continue
+		}
+		if v, _ := a.attr.Value(nil); v != cty.NilVal && !v.IsNull() && v.IsWhollyKnown() {
+			lines = append(lines, engine.L(a.name, strings.Join(stringsOf(v), " ")))
 		}
 	}
 	return lines
@@ -104,10 +51,10 @@ func (s *settings) settingLines() []engine.Line {
 // spec is an environment for one side of one commit: the target's settings with every late
 // attribute evaluated and the overrides for the commit applied.
 type spec struct {
-	*settings
+	*Config
 	sha       string
 	side      artifact.Side
-	project   string // the settings' project, or the first package named when it is late
+	project   string // the config's project, or the first package named when it is late
 	python    []string
 	packages  []requirement
 	indexURL  string // "" for the installer's default
@@ -133,19 +80,17 @@ type localFile struct {
 
 // evaluate computes the spec of one side from the commit's facts. It reads the requirements
 // files named, and nothing else: it runs in Prepare.
-func (s *settings) evaluate(facts *artifact.CommitFacts, side artifact.Side, root string) (*spec, error) {
-	t := s.target
+func (c *Config) evaluate(facts *artifact.CommitFacts, side artifact.Side, root string) (*spec, error) {
 	vars := facts.Vars(side)
-	sp := &spec{settings: s, sha: facts.SHA(side), side: side, python: s.python, project: s.project}
-	var err error
-	pkgs, err := t.EvalStrings("packages", vars)
+	sp := &spec{Config: c, sha: facts.SHA(side), side: side, python: c.Python, project: c.Project}
+	pkgs, err := c.Packages.Strings(vars)
 	if err != nil {
 		return nil, err
 	}
-	if sp.indexURL, err = t.EvalString("index_url", vars); err != nil {
+	if sp.indexURL, err = c.IndexURL.String(vars); err != nil {
 		return nil, err
 	}
-	extra, err := t.Eval("extra_index_url", vars)
+	extra, err := c.ExtraIndexURL.Value(vars)
 	if err != nil {
 		return nil, err
 	}
@@ -155,51 +100,51 @@ func (s *settings) evaluate(facts *artifact.CommitFacts, side artifact.Side, roo
 			continue
 		}
 		if msg := checkIndexURL(u); msg != "" {
-			return nil, fmt.Errorf("%s: %s", t.Label, msg)
+			return nil, fmt.Errorf("%s: %s", c.Label, msg)
 		}
 	}
-	if t.IsLate("extra_index_url") {
+	if c.ExtraIndexURL.IsLate() {
 		sp.commitIndexes = append(sp.commitIndexes, sp.extraURLs...)
 	}
-	if t.IsLate("index_url") && sp.indexURL != "" {
+	if c.IndexURL.IsLate() && sp.indexURL != "" {
 		sp.commitIndexes = append(sp.commitIndexes, sp.indexURL)
 	}
-	if sp.env, err = t.EvalStringMap("env", vars); err != nil {
+	if sp.env, err = c.Env.StringMap(vars); err != nil {
 		return nil, err
 	}
 	if sp.env == nil {
 		sp.env = map[string]string{}
 	}
-	if sp.check, err = t.EvalString("check", vars); err != nil {
+	if sp.check, err = c.Check.String(vars); err != nil {
 		return nil, err
 	}
-	for _, o := range t.Blocks("override") {
-		if !overrideApplies(o.Strings("commits"), sp.sha, facts.Head) {
+	for _, o := range c.Overrides {
+		if !overrideApplies(o.Commits, sp.sha, facts.Head) {
 			continue
 		}
-		sp.overrides = append(sp.overrides, strings.Join(o.Strings("commits"), ","))
-		pkgs = append(pkgs, o.Strings("packages")...)
-		for k, v := range o.StringMap("env") {
+		sp.overrides = append(sp.overrides, strings.Join(o.Commits, ","))
+		pkgs = append(pkgs, o.Packages...)
+		for k, v := range o.Env {
 			sp.env[k] = v
 		}
-		if py := stringsOf(o.Value("python")); len(py) > 0 {
-			sp.python = py
+		if len(o.Python) > 0 {
+			sp.python = o.Python
 		}
 	}
 	for _, p := range pkgs {
 		r, err := parseRequirement(p)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", t.Label, err)
+			return nil, fmt.Errorf("%s: %w", c.Label, err)
 		}
 		sp.packages = append(sp.packages, r)
 	}
-	if sp.reqs, err = s.readFiles("requirements", vars, root); err != nil {
+	if sp.reqs, err = c.readFiles("requirements", c.Requirements, vars, root); err != nil {
 		return nil, err
 	}
-	if sp.cons, err = s.readFiles("constraints", vars, root); err != nil {
+	if sp.cons, err = c.readFiles("constraints", c.Constraints, vars, root); err != nil {
 		return nil, err
 	}
-	if sp.project == "" && s.install == "wheel" {
+	if sp.project == "" && c.Install == InstallWheel {
 		for _, r := range sp.packages {
 			if r.Name != "" {
 				sp.project = r.Name
@@ -224,8 +169,9 @@ func overrideApplies(commits []string, sha, head string) bool {
 }
 
 // readFiles reads requirements or constraints files, named relative to the target's package.
-func (s *settings) readFiles(attr string, vars map[string]cty.Value, root string) ([]localFile, error) {
-	v, err := s.target.Eval(attr, vars)
+// what names the attribute in an error.
+func (c *Config) readFiles(what string, attr engine.LateAttr, vars map[string]cty.Value, root string) ([]localFile, error) {
+	v, err := attr.Value(vars)
 	if err != nil {
 		return nil, err
 	}
@@ -233,12 +179,12 @@ func (s *settings) readFiles(attr string, vars map[string]cty.Value, root string
 	for _, decl := range stringsOf(v) {
 		p := decl
 		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, filepath.FromSlash(s.target.Pkg), filepath.FromSlash(decl))
+			p = filepath.Join(root, filepath.FromSlash(c.Pkg), filepath.FromSlash(decl))
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			r := s.target.AttrRange(attr)
-			return nil, fmt.Errorf("%s: the %s file %q cannot be read (%s:%d): %w", s.target.Label, attr, decl, r.Filename, r.Start.Line, err)
+			r := attr.Range()
+			return nil, fmt.Errorf("%s: the %s file %q cannot be read (%s:%d): %w", c.Label, what, decl, r.Filename, r.Start.Line, err)
 		}
 		sum := sha256.Sum256(data)
 		files = append(files, localFile{Decl: decl, Path: p, Digest: hex.EncodeToString(sum[:])})
@@ -282,14 +228,6 @@ func (sp *spec) resolvable() []requirement {
 	return out
 }
 
-// elementCount is 1 for a single value and the length of a list or tuple.
-func elementCount(v cty.Value) int {
-	if v == cty.NilVal || v.IsNull() || !v.IsWhollyKnown() || v.Type() == cty.String || !v.CanIterateElements() {
-		return 1
-	}
-	return v.LengthInt()
-}
-
 // stringsOf reads a value that may be one string or a list of strings.
 func stringsOf(v cty.Value) []string {
 	if v == cty.NilVal || v.IsNull() || !v.IsWhollyKnown() {
@@ -315,16 +253,14 @@ func stringsOf(v cty.Value) []string {
 	return out
 }
 
-func asDiags(err error, d *hcl.Diagnostics) bool { return errors.As(err, d) }
-
 // side gathers what both actions of a side start from: the commit's facts, the spec evaluated
 // for that side, and the Python it names.
-func (s *settings) side(ctx context.Context, in *engine.Inputs, commit *engine.Action, side artifact.Side) (*artifact.CommitFacts, *spec, *pythonInfo, error) {
+func (c *Config) side(ctx context.Context, in *engine.Inputs, commit *engine.Action, side artifact.Side) (*artifact.CommitFacts, *spec, *pythonInfo, error) {
 	facts, err := commitFacts(in, commit)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sp, err := s.evaluate(facts, side, in.Workspace.Root)
+	sp, err := c.evaluate(facts, side, in.Workspace.Root)
 	if err != nil {
 		return nil, nil, nil, err
 	}

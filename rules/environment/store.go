@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/isobench/isobench/cache"
@@ -213,7 +214,7 @@ func GC(userCache string, o GCOptions) (*GCReport, error) {
 		if c := a.LastUsed.Compare(b.LastUsed); c != 0 {
 			return c
 		}
-		return compareStrings(a.Key, b.Key)
+		return strings.Compare(a.Key, b.Key)
 	})
 	rep := &GCReport{}
 	for _, info := range infos {
@@ -252,14 +253,4 @@ func GC(userCache string, o GCOptions) (*GCReport, error) {
 		}
 	}
 	return rep, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -55,7 +55,7 @@ func (b *build) verify(st *step, x *engine.Exec, dir string) (map[string]string,
 	for _, f := range b.res.Files {
 		names = append(names, f.Package)
 	}
-	if b.mode == "source" && b.project != "" {
+	if b.mode == InstallSource && b.project != "" {
 		names = append(names, b.project)
 	}
 	if len(names) == 0 {
@@ -97,7 +97,7 @@ func (b *build) verify(st *step, x *engine.Exec, dir string) (map[string]string,
 		installed[f.Package] = d.Version
 		fmt.Fprintf(x.Log, "verified %s %s\n", f.Package, d.Version)
 	}
-	if b.mode == "source" && b.project != "" {
+	if b.mode == InstallSource && b.project != "" {
 		d := got[b.project]
 		if d == nil {
 			return nil, fmt.Errorf("%w: the source install of %s left no distribution named %s (set project to the name it installs)", errMismatch, b.sha, b.project)
