@@ -8,39 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
-	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/gpus"
-	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
 )
-
-// mockMachine is a machine of n GPUs of one model as go-nvml's mock describes it, with live
-// readings; the devices listed in hot report a hardware thermal slowdown.
-func mockMachine(n int, model gpus.Config, hot ...int) *hardware.Prober {
-	s := server.NewServerWithGPUs("580.159.04", "13.580.159.04", 13000, gpus.Multiple(n, model)...)
-	for i, d := range s.Devices {
-		var reasons uint64 = nvml.ClocksEventReasonGpuIdle
-		for _, h := range hot {
-			if h == i {
-				reasons |= nvml.ClocksThrottleReasonHwThermalSlowdown
-			}
-		}
-		dev := d.(*server.Device)
-		dev.GetClockInfoFunc = func(c nvml.ClockType) (uint32, nvml.Return) {
-			if c == nvml.CLOCK_SM {
-				return 1980, nvml.SUCCESS
-			}
-			return 2619, nvml.SUCCESS
-		}
-		dev.GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return uint32(40 + 45*len(hot)), nvml.SUCCESS }
-		dev.GetPowerUsageFunc = func() (uint32, nvml.Return) { return 120000, nvml.SUCCESS }
-		dev.GetEnforcedPowerLimitFunc = func() (uint32, nvml.Return) { return 700000, nvml.SUCCESS }
-		dev.GetCurrentClocksEventReasonsFunc = func() (uint64, nvml.Return) { return reasons, nvml.SUCCESS }
-	}
-	return hardware.New(s)
-}
 
 // gpuScript reports the device it was given as its value (device index + 1), and writes when
 // it ran, so the test can see that two measurements held two devices at once.
@@ -58,7 +29,7 @@ print("Execution time: %%ds" %% (int(dev) + 1))
 }
 
 func TestGPUMeasurementsWithMockNVML(t *testing.T) {
-	h100s := mockMachine(2, gpus.H100_SXM5_80GB, 1)
+	h100s := hardware.Simulate(2, hardware.SimulatedH100, 1)
 	useProber(t, h100s)
 	r := gittest.New(t)
 	r.Commit("a", map[string]string{"README": "a\n"})
@@ -127,11 +98,11 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 
 	// The same hardware class replays; other hardware makes the measurements stale, and
 	// nothing else.
-	useProber(t, mockMachine(2, gpus.H100_SXM5_80GB))
+	useProber(t, hardware.Simulate(2, hardware.SimulatedH100))
 	if o, _, _ := w.build(h100s.DeviceIndices()).measure(t, "gpu_a"); !o.Outcome.Cached {
 		t.Error("an identical machine (other UUIDs, no slowdown) did not replay the measurement")
 	}
-	four := mockMachine(4, gpus.H100_SXM5_80GB)
+	four := hardware.Simulate(4, hardware.SimulatedH100)
 	useProber(t, four)
 	moved := w.build(four.DeviceIndices())
 	if o, _, _ := moved.measure(t, "gpu_a"); o.Outcome.Cached {
@@ -142,7 +113,7 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 	}
 
 	// A machine that cannot meet the requirements skips without running, and says why.
-	useProber(t, mockMachine(1, l4))
+	useProber(t, hardware.Simulate(1, hardware.SimulatedL4))
 	skipped := w.build([]int{0})
 	o, rec, _ := skipped.measure(t, "gpu_a")
 	if o.Outcome.Status != engine.StatusSkipped || o.Outcome.Message != "needs compute capability 9.0, this machine has 8.9" {
@@ -152,10 +123,6 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 		t.Errorf("on an L4: record %+v", rec)
 	}
 }
-
-// l4 is an Ada GPU (compute capability 8.9), which go-nvml's mock package does not ship.
-var l4 = gpus.Config{Name: "NVIDIA L4", Architecture: nvml.DEVICE_ARCH_ADA, Brand: nvml.BRAND_NVIDIA,
-	MemoryMB: 23034, CudaMajor: 8, CudaMinor: 9}
 
 // overlapping reports whether runs on different devices overlapped in time.
 func overlapping(t *testing.T, path string) bool {

@@ -17,10 +17,6 @@ import (
 	"github.com/isobench/isobench/rules/artifact"
 )
 
-// l4 is an Ada GPU (compute capability 8.9), which go-nvml's mock package does not ship.
-var l4 = gpus.Config{Name: "NVIDIA L4", Architecture: nvml.DEVICE_ARCH_ADA, Brand: nvml.BRAND_NVIDIA,
-	MemoryMB: 23034, CudaMajor: 8, CudaMinor: 9}
-
 // withReadings gives every mock device live readings: the mock package leaves clocks,
 // temperature and power unset (calling them would panic), as a real device's vary anyway.
 func withReadings(s *server.Server, reasons uint64) *server.Server {
@@ -199,7 +195,7 @@ func TestClass(t *testing.T) {
 		t.Error("a minor driver update must keep the class")
 	}
 	four := New(withReadings(server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, gpus.Multiple(4, gpus.H100_SXM5_80GB)...), 0)).Info()
-	l4s := New(withReadings(server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, l4), 0)).Info()
+	l4s := New(withReadings(server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, SimulatedL4.config()), 0)).Info()
 	cuda := h100
 	cuda.CUDA = "12.8"
 	for name, other := range map[string]Info{"gpu count": four, "gpu model": l4s, "cuda": cuda} {
@@ -216,7 +212,7 @@ func TestClass(t *testing.T) {
 
 func TestRequirements(t *testing.T) {
 	h100 := New(withReadings(dgxh100.New(), 0)).Info()
-	ada := New(withReadings(server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, l4), 0)).Info()
+	ada := New(withReadings(server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, SimulatedL4.config()), 0)).Info()
 	cases := []struct {
 		req  Requirements
 		info Info
@@ -291,4 +287,22 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("\n%s", out)
+}
+
+// TestSimulate: the simulated machines other packages' tests use are what they say.
+func TestSimulate(t *testing.T) {
+	p := Simulate(2, SimulatedH100, 1)
+	info := p.Info()
+	if len(info.GPUs) != 2 || info.GPUs[0].Name != "NVIDIA H100 80GB HBM3" || info.GPUs[0].ComputeCapability != "9.0" ||
+		info.Driver != "580.159.04" || info.CUDA != "13.0" {
+		t.Errorf("two H100s: %+v", info)
+	}
+	cool, _ := p.Read(0)
+	hot, _ := p.Read(1)
+	if cool == nil || hot == nil || Slowdown(cool) || !Slowdown(hot) || cool.SMClockMHz != 1980 || cool.PowerLimitW != 700 || hot.TemperatureC != 85 {
+		t.Errorf("readings: %+v, %+v", cool, hot)
+	}
+	if g := Simulate(1, SimulatedL4).Info().GPUs; len(g) != 1 || g[0].Name != "NVIDIA L4" || g[0].ComputeCapability != "8.9" {
+		t.Errorf("an L4: %+v", g)
+	}
 }
