@@ -99,7 +99,7 @@ benchmark "aa" {
 	if got := strings.Join(order, ""); got != "bhhbbhhbbhhbbhhbbh" {
 		t.Errorf("faster: run order %s, want the balanced bhhb...", got)
 	}
-	if rec.Metric != "loop" || rec.Unit != "s" || rec.Direction != "lower" || rec.Test != testCommand ||
+	if rec.Metric != "loop" || rec.Unit != "s" || rec.Direction != "lower" || rec.Test != string(TestCommand) ||
 		rec.Command != "python bench.py" || rec.HeadSHA != head || rec.Hardware.Class == "" || rec.Hardware.CPUModel == "" {
 		t.Errorf("faster: record %+v", rec)
 	}
@@ -127,7 +127,7 @@ benchmark "aa" {
 	case !steady:
 		t.Logf("aa: samples too unsteady on this machine now to require unchanged (verdict %s)", st.Verdict)
 	}
-	if rec.Test != testScript || rec.Script != aa {
+	if rec.Test != string(TestScript) || rec.Script != aa {
 		t.Errorf("aa: test %q, script recorded %v", rec.Test, rec.Script == aa)
 	}
 

@@ -1,8 +1,6 @@
 package benchmark
 
 import (
-	"fmt"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
@@ -29,22 +27,22 @@ var schema = &engine.Schema{
 		{Name: "metric", Type: engine.TypeString},
 		{Name: "metric_regex", Type: engine.TypeString},
 		{Name: "unit", Type: engine.TypeString},
-		{Name: "direction", Type: engine.TypeString, OneOf: []string{"lower", "higher"}},
-		{Name: "samples", Type: engine.TypeNumber},
-		{Name: "warmup", Type: engine.TypeNumber},
-		{Name: "timeout", Type: engine.TypeDuration},
+		{Name: "direction", Type: engine.TypeString, OneOf: []string{string(Lower), string(Higher)}},
+		{Name: "samples", Type: engine.TypeInt}, // 1 to maxSamples: decode checks, naming both ends
+		{Name: "warmup", Type: engine.TypeInt},  // 0 to maxSamples: likewise
+		{Name: "timeout", Type: engine.TypeDuration, Positive: true},
 	},
 	Blocks: []engine.BlockSchema{
 		{Name: "requires", Schema: &engine.Schema{Attrs: []engine.Attr{
-			{Name: "gpus", Type: engine.TypeNumber},
+			{Name: "gpus", Type: engine.TypeInt, Min: engine.AtLeast(0)},
 			{Name: "compute_capability", Type: engine.TypeString},
-			{Name: "memory_gb", Type: engine.TypeNumber},
+			{Name: "memory_gb", Type: engine.TypeNumber, Min: engine.AtLeast(0)},
 			{Name: "fp8", Type: engine.TypeBool},
 		}}},
 		{Name: "verdict", Schema: &engine.Schema{Attrs: []engine.Attr{
 			{Name: "confidence", Type: engine.TypeNumber},
 			{Name: "max_p_value", Type: engine.TypeNumber},
-			{Name: "min_effect", Type: engine.TypeNumber},
+			{Name: "min_effect", Type: engine.TypeNumber, Min: engine.AtLeast(0)},
 		}}},
 	},
 }
@@ -52,58 +50,36 @@ var schema = &engine.Schema{
 // Schema declares the attributes (see the package documentation).
 func (Kind) Schema() *engine.Schema { return schema }
 
-// Check reports, at load time, a test given more than one way or not at all, and settings
-// out of range.
-func (k Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
-
-// check is the old Check, until the kind decodes into a typed config.
-func (Kind) check(t *engine.Target) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	var given []string
-	for _, name := range []string{"generator", "script", "command"} {
-		if t.Has(name) {
-			given = append(given, name)
-		}
+// Decode makes the target's Config (see decode).
+func (Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) {
+	cfg, diags := decode(t)
+	if diags.HasErrors() {
+		return nil, diags
 	}
-	switch {
-	case len(given) == 0:
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No test to run",
-			Detail:  fmt.Sprintf("The benchmark %s needs a test: set one of generator, script or command.", t.Label),
-			Subject: t.Range.Ptr()})
-	case len(given) > 1:
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "More than one test",
-			Detail: fmt.Sprintf("The benchmark %s sets both %s and %s; a benchmark runs one test, so keep only one.",
-				t.Label, given[0], given[1]),
-			Subject: t.AttrRange(given[1]).Ptr()})
-	}
-	if _, err := decode(t); err != nil {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid benchmark setting",
-			Detail: fmt.Sprintf("In the benchmark %s, %s.", t.Label, err), Subject: t.Range.Ptr()})
-	}
-	return diags
+	return cfg, diags
 }
 
 // Plan makes the measure action. It depends on the commit, on the generator's test for the
 // commit (head side: one test measures both sides), and on the environment of each side.
 func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	commit, err := p.Plan(t.Body.Label("commit"))
+	cfg := t.Config.(*Config)
+	commit, err := p.Plan(cfg.Commit)
 	if err != nil {
 		return nil, err
 	}
-	m := &measure{target: t, commit: commit}
+	m := &measure{label: t.Label, cfg: cfg, commit: commit}
 	deps := []*engine.Action{commit}
-	if t.Has("generator") {
-		if m.gen, err = p.PlanFor(t.Body.Label("generator"), commit, string(artifact.Head)); err != nil {
+	if cfg.Test == TestGenerated {
+		if m.gen, err = p.PlanFor(cfg.Generator, commit, string(artifact.Head)); err != nil {
 			return nil, err
 		}
 		deps = append(deps, m.gen)
 	}
-	if t.Has("environment") {
-		env := t.Body.Label("environment")
-		if m.envBase, err = p.PlanFor(env, commit, string(artifact.Base)); err != nil {
+	if !cfg.Environment.IsZero() {
+		if m.envBase, err = p.PlanFor(cfg.Environment, commit, string(artifact.Base)); err != nil {
 			return nil, err
 		}
-		if m.envHead, err = p.PlanFor(env, commit, string(artifact.Head)); err != nil {
+		if m.envHead, err = p.PlanFor(cfg.Environment, commit, string(artifact.Head)); err != nil {
 			return nil, err
 		}
 		deps = append(deps, m.envBase, m.envHead)

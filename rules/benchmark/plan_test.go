@@ -43,7 +43,7 @@ benchmark "gen" {
 	if o.Outcome.Status != engine.StatusOK {
 		t.Fatalf("%s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 	}
-	if rec.Test != testGenerated || rec.Script != script || rec.BaseLock != "sha256:base" || rec.HeadLock != "sha256:head" ||
+	if rec.Test != string(TestGenerated) || rec.Script != script || rec.BaseLock != "sha256:base" || rec.HeadLock != "sha256:head" ||
 		len(rec.BaseValues) != 2 || rec.BaseValues[0] != 0.25 {
 		t.Errorf("record %+v", rec)
 	}
@@ -141,6 +141,19 @@ func TestCheck(t *testing.T) {
   verdict {
     confidence = 95
   }`: "confidence must be between 0 and 1",
+		// The schema's constraints.
+		`script = "x"
+  samples = 1.5`: "samples must be a whole number, but it is 1.5",
+		`script = "x"
+  timeout = "0s"`: `timeout must be a positive duration such as "10m", but it is "0s"`,
+		`script = "x"
+  requires {
+    gpus = -1
+  }`: "gpus must be at least 0, but it is -1",
+		`script = "x"
+  verdict {
+    min_effect = -0.1
+  }`: "min_effect must be at least 0, but it is -0.1",
 	}
 	for body, want := range cases {
 		dir := t.TempDir()

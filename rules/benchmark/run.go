@@ -43,11 +43,11 @@ func newRunner(m *measure, pr *prepared, x *engine.Exec) *runner {
 // measurement: a test that fails once will not yield a trustworthy comparison, and each
 // further run would hold the GPU for nothing.
 func (r *runner) run(ctx context.Context) (*engine.Result, error) {
-	s := r.pr.spec
-	if len(r.x.GPUs) < s.requires.GPUs {
+	cfg := r.m.cfg
+	if len(r.x.GPUs) < cfg.Requires.GPUs {
 		return engine.Transient("gpus_unavailable",
 			"%s needs %d GPU%s, but this build may use only %d; let it use more (see --gpus).",
-			r.m.target.Label, s.requires.GPUs, plural(s.requires.GPUs), len(r.x.GPUs)), nil
+			r.m.label, cfg.Requires.GPUs, plural(cfg.Requires.GPUs), len(r.x.GPUs)), nil
 	}
 	r.rec.Hardware = r.pr.info.Artifact(r.x.GPUs)
 	sides, err := r.setup(ctx)
@@ -61,9 +61,9 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 	}
 	defer sides.release()
 
-	order := Schedule(s.warmup, s.samples)
+	order := Schedule(cfg.Warmup, cfg.Samples)
 	fmt.Fprintf(r.x.Log, "measuring %s: %d samples and %d warmup runs per side, interleaved, timeout %s per run\n",
-		r.m.target.Label, s.samples, s.warmup, s.timeout)
+		r.m.label, cfg.Samples, cfg.Warmup, cfg.Timeout)
 	for i, rn := range order {
 		if err := ctx.Err(); err != nil {
 			return engine.Transient("cancelled", "The measurement was cancelled."), nil
@@ -81,10 +81,10 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 // sample runs one process and reads its value. It returns a failure result when the run
 // failed.
 func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.Sample, *engine.Result) {
-	s := r.pr.spec
+	cfg := r.m.cfg
 	sample := artifact.Sample{Side: rn.Side, Index: rn.Index, Warmup: rn.Warmup}
 	sample.Before, sample.OthersBefore = r.readGPUs()
-	res, err := side.exec(ctx, r.x, rn, s.timeout)
+	res, err := side.exec(ctx, r.x, rn, cfg.Timeout)
 	sample.After, sample.OthersAfter = r.readGPUs()
 	sample.Throttled = throttled(sample)
 	if err != nil {
@@ -98,7 +98,7 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 		return sample, engine.Transient("cancelled", "The measurement was cancelled during %s.", what)
 	case res.TimedOut:
 		r.logTail(what, res)
-		return sample, engine.Failed(ClassTimeout, "%s did not finish within %s; its process group was killed.", capitalize(what), s.timeout)
+		return sample, engine.Failed(ClassTimeout, "%s did not finish within %s; its process group was killed.", capitalize(what), cfg.Timeout)
 	case res.ExitCode == -1:
 		// Killed by a signal nobody here sent: most often the kernel's OOM killer, which says
 		// more about what else ran on the machine than about the test. Not cached.
@@ -112,11 +112,11 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 		}
 		return sample, engine.Failed(class, "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
 	}
-	reading, err := s.metric.Parse(res.Stdout, res.Stderr)
+	reading, err := cfg.Metric.Parse(res.Stdout, res.Stderr)
 	if err != nil {
 		r.logTail(what, res)
 		return sample, engine.Failed(ClassNoMetric, "%s printed no metric the benchmark could read (%s); %s",
-			capitalize(what), err, metricHint(s))
+			capitalize(what), err, metricHint(cfg))
 	}
 	if r.first == nil {
 		// The first value read names the metric and its unit; every other run must agree.
@@ -130,7 +130,7 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	}
 	v := reading.Value
 	sample.Value = &v
-	if rn.Index == 0 || rn.Index == s.warmup {
+	if rn.Index == 0 || rn.Index == cfg.Warmup {
 		// The first run and the first sample of each side show in the log what the test
 		// prints; the others would repeat it.
 		r.logOutput(what, res)
@@ -186,16 +186,16 @@ func (r *runner) failed(res *engine.Result) *engine.Result {
 
 // finish compares the sides and stores the record.
 func (r *runner) finish() (*engine.Result, error) {
-	s := r.pr.spec
+	cfg := r.m.cfg
 	r.fillValues()
-	c := stats.Compare(r.rec.BaseValues, r.rec.HeadValues, s.direction == "higher", s.thresholds)
+	c := stats.Compare(r.rec.BaseValues, r.rec.HeadValues, cfg.Direction == Higher, cfg.Verdict)
 	r.rec.Stats = artifact.Stats{
 		BaseMedian: num(c.BaseMedian), HeadMedian: num(c.HeadMedian),
 		BaseMAD: num(c.BaseMAD), HeadMAD: num(c.HeadMAD),
 		Speedup: num(c.Speedup), CILow: num(c.CILow), CIHigh: num(c.CIHigh),
 		PValue: num(c.P), U: num(c.U),
 		Verdict: c.Verdict, Reason: c.Reason,
-		Confidence: s.thresholds.Confidence, MaxPValue: s.thresholds.MaxP, MinEffect: s.thresholds.MinEffect,
+		Confidence: cfg.Verdict.Confidence, MaxPValue: cfg.Verdict.MaxP, MinEffect: cfg.Verdict.MinEffect,
 	}
 	fmt.Fprintf(r.x.Log, "verdict: %s. %s\n", c.Verdict, c.Reason)
 	if r.rec.ThrottledSamples > 0 {
@@ -257,9 +257,9 @@ func runKind(rn Run) string {
 	return "sample"
 }
 
-func metricHint(s *spec) string {
-	if s.metric.Regex != nil {
-		return fmt.Sprintf("its output has no match of metric_regex %q.", s.regex)
+func metricHint(cfg *Config) string {
+	if cfg.Metric.Regex != nil {
+		return fmt.Sprintf("its output has no match of metric_regex %q.", cfg.MetricRegex)
 	}
 	return `print a last line such as {"metric": "latency", "value": 0.0123, "unit": "s"} or "Execution time: 0.012345s", or set metric_regex.`
 }
