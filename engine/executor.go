@@ -54,27 +54,27 @@ type Job struct {
 const HardwarePrefix = "hardware."
 
 // elsewhere reports whether the build's executor takes this action.
-func (s *scheduler) elsewhere(a *Action, w *Work) bool {
-	return s.opt.Executor != nil && !s.opt.Inspect && s.opt.Executor.Accepts(a, w)
+func (b *builder) elsewhere(a *Action, w *Work) bool {
+	return b.opt.Executor != nil && b.opt.Executor.Accepts(a, w)
 }
 
 // executeElsewhere hands prepared work to the build's executor. It holds none of this
 // machine's resource pools: the executor has its own limits. It returns nil when the build
 // was cancelled before the job started.
-func (s *scheduler) executeElsewhere(ctx context.Context, a *Action, w *Work, key cache.Digest, desc, reason string, log *bytes.Buffer) *Result {
+func (b *builder) executeElsewhere(ctx context.Context, a *Action, w *Work, key cache.Digest, desc, reason string, log *bytes.Buffer) *Result {
 	if ctx.Err() != nil {
 		return nil
 	}
 	deps := make(map[string]*Outcome, len(a.Deps))
 	for _, d := range a.Deps {
-		if o := s.outcome(d); o != nil && o.Outcome != nil {
+		if o := b.visit(d); o != nil && o.Outcome != nil {
 			deps[d.ID] = o.Outcome
 		}
 	}
-	s.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, Reason: reason})
-	j := &Job{Action: a, Work: w, Key: key, Desc: desc, Deps: deps, Workspace: s.opt.Workspace,
-		UserCache: s.opt.UserCache, Store: s.opt.Store, Log: &syncWriter{w: log}}
-	res, err := s.opt.Executor.Execute(ctx, j)
+	b.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, Reason: reason})
+	j := &Job{Action: a, Work: w, Key: key, Desc: desc, Deps: deps, Workspace: b.opt.Workspace,
+		UserCache: b.opt.UserCache, Store: b.opt.Store, Log: &syncWriter{w: log}}
+	res, err := b.opt.Executor.Execute(ctx, j)
 	switch {
 	case err != nil:
 		res = Transient("executor", "%s", err)

@@ -24,37 +24,34 @@ type refresh struct {
 	err  error
 }
 
-// stillValid decides whether a cached entry may be replayed as it is. It returns false when
-// the action must execute now.
-func (s *scheduler) stillValid(a *Action, w *Work, e *cache.Entry, out *Visit) bool {
-	if w.StillValid == nil || w.StillValid(outcomeOf(e, true)) {
+// restoreOrDefer is a build's answer to a cached result that is no longer valid
+// (decision.invalid): the rule puts it back (Work.Restore), or, when something in this build
+// reads it, it is replayed now and made again just before a reader executes. It reports
+// whether the result is replayed; false means the action executes now.
+func (b *builder) restoreOrDefer(a *Action, d *decision) bool {
+	w := d.work
+	if w.Restore != nil && w.Restore(outcomeOf(d.entry, true), b.opt.Store) == nil {
 		return true
 	}
-	if w.Restore != nil && (s.opt.Inspect || w.Restore(outcomeOf(e, true), s.opt.Store) == nil) {
-		return true
-	}
-	s.mu.Lock()
-	hasUsers := len(s.users[a]) > 0
-	s.mu.Unlock()
-	if !hasUsers {
+	if !b.hasUsers(a) {
 		return false
 	}
-	out.refresh = &refresh{work: w}
+	d.visit.refresh = &refresh{work: w}
 	return true
 }
 
 // materialize re-executes, once, every dependency of a whose replayed result is no longer
 // valid, before a executes.
-func (s *scheduler) materialize(ctx context.Context, a *Action) error {
+func (b *builder) materialize(ctx context.Context, a *Action) error {
 	for _, d := range a.Deps {
-		o := s.outcome(d)
+		o := b.visit(d)
 		if o == nil || o.refresh == nil {
 			continue
 		}
 		r := o.refresh
 		r.once.Do(func() {
 			ev := Event{Type: "finish", ID: d.ID, Label: d.Label.String(), Mnemonic: d.Mnemonic, Key: o.Key}
-			done, err := s.execute(ctx, d, r.work, o.Key, o.Desc, "needed by "+a.ID+"; its cached result is no longer valid", &ev)
+			done, err := b.execute(ctx, d, r.work, o.Key, o.Desc, "needed by "+a.ID+"; its cached result is no longer valid", &ev)
 			switch {
 			case err != nil:
 				r.err = err

@@ -83,9 +83,6 @@ func RunHere(ctx context.Context, a *Action, w *Work, ws *Workspace, userCache s
 	if w.Done != nil {
 		return w.Done
 	}
-	if w.Run == nil {
-		return Transient("error", "the rule prepared work with neither Run nor Done")
-	}
 	tmp, err := os.MkdirTemp("", "isobench-action-")
 	if err != nil {
 		return Transient("error", "%s", err)
@@ -97,15 +94,5 @@ func RunHere(ctx context.Context, a *Action, w *Work, ws *Workspace, userCache s
 	}
 	x := &Exec{Action: a, Log: &syncWriter{w: log}, GPUs: gpus, TempDir: tmp, Workspace: root,
 		UserCache: userCache, Store: store, Building: true}
-	res, err := w.Run(ctx, x)
-	switch {
-	case err != nil:
-		res = Transient("error", "%s", err)
-	case res == nil:
-		res = Transient("error", "the rule returned no result")
-	}
-	if ctx.Err() != nil && res.Status != StatusOK {
-		res = Transient("cancelled", "cancelled: %s", res.Message)
-	}
-	return res
+	return runWork(ctx, w, x)
 }

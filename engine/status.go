@@ -38,12 +38,12 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 	for _, l := range targets {
 		all = append(all, roots[l])
 	}
-	_, outcomes, err := Run(ctx, all, opt)
+	_, visits, err := Run(ctx, all, opt)
 	if err != nil {
 		return nil, err
 	}
 	reasons := map[*Action]StaleAction{}
-	for a, o := range outcomes {
+	for a, o := range visits {
 		if o.Stale || o.Err != nil {
 			reasons[a] = staleReason(opt.Store, a, o)
 		}
@@ -57,7 +57,7 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 				st.Stale = append(st.Stale, r)
 			}
 		}
-		o := outcomes[root]
+		o := visits[root]
 		switch {
 		case len(st.Stale) > 0:
 			st.State = "stale"
@@ -72,7 +72,7 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 			st.State, st.Class, st.Message = "failed", o.Outcome.Class, o.Outcome.Message
 		default:
 			st.State, st.Message = "failed", "blocked by "+o.Reason
-			st.Class = blockedClass(outcomes, root)
+			st.Class = blockedClass(visits, root)
 		}
 		states = append(states, st)
 	}
@@ -80,9 +80,9 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 }
 
 // blockedClass finds the failure class at the root of a blocked action.
-func blockedClass(outcomes map[*Action]*Visit, a *Action) string {
+func blockedClass(visits map[*Action]*Visit, a *Action) string {
 	for _, d := range Closure([]*Action{a}) {
-		if o := outcomes[d]; o != nil && o.Outcome != nil && o.Outcome.Status == StatusFailed {
+		if o := visits[d]; o != nil && o.Outcome != nil && o.Outcome.Status == StatusFailed {
 			return o.Outcome.Class
 		}
 	}
