@@ -71,7 +71,7 @@ func TestBadAnswersAreRepaired(t *testing.T) {
 			if last := body.Messages[len(body.Messages)-1].Content; last != second.Request {
 				t.Errorf("repair message sent %q, recorded %q", last, second.Request)
 			}
-			if script := w.output(o, artifact.ScriptOutput); string(script) != goodScript {
+			if script := w.Output(o, artifact.ScriptOutput); string(script) != goodScript {
 				t.Errorf("script = %q", script)
 			}
 		})
@@ -89,8 +89,8 @@ func TestInvalidAfterMaxAttemptsIsCached(t *testing.T) {
 	w := newWorkspace(t, oneCommit(server, "  model = \"m\"\n  prompt = \"p\"\n  max_attempts = 2\n"))
 	r := w.build(engine.Options{})
 	o := r.only(t)
-	if o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != "generation_invalid" || !w.cached(o) {
-		t.Fatalf("want a cached generation_invalid failure, got %+v (cached %v)", o.Outcome, w.cached(o))
+	if o.Outcome.Status != engine.StatusFailed || o.Outcome.Class != "generation_invalid" || !w.Stored(o) {
+		t.Fatalf("want a cached generation_invalid failure, got %+v (cached %v)", o.Outcome, w.Stored(o))
 	}
 	if !strings.Contains(o.Outcome.Message, "no usable script in 2 attempts") || !strings.Contains(o.Outcome.Message, "does not parse as Python") {
 		t.Errorf("message: %s", o.Outcome.Message)
@@ -99,8 +99,8 @@ func TestInvalidAfterMaxAttemptsIsCached(t *testing.T) {
 	if len(g.Attempts) != 2 || g.Attempts[1].Problem == "" || g.Attempts[1].Response != "print('unclosed'" {
 		t.Errorf("attempts = %+v", g.Attempts)
 	}
-	if server.count() != 2 || r.summary.ByMnemonic["measure"].Blocked != 1 {
-		t.Errorf("%d requests, measure %+v", server.count(), r.summary.ByMnemonic["measure"])
+	if server.count() != 2 || r.Summary.ByMnemonic["measure"].Blocked != 1 {
+		t.Errorf("%d requests, measure %+v", server.count(), r.Summary.ByMnemonic["measure"])
 	}
 
 	r = w.build(engine.Options{})

@@ -52,10 +52,10 @@ func TestCachedBuildMakesNoRequestAndNeedsNoKey(t *testing.T) {
 	t.Setenv("GEN_TEST_CACHED", "sk-cached")
 	w := newWorkspace(t, threeCommits(server, "  api_key_env = \"GEN_TEST_CACHED\"\n"))
 	r := w.build(engine.Options{})
-	if r.summary.Failed != 0 || server.count() != 3 || w.measured.Load() != 3 {
-		t.Fatalf("first build: %+v, %d requests, %d measured", r.summary.Counts, server.count(), w.measured.Load())
+	if r.Summary.Failed != 0 || server.count() != 3 || w.measured.Load() != 3 {
+		t.Fatalf("first build: %+v, %d requests, %d measured", r.Summary.Counts, server.count(), w.measured.Load())
 	}
-	if c := r.summary.Counters; c["requests"] != 3 || c["tokens_in:gpt-4.1-mini"] != 300 || c["tokens_out:gpt-4.1-mini"] != 120 {
+	if c := r.Summary.Counters; c["requests"] != 3 || c["tokens_in:gpt-4.1-mini"] != 300 || c["tokens_out:gpt-4.1-mini"] != 120 {
 		t.Errorf("counters = %v", c)
 	}
 
@@ -64,11 +64,11 @@ func TestCachedBuildMakesNoRequestAndNeedsNoKey(t *testing.T) {
 	if server.count() != 3 {
 		t.Errorf("the second build made %d requests", server.count()-3)
 	}
-	if g := r.summary.ByMnemonic["generate"]; g == nil || g.Cached != 3 || g.Executed != 0 || r.summary.Failed != 0 {
-		t.Errorf("second build: %+v, generate %+v", r.summary.Counts, g)
+	if g := r.Summary.ByMnemonic["generate"]; g == nil || g.Cached != 3 || g.Executed != 0 || r.Summary.Failed != 0 {
+		t.Errorf("second build: %+v, generate %+v", r.Summary.Counts, g)
 	}
-	if r.summary.Counters["requests"] != 0 || w.measured.Load() != 3 {
-		t.Errorf("second build: counters %v, %d measured", r.summary.Counters, w.measured.Load())
+	if r.Summary.Counters["requests"] != 0 || w.measured.Load() != 3 {
+		t.Errorf("second build: counters %v, %d measured", r.Summary.Counters, w.measured.Load())
 	}
 }
 
@@ -83,7 +83,7 @@ func TestPromptEditRegeneratesExactlyTheAffectedCommits(t *testing.T) {
 	}
 
 	// The edit is inside the `if`: only the pool commit's rendered prompt changes.
-	w.write(map[string]string{"generators/perf.tmpl": strings.Replace(files["generators/perf.tmpl"],
+	w.Write(map[string]string{"generators/perf.tmpl": strings.Replace(files["generators/perf.tmpl"],
 		"Focus on the block pool.", "Focus on the free-block queue of the pool.", 1)})
 
 	// status sees it without a request: one generation is stale, because of its user message.
@@ -102,7 +102,7 @@ func TestPromptEditRegeneratesExactlyTheAffectedCommits(t *testing.T) {
 	if server.count() != 4 {
 		t.Errorf("the prompt edit made %d requests, want 1", server.count()-3)
 	}
-	if g := r.summary.ByMnemonic["generate"]; g.Executed != 1 || g.Cached != 2 {
+	if g := r.Summary.ByMnemonic["generate"]; g.Executed != 1 || g.Cached != 2 {
 		t.Errorf("generate: %+v", g)
 	}
 	if w.measured.Load() != 4 {
@@ -125,11 +125,11 @@ func TestIdenticalScriptLeavesMeasurementCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := w.build(engine.Options{Rerun: []engine.Pattern{rerun}})
-	if server.count() != 2 || r.summary.ByMnemonic["generate"].Executed != 1 {
+	if server.count() != 2 || r.Summary.ByMnemonic["generate"].Executed != 1 {
 		t.Fatalf("the rerun made %d requests", server.count()-1)
 	}
-	if w.measured.Load() != 1 || r.summary.ByMnemonic["measure"].Cached != 1 {
-		t.Errorf("the same script measured again: %d runs, measure %+v", w.measured.Load(), r.summary.ByMnemonic["measure"])
+	if w.measured.Load() != 1 || r.Summary.ByMnemonic["measure"].Cached != 1 {
+		t.Errorf("the same script measured again: %d runs, measure %+v", w.measured.Load(), r.Summary.ByMnemonic["measure"])
 	}
 }
 
@@ -140,8 +140,8 @@ func TestEndpointConcurrencyAndRate(t *testing.T) {
 		scriptForPrompt(w, r, n, body)
 	})
 	w := newWorkspace(t, threeCommits(server, "  concurrency = 1\n  requests_per_minute = 1200\n"))
-	if r := w.build(engine.Options{Jobs: 4}); r.summary.Failed != 0 {
-		t.Fatalf("build: %+v", r.summary.Failures)
+	if r := w.build(engine.Options{Jobs: 4}); r.Summary.Failed != 0 {
+		t.Fatalf("build: %+v", r.Summary.Failures)
 	}
 	if server.count() != 3 || server.maxInFlight != 1 {
 		t.Errorf("%d requests, %d at once at most, want 3 and 1", server.count(), server.maxInFlight)
@@ -168,7 +168,7 @@ func TestLongDiffIsCutInThePrompt(t *testing.T) {
 		t.Error("the generation does not record the cut")
 	}
 	var msgs []struct{ Role, Content string }
-	if err := json.Unmarshal(w.output(o, MessagesOutput), &msgs); err != nil {
+	if err := json.Unmarshal(w.Output(o, MessagesOutput), &msgs); err != nil {
 		t.Fatal(err)
 	}
 	want := "diff --git a/a.py b/a.py\n+a = 1\ndiff --git a/b.py b/b.py\n+b = 2\n" +
@@ -182,7 +182,7 @@ func TestLongDiffIsCutInThePrompt(t *testing.T) {
 	if body.Messages[0].Content != want {
 		t.Errorf("the prompt sent differs from the one recorded")
 	}
-	if script := w.output(o, artifact.ScriptOutput); len(script) == 0 {
+	if script := w.Output(o, artifact.ScriptOutput); len(script) == 0 {
 		t.Error("no script")
 	}
 }
@@ -215,7 +215,7 @@ func TestCheckDiagnostics(t *testing.T) {
 	// not decoded, so the schema's check is made on a target of its own.
 	files["generators/BUILD.hcl"] += "generator \"other\" {\n  model = \"m\"\n  prompt = \"p\"\n  samples = 0\n}\n"
 	w := newWorkspace(t, files)
-	_, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}, benchKind{&w.measured}}})
+	diags := w.Diagnostics()
 	var text string
 	for _, d := range diags {
 		text += d.Detail + "\n"

@@ -3,22 +3,21 @@ package generator
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/isobench/isobench/cache"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 func TestMain(m *testing.M) {
@@ -117,39 +116,6 @@ func alwaysGood(w http.ResponseWriter, r *http.Request, n int, body map[string]a
 	answer(w, "Here is the test:\n\n```python\n"+goodScript+"```\n", "stop")
 }
 
-// commitKind is a stand-in for the commit rule: its facts come from attributes, so a test
-// controls subject and diff directly.
-type commitKind struct{}
-
-func (commitKind) Name() string { return "commit" }
-func (commitKind) Schema() *engine.Schema {
-	return &engine.Schema{Attrs: []engine.Attr{
-		{Name: "head", Type: engine.TypeString, Required: true},
-		{Name: "subject", Type: engine.TypeString},
-		{Name: "diff", Type: engine.TypeString},
-		{Name: "files", Type: engine.TypeStrings},
-	}}
-}
-func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	facts := artifact.CommitFacts{Repo: "//repos:r", RepoURL: "/repos/r", Head: t.String("head"),
-		Base: strings.Repeat("b", 40), Short: t.String("head")[:12], Subject: t.String("subject"),
-		Message: t.String("subject") + "\n", Diff: t.String("diff"), Date: "2026-01-01T00:00:00Z"}
-	for _, f := range t.Strings("files") {
-		facts.Files = append(facts.Files, artifact.FileChange{Path: f, Change: "modified"})
-	}
-	data, err := json.Marshal(facts)
-	if err != nil {
-		return nil, err
-	}
-	return &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
-		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
-			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("facts", data)},
-				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-					return engine.OK(map[string][]byte{artifact.CommitOutput: data}, nil), nil
-				}}, nil
-		}}, nil
-}
-
 // benchKind is a stand-in for the benchmark rule: it asks the generator for the commit's test
 // through PlanFor and "measures" it with an action keyed by the script's output digest, which
 // counts its runs in measured.
@@ -163,12 +129,24 @@ func (benchKind) Schema() *engine.Schema {
 		{Name: "side", Type: engine.TypeString},
 	}}
 }
+
+// benchConfig is a decoded bench target.
+type benchConfig struct {
+	commit, generator engine.Label
+	side              string
+}
+
+func (benchKind) Decode(t *engine.Target) (any, hcl.Diagnostics) {
+	return &benchConfig{commit: t.Body.Label("commit"), generator: t.Body.Label("generator"), side: t.String("side")}, nil
+}
+
 func (k benchKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	c, err := p.Plan(t.Body.Label("commit"))
+	cfg := t.Config.(*benchConfig)
+	c, err := p.Plan(cfg.commit)
 	if err != nil {
 		return nil, err
 	}
-	g, err := p.PlanFor(t.Body.Label("generator"), c, t.String("side"))
+	g, err := p.PlanFor(cfg.generator, c, cfg.side)
 	if err != nil {
 		return nil, err
 	}
@@ -182,129 +160,44 @@ func (k benchKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, er
 		}}, nil
 }
 
-// workspace is a real isobench workspace in a temporary directory, built with the real
-// scheduler against a real Badger store.
+// workspace is a ruletest workspace of the generator kind, ruletest's commit and benchKind.
 type workspace struct {
-	t        *testing.T
-	dir      string
-	cacheDir string
+	*ruletest.Workspace
 	measured atomic.Int64 // runs of measure actions, over all builds
 	warnings []string     // load-time warnings of the last build
 }
 
 func newWorkspace(t *testing.T, files map[string]string) *workspace {
-	w := &workspace{t: t, dir: t.TempDir(), cacheDir: t.TempDir()}
-	w.write(files)
+	t.Helper()
+	w := &workspace{}
+	w.Workspace = ruletest.New(t, files, Kind{}, ruletest.Commit{}, benchKind{&w.measured})
+	w.Timeout = 50 * time.Second
 	return w
 }
 
-func (w *workspace) write(files map[string]string) {
-	if _, ok := files["isobench.hcl"]; !ok {
-		files["isobench.hcl"] = "workspace {\n  name = \"test\"\n}\n"
-	}
-	for name, text := range files {
-		path := filepath.Join(w.dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			w.t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			w.t.Fatal(err)
-		}
-	}
-}
+// result is one build.
+type result struct{ *ruletest.Build }
 
-// result is one build's outcome.
-type result struct {
-	summary  *engine.Summary
-	outcomes map[*engine.Action]*engine.Visit
-	store    string
-}
-
-// build plans every target of the kinds given (default: bench) and runs them. It fails the
-// test on a load error; warnings are kept in w.warnings.
-func (w *workspace) build(opt engine.Options, kinds ...string) *result {
-	w.t.Helper()
+// build plans every target of the kinds given (default: bench) and builds them with opt. It
+// fails the test on a load error; warnings are kept in w.warnings.
+func (w *workspace) build(opt engine.Options, kinds ...string) result {
+	w.T().Helper()
 	if len(kinds) == 0 {
 		kinds = []string{"bench"}
 	}
-	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}, benchKind{&w.measured}}})
-	if diags.HasErrors() {
-		w.t.Fatalf("loading the workspace: %s", diags.Error())
-	}
+	p := w.PlanKinds(kinds...)
 	w.warnings = nil
-	for _, d := range diags {
+	for _, d := range p.Warnings {
 		w.warnings = append(w.warnings, d.Summary+": "+d.Detail)
 	}
-	p := engine.NewPlanner(ws)
-	var roots []*engine.Action
-	for _, l := range ws.Labels() {
-		for _, k := range kinds {
-			if ws.Targets[l].Kind == k {
-				a, err := p.Plan(l)
-				if err != nil {
-					w.t.Fatalf("planning %s: %v", l, err)
-				}
-				roots = append(roots, a)
-			}
-		}
-	}
-	store := w.open(false)
-	defer store.Close()
-	opt.Store, opt.Workspace, opt.UserCache, opt.KeepGoing = store, ws, w.t.TempDir(), true
-	if opt.Jobs == 0 {
-		opt.Jobs = 4
-	}
-	opt.Pools = p.Pools()
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
-	defer cancel()
-	sum, outcomes, err := engine.Run(ctx, roots, opt)
-	if err != nil {
-		w.t.Fatalf("build: %v", err)
-	}
-	return &result{summary: sum, outcomes: outcomes, store: w.cacheDir}
+	return result{w.Run(p, opt)}
 }
 
-// open opens the workspace's store. The store's lock is a flock released by closing its file,
-// and a child forked meanwhile by a parallel test (python3 for a syntax check) holds a copy of
-// that file until it execs; so a reopen right after a close may find the lock still held, by
-// this very process, for a few milliseconds. open waits that out.
-func (w *workspace) open(readOnly bool) *cache.Store {
-	w.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: readOnly})
-		var locked *cache.LockedError
-		if errors.As(err, &locked) && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			w.t.Fatal(err)
-		}
-		return store
-	}
-}
+// generates returns the visits of generate actions, sorted by ID.
+func (r result) generates() []*engine.Visit { return r.WithMnemonic("generate") }
 
-// generates returns the outcomes of generate actions, sorted by ID.
-func (r *result) generates() []*engine.Visit {
-	var out []*engine.Visit
-	for a, o := range r.outcomes {
-		if a.Mnemonic == "generate" {
-			out = append(out, o)
-		}
-	}
-	for i := range out {
-		for j := i + 1; j < len(out); j++ {
-			if out[j].Action.ID < out[i].Action.ID {
-				out[i], out[j] = out[j], out[i]
-			}
-		}
-	}
-	return out
-}
-
-// only returns the single generate outcome of a build.
-func (r *result) only(t *testing.T) *engine.Visit {
+// only returns the single generate visit of a build.
+func (r result) only(t *testing.T) *engine.Visit {
 	t.Helper()
 	g := r.generates()
 	if len(g) != 1 {
@@ -313,41 +206,11 @@ func (r *result) only(t *testing.T) *engine.Visit {
 	return g[0]
 }
 
-// output reads a named output of an outcome from the store.
-func (w *workspace) output(o *engine.Visit, name string) []byte {
-	w.t.Helper()
-	store := w.open(true)
-	defer store.Close()
-	d, ok := o.Outcome.Outputs[name]
-	if !ok {
-		w.t.Fatalf("%s has no output %q (status %s %s: %s)", o.Action.ID, name, o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
-	}
-	data, err := store.Get(d)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return data
-}
-
-// generation decodes the generation record of an outcome.
-func (w *workspace) generation(o *engine.Visit) artifact.Generation {
+// generation decodes the generation record of a visit.
+func (w *workspace) generation(v *engine.Visit) artifact.Generation {
 	var g artifact.Generation
-	if err := json.Unmarshal(w.output(o, artifact.GenerationOutput), &g); err != nil {
-		w.t.Fatal(err)
-	}
+	w.DecodeOutput(v, artifact.GenerationOutput, &g)
 	return g
-}
-
-// cached reports whether the store holds an entry under the outcome's key.
-func (w *workspace) cached(o *engine.Visit) bool {
-	w.t.Helper()
-	store := w.open(true)
-	defer store.Close()
-	_, ok, err := store.GetEntry(o.Key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	return ok
 }
 
 // oneCommit is a workspace with one commit, one generator (whose attributes are given) and

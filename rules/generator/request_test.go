@@ -66,7 +66,7 @@ func TestRequestBodyReasoningModel(t *testing.T) {
 	if !reflect.DeepEqual(g.Params, wantParams) {
 		t.Errorf("params = %v, want %v", g.Params, wantParams)
 	}
-	if script := w.output(o, artifact.ScriptOutput); string(script) != goodScript {
+	if script := w.Output(o, artifact.ScriptOutput); string(script) != goodScript {
 		t.Errorf("script = %q, want %q", script, goodScript)
 	}
 	if len(g.Attempts) != 1 || g.Attempts[0].ServedModel != "served-model-2026" || g.Attempts[0].PromptTokens != 100 ||
@@ -77,7 +77,7 @@ func TestRequestBodyReasoningModel(t *testing.T) {
 	if strings.Contains(o.Desc, "sk-test") || !strings.Contains(o.Desc, "param.max_completion_tokens 3000") {
 		t.Errorf("key description:\n%s", o.Desc)
 	}
-	c := r.summary.Counters
+	c := r.Summary.Counters
 	if c["requests"] != 1 || c["tokens_in:gpt-5-2025-08-07"] != 100 || c["tokens_out:gpt-5-2025-08-07"] != 40 {
 		t.Errorf("counters = %v", c)
 	}

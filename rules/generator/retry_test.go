@@ -28,7 +28,7 @@ func mustFailTransient(t *testing.T, w *workspace, o *engine.Visit, class, messa
 	if !strings.Contains(o.Outcome.Message, message) {
 		t.Errorf("message %q does not contain %q", o.Outcome.Message, message)
 	}
-	if w.cached(o) {
+	if w.Stored(o) {
 		t.Errorf("the %s failure was cached", class)
 	}
 }
@@ -52,8 +52,8 @@ func TestRateLimitHonoursRetryAfter(t *testing.T) {
 	if gap := server.request(1).at.Sub(server.request(0).at); gap < time.Second {
 		t.Errorf("retried after %s, but Retry-After asked for 1s", gap)
 	}
-	if r.summary.Counters["requests"] != 2 {
-		t.Errorf("requests counted: %d, want 2", r.summary.Counters["requests"])
+	if r.Summary.Counters["requests"] != 2 {
+		t.Errorf("requests counted: %d, want 2", r.Summary.Counters["requests"])
 	}
 }
 
@@ -82,7 +82,7 @@ func TestServerErrorsAreRetried(t *testing.T) {
 	if server.count() != 4 {
 		t.Errorf("%d requests, want 4", server.count())
 	}
-	record := w.output(o, artifact.GenerationOutput) // only the accepted answer is an attempt
+	record := w.Output(o, artifact.GenerationOutput) // only the accepted answer is an attempt
 	if strings.Count(string(record), `"response"`) != 1 {
 		t.Errorf("transient failures were recorded as attempts: %s", record)
 	}
@@ -104,8 +104,8 @@ func TestServerErrorNotCached(t *testing.T) {
 	if server.count() != 3 {
 		t.Errorf("%d requests, want 3 (one and two retries)", server.count())
 	}
-	if r.summary.ByMnemonic["measure"].Blocked != 1 {
-		t.Errorf("the measurement was not blocked: %+v", r.summary.ByMnemonic["measure"])
+	if r.Summary.ByMnemonic["measure"].Blocked != 1 {
+		t.Errorf("the measurement was not blocked: %+v", r.Summary.ByMnemonic["measure"])
 	}
 	// Nothing was cached, so the next build asks again, and succeeds.
 	up.Store(true)
@@ -212,8 +212,8 @@ func TestMissingKeyOnlyWhenGenerating(t *testing.T) {
 	}
 	// The generator alone needs no key and no endpoint.
 	r := w.build(engine.Options{}, "generator")
-	if r.summary.Failed != 0 || r.summary.Executed+r.summary.Cached != 1 || server.count() != 0 {
-		t.Errorf("building the generator alone: %+v, %d requests", r.summary.Counts, server.count())
+	if r.Summary.Failed != 0 || r.Summary.Executed+r.Summary.Cached != 1 || server.count() != 0 {
+		t.Errorf("building the generator alone: %+v, %d requests", r.Summary.Counts, server.count())
 	}
 }
 

@@ -30,6 +30,9 @@ type Workspace struct {
 	Timeout time.Duration
 }
 
+// T is the test the workspace belongs to, for helpers built on it.
+func (w *Workspace) T() testing.TB { return w.t }
+
 // Settings is the isobench.hcl that New writes when the files do not hold one.
 const Settings = "workspace {\n  name = \"test\"\n}\n"
 
