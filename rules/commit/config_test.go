@@ -2,8 +2,6 @@ package commit_test
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,29 +9,19 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/commit"
-	"github.com/isobench/isobench/rules/repo"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 const sha = "98f47f2a4032f8c395268de80858c64ffcfc60fa"
 
 // loadCommits loads a real workspace whose commits/BUILD.hcl is a repo "up" followed by
-// build, with the real repo and commit kinds. The repo block takes lines 1 to 3.
+// build, with the commit kind and the harness's stand-in for the repo kind. The repo block
+// takes lines 1 to 3.
 func loadCommits(t *testing.T, build string) (*engine.Workspace, hcl.Diagnostics) {
 	t.Helper()
-	root := t.TempDir()
-	for name, text := range map[string]string{
-		"isobench.hcl":      "workspace {\n  name = \"test\"\n}\n",
-		"commits/BUILD.hcl": "repo \"up\" {\n  url = \"../up\"\n}\n" + build,
-	} {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return engine.Load(root, engine.LoadOptions{Kinds: []engine.Kind{repo.New(), commit.New()}})
+	w := ruletest.New(t, map[string]string{"commits/BUILD.hcl": "repo \"up\" {\n  url = \"../up\"\n}\n" + build},
+		ruletest.Repo{}, commit.New())
+	return engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
 }
 
 // TestConfigDiagnostics checks that each revision a commit refuses is refused when the

@@ -2,8 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,26 +9,15 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // loadGenerator loads a real workspace whose generators/BUILD.hcl holds body, with only the
 // generator kind registered.
 func loadGenerator(t *testing.T, body string) (*engine.Workspace, hcl.Diagnostics) {
 	t.Helper()
-	root := t.TempDir()
-	for name, text := range map[string]string{
-		"isobench.hcl":         "workspace {\n  name = \"test\"\n}\n",
-		"generators/BUILD.hcl": body,
-	} {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return engine.Load(root, engine.LoadOptions{Kinds: []engine.Kind{Kind{}}})
+	w := ruletest.New(t, map[string]string{"generators/BUILD.hcl": body}, Kind{})
+	return engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
 }
 
 // TestConfigDiagnostics checks that each value a generator refuses is refused when the

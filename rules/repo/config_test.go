@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/repo"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // TestConfigDiagnostics checks that each url a repo refuses is refused when the workspace is
@@ -24,8 +25,7 @@ func TestConfigDiagnostics(t *testing.T) {
 		{"spaces around", `" ../x "`, "starts or ends with spaces"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			root := workspace(t, "\nrepo \"r\" {\n  url = "+c.url+"\n}\n")
-			_, diags := engine.Load(root, engine.LoadOptions{Kinds: []engine.Kind{repo.New()}})
+			diags := ruletest.New(t, map[string]string{"repos/BUILD.hcl": "\nrepo \"r\" {\n  url = " + c.url + "\n}\n"}, repo.New()).Diagnostics()
 			if len(diags) != 1 {
 				t.Fatalf("%d diagnostics, want 1: %v", len(diags), diags)
 			}
@@ -43,11 +43,7 @@ func TestConfigDiagnostics(t *testing.T) {
 // TestConfigDecode checks the typed config of a repo: the url as written and the package it
 // is relative to.
 func TestConfigDecode(t *testing.T) {
-	root := workspace(t, "repo \"r\" {\n  url = \"../upstream/\"\n}\n")
-	ws, diags := engine.Load(root, engine.LoadOptions{Kinds: []engine.Kind{repo.New()}})
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	ws, _ := ruletest.New(t, map[string]string{"repos/BUILD.hcl": "repo \"r\" {\n  url = \"../upstream/\"\n}\n"}, repo.New()).Load()
 	got := ws.Targets[engine.Label{Pkg: "repos", Name: "r"}].Config.(*repo.Config)
 	if want := (repo.Config{URL: "../upstream/", Pkg: "repos"}); *got != want {
 		t.Errorf("config %+v, want %+v", *got, want)
