@@ -11,7 +11,6 @@ import (
 	"syscall"
 
 	"github.com/isobench/isobench/engine"
-	"github.com/isobench/isobench/rules/environment"
 )
 
 func cmdBuild(a *app, args []string) error {
@@ -75,7 +74,7 @@ func cmdBuild(a *app, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	summary, outcomes, err := engine.Run(ctx, rootList, engine.Options{
+	summary, visits, err := engine.Run(ctx, rootList, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(),
 		Jobs: *jobs, GPUs: machineGPUs(), Pools: planner.Pools(),
 		KeepGoing: *keepGoing, Rerun: rerunPatterns, RetryFailed: *retryFailed,
@@ -86,9 +85,12 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("the cache failed: %w", err)
 	}
-	// The environments this build used are protected from `isobench gc`.
-	if err := environment.RecordUse(engine.UserCacheDir(), a.ws.ID(), a.ws.Root, environment.UsedKeys(outcomes, a.store)); err != nil {
-		fmt.Fprintf(a.stderr, "isobench: warning: recording which environments this build used: %s\n", err)
+	// Kinds record what lives outside the cache, such as the environments gc must keep.
+	finished := &engine.FinishedBuild{Workspace: a.ws, UserCache: engine.UserCacheDir(), Visits: visits, Store: a.store}
+	for _, o := range kindsWith[engine.BuildObserver]() {
+		if err := o.BuildDone(finished); err != nil {
+			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
+		}
 	}
 	printSummary(human, summary, ctx.Err() != nil)
 	if *jsonOut {

@@ -9,12 +9,11 @@ import (
 
 	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
-	"github.com/isobench/isobench/rules/environment"
 )
 
-// cmdGC trims the workspace's cache and the user's shared env store: what was not used for
-// --older-than goes first, then the least recently used until each fits --max-size. Nothing
-// the latest build of any workspace used is removed.
+// cmdGC trims the workspace's cache and the per-user stores the kinds own (the environments):
+// what was not used for --older-than goes first, then the least recently used until each
+// fits --max-size. Nothing the latest build of any workspace used is removed.
 func cmdGC(a *app, args []string) error {
 	fs := a.flags("gc", true)
 	olderThan := fs.Duration("older-than", 30*24*time.Hour, "remove what was not used for this long (0: no age limit)")
@@ -46,18 +45,23 @@ func cmdGC(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "cache: %s %d entries and %d blobs (%.1f MiB)\n", verb, len(rep.Entries), rep.Blobs, float64(rep.BytesFreed)/(1<<20))
-	envs, err := environment.GC(engine.UserCacheDir(), environment.GCOptions{OlderThan: *olderThan, MaxBytes: budget, DryRun: *dryRun})
-	if err != nil {
-		return err
+	fmt.Fprintf(a.stdout, "cache: %s %d entries and %d blobs (%.1f MiB)\n", verb, len(rep.Entries), rep.Blobs, mib(rep.BytesFreed))
+	for _, owner := range kindsWith[engine.StoreOwner]() {
+		g, err := owner.CollectGarbage(engine.UserCacheDir(), engine.StoreGCOptions{OlderThan: *olderThan, MaxBytes: budget, DryRun: *dryRun})
+		if err != nil {
+			return err
+		}
+		for _, r := range g.Removed {
+			fmt.Fprintf(a.stdout, "  %s %s %s (%.1f MiB, last used %s)\n", verb, g.Item, r.Key, mib(r.Bytes), r.LastUsed.Format(time.DateTime))
+		}
+		fmt.Fprintf(a.stdout, "%s: %s %d (%.1f MiB), %d in use, %.1f MiB left\n",
+			g.Name, verb, len(g.Removed), mib(g.BytesFreed), g.Busy, mib(g.BytesLeft))
 	}
-	for _, e := range envs.Removed {
-		fmt.Fprintf(a.stdout, "  %s environment %s (%.1f MiB, last used %s)\n", verb, e.Key, float64(e.Bytes)/(1<<20), e.LastUsed.Format(time.DateTime))
-	}
-	fmt.Fprintf(a.stdout, "environments: %s %d (%.1f MiB), %d in use, %.1f MiB left\n",
-		verb, len(envs.Removed), float64(envs.BytesFreed)/(1<<20), len(envs.Busy), float64(envs.BytesLeft)/(1<<20))
 	return nil
 }
+
+// mib is a size in MiB, for gc's and status's lines.
+func mib(bytes int64) float64 { return float64(bytes) / (1 << 20) }
 
 // latestBuildKeys are the keys the last build of each action used, from the manifests.
 func latestBuildKeys(store *cache.Store) (map[cache.Digest]bool, error) {

@@ -27,6 +27,18 @@ func kinds() []engine.Kind {
 	}
 }
 
+// kindsWith lists the registered kinds that have the optional ability T (an interface of
+// engine/abilities.go), in registration order.
+func kindsWith[T any]() []T {
+	var out []T
+	for _, k := range kinds() {
+		if x, ok := k.(T); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
 // machineGPUs lists the GPU device indices builds may use: the devices NVML sees (none
 // without a driver), limited by CUDA_VISIBLE_DEVICES when isobench itself runs with it.
 func machineGPUs() []int {

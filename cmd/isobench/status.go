@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/isobench/isobench/engine"
-	"github.com/isobench/isobench/rules/environment"
 )
 
 // inspect plans the targets and walks them without executing anything.
@@ -61,7 +60,7 @@ func cmdStatus(a *app, args []string) error {
 		}
 	}
 	fmt.Fprintf(a.stdout, "%d targets, %d stale\n", len(states), stale)
-	printEnvStore(a)
+	printStores(a)
 	if *detailed && stale > 0 {
 		return failure{2}
 	}
@@ -123,16 +122,14 @@ func cmdValidate(a *app, args []string) error {
 	return nil
 }
 
-// printEnvStore ends status with the size of the shared environment store.
-func printEnvStore(a *app) {
-	infos, err := environment.Store(engine.UserCacheDir()).List()
-	if err != nil || len(infos) == 0 {
-		return
+// printStores ends status with the size of each per-user store a kind owns (the shared
+// environments), when it holds anything.
+func printStores(a *app) {
+	for _, owner := range kindsWith[engine.StoreOwner]() {
+		u, err := owner.StoreUsage(engine.UserCacheDir())
+		if err != nil || u.Items == 0 {
+			continue
+		}
+		fmt.Fprintf(a.stdout, "%s: %d in %s, %.1f MiB (isobench gc trims them)\n", u.Name, u.Items, u.Root, mib(u.Bytes))
 	}
-	var total int64
-	for _, e := range infos {
-		total += e.Bytes
-	}
-	fmt.Fprintf(a.stdout, "environments: %d in %s, %.1f MiB (isobench gc trims them)\n",
-		len(infos), environment.Store(engine.UserCacheDir()).Root, float64(total)/(1<<20))
 }

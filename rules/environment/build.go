@@ -170,7 +170,7 @@ const recordName = "isobench-env.json"
 // run builds the environment, or reuses it when another action, build or workspace already
 // has, then runs the check.
 func (b *build) run(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-	store := Store(x.UserCache)
+	store := envStore(x.UserCache)
 	for attempt := 0; ; attempt++ {
 		dir, building, done, err := store.Acquire(ctx, b.storeKey)
 		if err != nil {

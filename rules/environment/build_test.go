@@ -150,13 +150,13 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := UsedKeys(r.outs, store); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
-		t.Errorf("UsedKeys = %v, want the two store keys", got)
+	if got := usedKeys(r.outs, store); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
+		t.Errorf("usedKeys = %v, want the two store keys", got)
 	}
 	if !stillValid(o.Outcome, w.userCache, headEnv.StoreKey, store, false) {
 		t.Fatalf("the environment just built is not valid")
 	}
-	if err := Store(w.userCache).Remove(headEnv.StoreKey); err != nil {
+	if err := envStore(w.userCache).Remove(headEnv.StoreKey); err != nil {
 		t.Fatal(err)
 	}
 	if stillValid(o.Outcome, w.userCache, headEnv.StoreKey, store, false) {
@@ -213,7 +213,7 @@ func TestNoWheelFailsBeforeAnythingIsBuilt(t *testing.T) {
 	if !strings.Contains(baseMsg, ix.URL+"/"+base) {
 		t.Errorf("the message does not name the commit's index: %s", baseMsg)
 	}
-	infos, err := Store(w.userCache).List()
+	infos, err := envStore(w.userCache).List()
 	if err != nil || len(infos) != 0 {
 		t.Fatalf("the env store holds %v (%v); no environment may be made without a wheel", infos, err)
 	}
@@ -280,7 +280,7 @@ environment "badcheck" {
 	if o.Outcome == nil || o.Outcome.Class != "check_failed" || !strings.Contains(o.Outcome.Message, "not_a_module") {
 		t.Fatalf("failing check: %s, want check_failed naming the module", describe(o))
 	}
-	if infos, err := Store(w.userCache).List(); err != nil || len(infos) != 0 {
+	if infos, err := envStore(w.userCache).List(); err != nil || len(infos) != 0 {
 		t.Errorf("failed builds left directories in the store: %+v %v", infos, err)
 	}
 	// Both failures are cached: a rebuild runs nothing.
@@ -390,7 +390,7 @@ func TestBuildKilledWhileInstallingIsRebuilt(t *testing.T) {
 	helper.Wait()
 	close(hold)
 
-	infos, err := Store(w.userCache).List()
+	infos, err := envStore(w.userCache).List()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,7 +410,7 @@ func TestBuildKilledWhileInstallingIsRebuilt(t *testing.T) {
 	if r.counter("envs_built") != 1 {
 		t.Fatalf("the killed environment was not built again: %v", r.sum.Counters)
 	}
-	infos, err = Store(w.userCache).List()
+	infos, err = envStore(w.userCache).List()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,10 @@ const ruleVersion = 1
 type Kind struct{}
 
 var (
-	_ engine.Decoder   = Kind{}
-	_ engine.PerCommit = Kind{}
+	_ engine.Decoder       = Kind{}
+	_ engine.PerCommit     = Kind{}
+	_ engine.BuildObserver = Kind{}
+	_ engine.StoreOwner    = Kind{}
 )
 
 // Name implements engine.Kind.

@@ -19,11 +19,12 @@ import (
 // The env store is a cache.DirStore under <userCache>/envs, shared by every workspace of the
 // user: one directory per store key, built in place under a lock and marked complete last,
 // so a crash never leaves a half environment that looks whole and two processes wanting the
-// same environment build it once. This file holds what the command line needs around it:
-// the store itself, which directories the latest builds used, and garbage collection.
+// same environment build it once. This file holds what the kind does around it for the
+// command: which directories the latest builds used (engine.BuildObserver), and the store's
+// size and garbage collection (engine.StoreOwner).
 
-// Store is the user's env store.
-func Store(userCache string) *cache.DirStore {
+// envStore is the user's env store.
+func envStore(userCache string) *cache.DirStore {
 	return &cache.DirStore{Root: filepath.Join(userCache, "envs")}
 }
 
@@ -57,7 +58,7 @@ func stillValid(d *engine.Outcome, userCache, key string, blobs engine.Blobs, bu
 		}
 	}
 	if building {
-		_ = Store(userCache).Touch(key)
+		_ = envStore(userCache).Touch(key)
 	}
 	return true
 }
@@ -71,14 +72,23 @@ type usedRecord struct {
 	Keys      []string  `json:"keys"`
 }
 
-// UsedKeys lists the store keys of the environments a build's outcomes hold, sorted.
-func UsedKeys(outcomes map[*engine.Action]*engine.Visit, blobs engine.Blobs) []string {
+// BuildDone implements engine.BuildObserver: it records the environments the build used, so
+// that gc keeps them.
+func (Kind) BuildDone(b *engine.FinishedBuild) error {
+	if err := recordUse(b.UserCache, b.Workspace.ID(), b.Workspace.Root, usedKeys(b.Visits, b.Store)); err != nil {
+		return fmt.Errorf("recording which environments this build used: %w", err)
+	}
+	return nil
+}
+
+// usedKeys lists the store keys of the environments a build's visits hold, sorted.
+func usedKeys(visits map[*engine.Action]*engine.Visit, blobs engine.Blobs) []string {
 	seen := map[string]bool{}
-	for a, o := range outcomes {
-		if a.Mnemonic != "environment" || o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
+	for a, v := range visits {
+		if a.Mnemonic != "environment" || v == nil || v.Outcome == nil || v.Outcome.Status != engine.StatusOK {
 			continue
 		}
-		dg, ok := o.Outcome.Outputs[artifact.EnvironmentOutput]
+		dg, ok := v.Outcome.Outputs[artifact.EnvironmentOutput]
 		if !ok {
 			continue
 		}
@@ -97,10 +107,10 @@ func UsedKeys(outcomes map[*engine.Action]*engine.Visit, blobs engine.Blobs) []s
 	return keys
 }
 
-// RecordUse remembers the environments the latest build of a workspace used; gc never
+// recordUse remembers the environments the latest build of a workspace used; gc never
 // removes them. workspaceID names the workspace (engine.Workspace.ID), root is its directory.
-func RecordUse(userCache, workspaceID, root string, keys []string) error {
-	dir := filepath.Join(Store(userCache).Root, usedDir)
+func recordUse(userCache, workspaceID, root string, keys []string) error {
+	dir := filepath.Join(envStore(userCache).Root, usedDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -128,7 +138,7 @@ func RecordUse(userCache, workspaceID, root string, keys []string) error {
 // protectedKeys reads every workspace's record. A record whose workspace directory no
 // longer exists protects nothing: that workspace will not build again.
 func protectedKeys(userCache string) (map[string]bool, error) {
-	dir := filepath.Join(Store(userCache).Root, usedDir)
+	dir := filepath.Join(envStore(userCache).Root, usedDir)
 	ents, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return map[string]bool{}, nil
@@ -159,8 +169,37 @@ func protectedKeys(userCache string) (map[string]bool, error) {
 	return keep, nil
 }
 
-// GCOptions say what GC may remove.
-type GCOptions struct {
+// StoreUsage implements engine.StoreOwner: how many environments the store holds, and how
+// large they are, for `isobench status`.
+func (Kind) StoreUsage(userCache string) (engine.StoreUsage, error) {
+	store := envStore(userCache)
+	infos, err := store.List()
+	if err != nil {
+		return engine.StoreUsage{}, err
+	}
+	u := engine.StoreUsage{Name: "environments", Root: store.Root, Items: len(infos)}
+	for _, info := range infos {
+		u.Bytes += info.Bytes
+	}
+	return u, nil
+}
+
+// CollectGarbage implements engine.StoreOwner: gc on the env store, for `isobench gc`.
+func (Kind) CollectGarbage(userCache string, o engine.StoreGCOptions) (*engine.StoreGC, error) {
+	rep, err := gc(userCache, gcOptions{OlderThan: o.OlderThan, MaxBytes: o.MaxBytes, DryRun: o.DryRun})
+	if err != nil {
+		return nil, err
+	}
+	out := &engine.StoreGC{Name: "environments", Item: "environment", Busy: len(rep.Busy),
+		BytesFreed: rep.BytesFreed, BytesLeft: rep.BytesLeft}
+	for _, info := range rep.Removed {
+		out.Removed = append(out.Removed, engine.RemovedItem{Key: info.Key, Bytes: info.Bytes, LastUsed: info.LastUsed})
+	}
+	return out, nil
+}
+
+// gcOptions say what gc may remove.
+type gcOptions struct {
 	// OlderThan removes environments not used for this long. Zero sets no age limit.
 	OlderThan time.Duration
 	// MaxBytes then removes environments, least recently used first, until the store holds
@@ -174,23 +213,23 @@ type GCOptions struct {
 	Now time.Time
 }
 
-// GCReport says what GC removed, or would remove.
-type GCReport struct {
+// gcReport says what gc removed, or would remove.
+type gcReport struct {
 	Removed    []cache.DirInfo // least recently used first; incomplete ones first of all
 	Busy       []string        // keys that were in use and stayed
 	BytesFreed int64
 	BytesLeft  int64 // what the store holds afterwards (or would, in a dry run)
 }
 
-// GC removes environments by the rules of o: incomplete directories left by builds that
+// gc removes environments by the rules of o: incomplete directories left by builds that
 // died, then complete ones unused for o.OlderThan, then the least recently used until the
 // store fits o.MaxBytes. An environment that a workspace's latest build used, or that o.Keep
 // names, is never removed; nor is one being built or used right now (it is reported as busy).
-func GC(userCache string, o GCOptions) (*GCReport, error) {
+func gc(userCache string, o gcOptions) (*gcReport, error) {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
-	store := Store(userCache)
+	store := envStore(userCache)
 	infos, err := store.List()
 	if err != nil {
 		return nil, fmt.Errorf("listing the env store: %w", err)
@@ -216,7 +255,7 @@ func GC(userCache string, o GCOptions) (*GCReport, error) {
 		}
 		return strings.Compare(a.Key, b.Key)
 	})
-	rep := &GCReport{}
+	rep := &gcReport{}
 	for _, info := range infos {
 		rep.BytesLeft += info.Bytes
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/isobench/isobench/cache"
+	"github.com/isobench/isobench/engine"
 )
 
 // fakeEnv puts a complete directory of size bytes into the store, last used at when.
@@ -40,7 +41,7 @@ func keysOf(infos []cache.DirInfo) []string {
 func TestGC(t *testing.T) {
 	t.Parallel()
 	userCache := t.TempDir()
-	store := Store(userCache)
+	store := envStore(userCache)
 	now := time.Now()
 	day := 24 * time.Hour
 	fakeEnv(t, store, "py3-a", 64<<10, now.Add(-10*day)) // oldest, used by a workspace's latest build
@@ -51,14 +52,14 @@ func TestGC(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(store.Root, "py3-dead", "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := RecordUse(userCache, "ws1-123", t.TempDir(), []string{"py3-a"}); err != nil {
+	if err := recordUse(userCache, "ws1-123", t.TempDir(), []string{"py3-a"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := RecordUse(userCache, "ws2-456", filepath.Join(t.TempDir(), "gone"), []string{"py3-b"}); err != nil {
+	if err := recordUse(userCache, "ws2-456", filepath.Join(t.TempDir(), "gone"), []string{"py3-b"}); err != nil {
 		t.Fatal(err)
 	}
 
-	dry, err := GC(userCache, GCOptions{OlderThan: day, DryRun: true, Now: now})
+	dry, err := gc(userCache, gcOptions{OlderThan: day, DryRun: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,7 @@ func TestGC(t *testing.T) {
 		t.Fatalf("a dry run removed something: %v", keysOf(infos))
 	}
 
-	rep, err := GC(userCache, GCOptions{OlderThan: day, Now: now})
+	rep, err := gc(userCache, gcOptions{OlderThan: day, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +86,7 @@ func TestGC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err = GC(userCache, GCOptions{MaxBytes: 1, Now: now})
+	rep, err = gc(userCache, gcOptions{MaxBytes: 1, Now: now})
 	release(true)
 	if err != nil {
 		t.Fatal(err)
@@ -93,8 +94,36 @@ func TestGC(t *testing.T) {
 	if got := keysOf(rep.Removed); !slices.Equal(got, []string{"py3-d"}) || !slices.Equal(rep.Busy, []string{"py3-c"}) {
 		t.Fatalf("over budget: removed %v, busy %v; want d removed, c busy, a protected", got, rep.Busy)
 	}
-	rep, err = GC(userCache, GCOptions{MaxBytes: 1, Keep: map[string]bool{"py3-c": true}, Now: now})
+	rep, err = gc(userCache, gcOptions{MaxBytes: 1, Keep: map[string]bool{"py3-c": true}, Now: now})
 	if err != nil || len(rep.Removed) != 0 {
 		t.Fatalf("kept environments were removed: %v %v", keysOf(rep.Removed), err)
+	}
+}
+
+// The kind's abilities report the store as the command prints it.
+func TestStoreOwner(t *testing.T) {
+	t.Parallel()
+	userCache := t.TempDir()
+	store := envStore(userCache)
+	now := time.Now()
+	if u, err := (Kind{}).StoreUsage(userCache); err != nil || u.Items != 0 {
+		t.Fatalf("an empty store: %+v, %v", u, err)
+	}
+	fakeEnv(t, store, "py3-old", 64<<10, now.Add(-48*time.Hour))
+	fakeEnv(t, store, "py3-new", 64<<10, now)
+	u, err := (Kind{}).StoreUsage(userCache)
+	if err != nil || u.Name != "environments" || u.Root != store.Root || u.Items != 2 || u.Bytes < 128<<10 {
+		t.Fatalf("usage %+v, %v", u, err)
+	}
+	rep, err := (Kind{}).CollectGarbage(userCache, engine.StoreGCOptions{OlderThan: 24 * time.Hour, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Name != "environments" || rep.Item != "environment" || len(rep.Removed) != 1 || rep.Removed[0].Key != "py3-old" ||
+		rep.Removed[0].Bytes != rep.BytesFreed || rep.BytesLeft != u.Bytes-rep.BytesFreed || rep.Busy != 0 {
+		t.Fatalf("dry run: %+v", rep)
+	}
+	if infos, _ := store.List(); len(infos) != 2 {
+		t.Fatalf("a dry run removed something: %v", keysOf(infos))
 	}
 }
