@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/isobench/isobench/engine"
 )
@@ -20,14 +19,11 @@ import (
 // attributes that shape the files, and the isobench version written into them. The output
 // directory is not in the key: it changes where files go, not what they hold, and
 // StillValid makes the files appear wherever the directory now is.
-func (c *config) prepare(inputs []input) func(context.Context, *engine.Inputs) (*engine.Work, error) {
+func (c *Config) prepare(inputs []input) func(context.Context, *engine.Inputs) (*engine.Work, error) {
 	return func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
-		g, err := gather(in, inputs)
-		if err != nil {
-			return nil, err
-		}
+		g := gather(in, inputs)
 		dir := c.outputDir(in.Workspace)
-		files := fileOutputs(c.formats)
+		files := fileOutputs(c.Formats)
 		return &engine.Work{
 			RuleVersion: RuleVersion,
 			Lines:       c.lines(g),
@@ -35,60 +31,60 @@ func (c *config) prepare(inputs []input) func(context.Context, *engine.Inputs) (
 			Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 				return c.run(x, g, dir)
 			},
-			StillValid: func(d *engine.Outcome) bool { return filesMatch(dir, files, d) },
-			Restore:    func(d *engine.Outcome, blobs engine.Blobs) error { return restoreFiles(dir, files, d, blobs) },
+			StillValid: func(o *engine.Outcome) bool { return filesMatch(dir, files, o) },
+			Restore:    func(o *engine.Outcome, blobs engine.Blobs) error { return restoreFiles(dir, files, o, blobs) },
 		}, nil
 	}
 }
 
-func (c *config) lines(g *gathered) []engine.Line {
-	include := c.include
+func (c *Config) lines(g *gathered) []engine.Line {
+	include := c.Include
 	if len(include) == 0 {
 		include = []string{"all"}
 	}
 	lines := []engine.Line{
-		engine.L("dataset", c.label),
+		engine.L("dataset", c.Label),
 		engine.L("isobench-version", Version()),
-		engine.L("patterns", strings.Join(c.patterns, ",")),
-		engine.L("formats", strings.Join(c.formats, ",")),
+		engine.L("patterns", strings.Join(c.Benchmarks, ",")),
+		engine.L("formats", joinFormats(c.Formats)),
 		engine.L("include", strings.Join(include, ",")),
-		engine.L("description", c.description),
-		engine.L("license", c.license),
+		engine.L("description", c.Description),
+		engine.L("license", c.License),
 	}
 	for _, b := range g.benchmarks {
 		lines = append(lines, engine.L("benchmark."+b.label.String(), b.measure.ID))
 	}
 	for _, a := range g.actions {
-		d, name := g.done[a], lineName(a.ID)
+		o, name := g.outcomes[a], lineName(a.ID)
 		lines = append(lines,
-			engine.L(name+".result", strings.TrimSpace(string(d.Status)+" "+d.Class)),
-			engine.L(name+".key", d.Key),
+			engine.L(name+".result", strings.TrimSpace(string(o.Status)+" "+o.Class)),
+			engine.L(name+".key", o.Key),
 		)
-		if d.Message != "" {
-			lines = append(lines, engine.L(name+".message", d.Message))
+		if o.Message != "" {
+			lines = append(lines, engine.L(name+".message", o.Message))
 		}
 		outs := map[string]string{}
-		for k, v := range d.Outputs {
+		for k, v := range o.Outputs {
 			outs[k] = string(v)
 		}
 		lines = append(lines, engine.MapLines(name+".out", outs)...)
-		if len(d.Meta) > 0 {
-			lines = append(lines, engine.LongLine(name+".meta", d.Meta))
+		if len(o.Meta) > 0 {
+			lines = append(lines, engine.LongLine(name+".meta", o.Meta))
 		}
-		if d.Log != "" {
-			lines = append(lines, engine.L(name+".log", d.Log))
+		if o.Log != "" {
+			lines = append(lines, engine.L(name+".log", o.Log))
 		}
 		// A record's build time is the newest creation time of its inputs; it is part of the
 		// output, so it is part of the key.
-		if t, ok := g.created[a]; ok {
-			lines = append(lines, engine.L(name+".created", t.Format(time.RFC3339Nano)))
+		if !o.Created.IsZero() {
+			lines = append(lines, engine.L(name+".created", created(o.Created)))
 		}
 	}
 	return lines
 }
 
 // run builds the records, encodes every format, and writes the files.
-func (c *config) run(x *engine.Exec, g *gathered, dir string) (*engine.Result, error) {
+func (c *Config) run(x *engine.Exec, g *gathered, dir string) (*engine.Result, error) {
 	records := make([]Record, 0, len(g.benchmarks))
 	kept := map[string]bool{}
 	for _, b := range g.benchmarks {
@@ -120,7 +116,7 @@ func (c *config) run(x *engine.Exec, g *gathered, dir string) (*engine.Result, e
 	if outputs[OutputManifest], err = c.buildManifest(g, records, kept, outputs); err != nil {
 		return nil, err
 	}
-	if err := writeFiles(dir, outputs, fileOutputs(c.formats)); err != nil {
+	if err := writeFiles(dir, outputs, fileOutputs(c.Formats)); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(x.Log, "wrote %d of %d records to %s\n", len(records), len(g.benchmarks), dir)

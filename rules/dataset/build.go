@@ -12,7 +12,7 @@ import (
 func buildRecord(src *source) Record {
 	r := Record{
 		Benchmark: src.benchmark.String(),
-		Status:    string(src.done.Status),
+		Status:    string(src.measured.Status),
 		Provenance: Provenance{
 			IsobenchVersion: Version(),
 			BuildTime:       src.buildTime,
@@ -60,7 +60,7 @@ func buildRecord(src *source) Record {
 	}
 	r.Environment = environment(src.envs, m)
 
-	switch src.done.Status {
+	switch src.measured.Status {
 	case engine.StatusOK:
 		t := true
 		r.TestPassed = &t
@@ -69,13 +69,13 @@ func buildRecord(src *source) Record {
 			r.VerdictReason = str(m.Stats.Reason)
 		}
 	default:
-		class := src.done.Class
+		class := src.measured.Class
 		if class == "" && m != nil {
 			class = m.FailureClass
 		}
 		r.FailureClass = str(class)
-		r.FailureMessage = str(src.done.Message)
-		if src.done.Status == engine.StatusFailed {
+		r.FailureMessage = str(src.measured.Message)
+		if src.measured.Status == engine.StatusFailed {
 			f := false
 			r.TestPassed = &f
 		}

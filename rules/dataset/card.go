@@ -201,11 +201,11 @@ func yamlString(s string) string {
 
 // buildCard writes README.md: the YAML header the Hugging Face Hub and datasets library
 // read (configs naming the data files, features, split size), then a description for people.
-func (c *config) buildCard(records []Record) []byte {
+func (c *Config) buildCard(records []Record) []byte {
 	var b strings.Builder
 	b.WriteString("---\n")
-	if c.license != "" {
-		fmt.Fprintf(&b, "license: %s\n", yamlString(c.license))
+	if c.License != "" {
+		fmt.Fprintf(&b, "license: %s\n", yamlString(c.License))
 	}
 	b.WriteString("tags:\n- isobench\n- performance\n- benchmark\n")
 	ext := "parquet"
@@ -219,12 +219,12 @@ func (c *config) buildCard(records []Record) []byte {
 	fmt.Fprintf(&b, "  splits:\n  - name: train\n    num_examples: %d\n", len(records))
 	b.WriteString("---\n\n")
 
-	fmt.Fprintf(&b, "# %s\n\n", c.label.Name)
-	if c.description != "" {
-		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(c.description))
+	fmt.Fprintf(&b, "# %s\n\n", c.Label.Name)
+	if c.Description != "" {
+		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(c.Description))
 	}
 	fmt.Fprintf(&b, "Built by isobench %s from the target `%s`: %d records, one per benchmark of %s.\n\n",
-		Version(), c.label, len(records), "`"+strings.Join(c.patterns, "`, `")+"`")
+		Version(), c.Label, len(records), "`"+strings.Join(c.Benchmarks, "`, `")+"`")
 	b.WriteString("## Outcomes\n\n| outcome | records |\n|---|---|\n")
 	for _, o := range outcomes(records) {
 		fmt.Fprintf(&b, "| %s | %d |\n", o.name, o.count)

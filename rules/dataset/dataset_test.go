@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
@@ -170,6 +171,24 @@ func TestDatasetEndToEnd(t *testing.T) {
 		}
 		if m.BuildTime == nil {
 			t.Error("the manifest has no build time")
+		}
+		// The build time is the newest creation time among the stored results it was made
+		// from, as the store's entries hold it.
+		var newest time.Time
+		for a, o := range outcomes {
+			if a.Mnemonic == Name || o.Outcome == nil || o.Outcome.Key == "" {
+				continue
+			}
+			e, found, err := store.GetEntry(o.Outcome.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if found && e.Created.After(newest) {
+				newest = e.Created
+			}
+		}
+		if want := newest.UTC().Format(time.RFC3339Nano); m.BuildTime != nil && *m.BuildTime != want {
+			t.Errorf("the manifest's build time is %s, want %s, the newest entry's", *m.BuildTime, want)
 		}
 	})
 

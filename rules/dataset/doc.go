@@ -22,7 +22,8 @@
 // benchmark and accepts their failures (a failed, skipped or blocked benchmark still gets a
 // record, with its status and failure class; a blocked one carries the class of the failure
 // that blocked it). Through the measure action it reads the commit facts, the generated test
-// and the environments, found by action kind among the measure's dependencies.
+// and the environments, found among the measure's dependencies by the names of the outputs
+// they produced (package artifact), not by their kind.
 //
 // Its key lines are every input action's status, class, message, key, output digests, Meta
 // digest, log digest and creation time, plus the attributes that shape the files and the
@@ -48,8 +49,8 @@
 // Rebuilding an unchanged dataset gives byte-identical files. Records are sorted by
 // benchmark label, maps are written sorted, Parquet carries no timestamp, and nothing reads
 // the wall clock: a record's provenance.build_time is the newest creation time of the cached
-// results it was assembled from (the measurement and its inputs), read from the store's
-// entries, not the time the dataset was written. It is null when the store cannot say.
+// results it was assembled from (the measurement and its inputs, engine.Outcome.Created), not
+// the time the dataset was written. It is null when the store holds none of them.
 //
 // # Values
 //

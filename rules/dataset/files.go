@@ -40,7 +40,7 @@ var fileOrder = []string{OutputCard, OutputJSONL, OutputParquet}
 func FilePath(output string) string { return filePaths[output] }
 
 // fileOutputs are the outputs written as files for the given formats.
-func fileOutputs(formats []string) []string {
+func fileOutputs(formats []Format) []string {
 	names := []string{OutputCard, OutputManifest}
 	for _, f := range formats {
 		switch f {

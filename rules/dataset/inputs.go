@@ -7,21 +7,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 )
 
 // gathered is what Prepare learns from the dependencies' results: for every benchmark its
-// measure action and every action that one read (commit, generate, environments, and
-// whatever they depend on), each with its Done. Nothing here has been read from the CAS yet.
+// measure action and every action that one read (the commit, the generated test, the
+// environments, and whatever they depend on), each with its Outcome. Nothing here has been
+// read from the CAS yet.
 type gathered struct {
 	benchmarks []benchInput // sorted by label
 	actions    []*engine.Action
-	done       map[*engine.Action]*engine.Outcome
-	// created is when each cached result was made; the newest stands for the record's build
-	// time. Absent for results the store does not hold (blocked, or failed transiently).
-	created map[*engine.Action]time.Time
+	outcomes   map[*engine.Action]*engine.Outcome
 }
 
 type benchInput struct {
@@ -30,47 +27,30 @@ type benchInput struct {
 	closure []*engine.Action // the measure and everything it read, sorted by ID
 }
 
-// entryReader is the part of the cache store that says when a result was made. The engine
-// hands rules its store as engine.Blobs; when the store can also read entries, build times
-// come from them, else they are null.
-type entryReader interface {
-	GetEntry(key cache.Digest) (*cache.Entry, bool, error)
-}
-
 // gather collects the results of every input. A dependency that did not finish (it cannot
 // happen in a build, but a reader should not crash on it) counts as blocked.
-func gather(in *engine.Inputs, inputs []input) (*gathered, error) {
-	g := &gathered{done: map[*engine.Action]*engine.Outcome{}, created: map[*engine.Action]time.Time{}}
-	entries, _ := in.Store.(entryReader)
+func gather(in *engine.Inputs, inputs []input) *gathered {
+	g := &gathered{outcomes: map[*engine.Action]*engine.Outcome{}}
 	for _, inp := range inputs {
 		b := benchInput{label: inp.benchmark, measure: inp.measure}
 		for _, a := range engine.Closure([]*engine.Action{inp.measure}) {
 			b.closure = append(b.closure, a)
-			if _, ok := g.done[a]; ok {
+			if _, ok := g.outcomes[a]; ok {
 				continue
 			}
-			d := in.Result(a)
-			if d == nil {
-				d = &engine.Outcome{Status: engine.StatusBlocked, Message: a.ID + " did not finish"}
+			o := in.Result(a)
+			if o == nil {
+				o = &engine.Outcome{Status: engine.StatusBlocked, Message: a.ID + " did not finish"}
 			}
-			g.done[a] = d
+			g.outcomes[a] = o
 			g.actions = append(g.actions, a)
-			if entries != nil && d.Key != "" {
-				e, found, err := entries.GetEntry(d.Key)
-				if err != nil {
-					return nil, err
-				}
-				if found {
-					g.created[a] = e.Created.UTC()
-				}
-			}
 		}
 		sortActions(b.closure)
 		g.benchmarks = append(g.benchmarks, b)
 	}
 	sort.Slice(g.benchmarks, func(i, j int) bool { return g.benchmarks[i].label.String() < g.benchmarks[j].label.String() })
 	sortActions(g.actions)
-	return g, nil
+	return g
 }
 
 func sortActions(as []*engine.Action) {
@@ -83,26 +63,30 @@ func lineName(id string) string {
 	return "in." + strings.Join(strings.Fields(id), "_")
 }
 
-// buildTime is the newest creation time among a record's inputs, RFC 3339 in UTC.
+// buildTime is the newest creation time among a record's inputs, RFC 3339 in UTC; nil when
+// the store holds none of their results.
 func (g *gathered) buildTime(actions []*engine.Action) *string {
 	var newest time.Time
 	for _, a := range actions {
-		if t, ok := g.created[a]; ok && t.After(newest) {
+		if t := g.outcomes[a].Created; t.After(newest) {
 			newest = t
 		}
 	}
 	if newest.IsZero() {
 		return nil
 	}
-	s := newest.Format(time.RFC3339Nano)
+	s := created(newest)
 	return &s
 }
+
+// created writes a creation time as records and key lines hold it.
+func created(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // source is everything one record is assembled from, read from the CAS and decoded.
 type source struct {
 	benchmark   engine.Label
 	commit      engine.Label
-	done        *engine.Outcome // of the measure action
+	measured    *engine.Outcome // of the measure action
 	facts       *artifact.CommitFacts
 	generation  *artifact.Generation
 	script      string // the generated script, when there is one
@@ -119,13 +103,21 @@ type invalidInput struct{ err error }
 
 func (e *invalidInput) Error() string { return e.err.Error() }
 
-// load reads and decodes the outputs one benchmark's record needs.
+// load reads and decodes the outputs one benchmark's record needs. It knows the actions by
+// what they produced, the output names of package artifact, never by their kind or ID: the
+// commit is the action with commit facts, a generated test the one with a script or a
+// generation record, an environment the one with an environment. An action that left no
+// such output (it failed, or was blocked) adds nothing to the record but its provenance.
 func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
-	src := &source{benchmark: b.label, done: g.done[b.measure], envs: map[artifact.Side]*artifact.Environment{}}
+	src := &source{benchmark: b.label, measured: g.outcomes[b.measure], envs: map[artifact.Side]*artifact.Environment{}}
+	has := func(a *engine.Action, name string) bool {
+		_, ok := g.outcomes[a].Outputs[name]
+		return ok
+	}
 	// get reads an output whatever the action's status: a failed action may still leave one
 	// for its readers (a rejected generation keeps its attempts).
 	get := func(a *engine.Action, name string, v any) (bool, error) {
-		dg, ok := g.done[a].Outputs[name]
+		dg, ok := g.outcomes[a].Outputs[name]
 		if !ok {
 			return false, nil
 		}
@@ -146,24 +138,21 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 	// only through another action is a fallback.
 	commits := append(append([]*engine.Action{}, b.measure.Deps...), b.closure...)
 	for _, a := range commits {
-		if a.Mnemonic != "commit" {
+		if !has(a, artifact.CommitOutput) {
 			continue
 		}
 		src.commit = a.Label
 		var f artifact.CommitFacts
-		ok, err := get(a, artifact.CommitOutput, &f)
-		if err != nil {
+		if _, err := get(a, artifact.CommitOutput, &f); err != nil {
 			return nil, err
 		}
-		if ok {
-			src.facts = &f
-		}
+		src.facts = &f
 		break
 	}
 	for _, a := range b.closure {
 		var err error
-		switch a.Mnemonic {
-		case "generate":
+		switch {
+		case has(a, artifact.GenerationOutput) || has(a, artifact.ScriptOutput):
 			src.generated = true
 			var gen artifact.Generation
 			var ok bool
@@ -173,7 +162,7 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 			if err == nil {
 				_, err = get(a, artifact.ScriptOutput, &src.script)
 			}
-		case "environment":
+		case has(a, artifact.EnvironmentOutput):
 			var env artifact.Environment
 			var ok bool
 			if ok, err = get(a, artifact.EnvironmentOutput, &env); ok && env.Side != "" {
@@ -191,7 +180,7 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 	}
 	if ok {
 		src.measurement = &m
-	} else if meta := src.done.Meta; len(meta) > 0 {
+	} else if meta := src.measured.Meta; len(meta) > 0 {
 		// A failed measurement keeps what it learned in its Meta. Meta of another shape (a
 		// rule that stores something else there) is not an error: the record just knows less.
 		var fm artifact.Measurement
@@ -211,7 +200,7 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 
 // ref describes one input action for provenance.
 func (g *gathered) ref(a *engine.Action) ActionRef {
-	d := g.done[a]
-	return ActionRef{ID: a.ID, Kind: a.Mnemonic, Label: a.Label.String(), Key: str(string(d.Key)),
-		Status: string(d.Status), Class: str(d.Class), Log: str(string(d.Log))}
+	o := g.outcomes[a]
+	return ActionRef{ID: a.ID, Kind: a.Mnemonic, Label: a.Label.String(), Key: str(string(o.Key)),
+		Status: string(o.Status), Class: str(o.Class), Log: str(string(o.Log))}
 }

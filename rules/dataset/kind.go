@@ -3,7 +3,6 @@ package dataset
 import (
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -19,16 +18,10 @@ const RuleVersion = 1
 
 // benchmarkKind is the only kind of target a dataset collects. Other targets a pattern
 // matches (a commit declared in the same package, say) are left out silently, as Bazel's
-// `:all` in a test suite keeps only tests.
+// `:all` in a test suite keeps only tests. It is the one place the dataset names another
+// kind: what an action produces (a measurement, see inputs.go) is known only once it has
+// run, and the dataset must choose its dependencies when it is planned.
 const benchmarkKind = "benchmark"
-
-// Formats a dataset may be written in.
-const (
-	FormatJSONL   = "jsonl"
-	FormatParquet = "parquet"
-)
-
-var defaultFormats = []string{FormatJSONL, FormatParquet}
 
 // Kind is the `dataset` target kind.
 type Kind struct{}
@@ -51,57 +44,17 @@ func (Kind) Schema() *engine.Schema {
 	}}
 }
 
-var classRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-
-// Check implements engine.Decoder: formats and include values are checked at load time, with
-// the attribute's range.
-func (k Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return nil, k.check(t) }
-
-// check is the old Check, until the kind decodes into a typed config.
-func (Kind) check(t *engine.Target) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	bad := func(attr, format string, args ...any) {
-		r := t.AttrRange(attr)
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for " + attr,
-			Detail: fmt.Sprintf(format, args...), Subject: &r})
-	}
-	if t.Has("formats") {
-		formats := t.Strings("formats")
-		if len(formats) == 0 {
-			bad("formats", `A dataset needs at least one format; write formats = ["jsonl", "parquet"] or leave the attribute out.`)
-		}
-		seen := map[string]bool{}
-		for _, f := range formats {
-			switch {
-			case f != FormatJSONL && f != FormatParquet:
-				bad("formats", "%q is not a format isobench writes; the formats are \"jsonl\" and \"parquet\".", f)
-			case seen[f]:
-				bad("formats", "The format %q is listed twice.", f)
-			}
-			seen[f] = true
-		}
-	}
-	for _, v := range t.Strings("include") {
-		if v != "all" && !classRE.MatchString(v) {
-			bad("include", "%q is not an outcome: include lists \"all\", statuses (ok, failed, skipped, blocked), verdicts (improved, regressed, unchanged, noisy) or failure classes such as \"no_wheel\".", v)
-		}
-	}
-	if t.Has("include") && len(t.Strings("include")) == 0 {
-		bad("include", `An empty include keeps no record; leave the attribute out to keep every outcome.`)
-	}
-	if t.Has("output") && t.String("output") == "" {
-		bad("output", "The output directory is empty; leave the attribute out to write to isobench-out/%s/%s.", t.Label.Pkg, t.Label.Name)
-	}
-	return diags
-}
+// Decode implements engine.Decoder.
+func (Kind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return decode(t) }
 
 // Plan implements engine.Kind: one dataset action that depends on the measure action of
 // every benchmark the patterns select, and accepts their failures, since a dataset records
 // those too.
 func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	labels, err := p.Select(t.Strings("benchmarks"), t.Label.Pkg)
+	cfg := t.Config.(*Config)
+	labels, err := p.Select(cfg.Benchmarks, cfg.Label.Pkg)
 	if err != nil {
-		return nil, diag(t, "benchmarks", "Invalid benchmarks", "The benchmarks of %s cannot be resolved: %s", t.Label, sentenceEnd(err.Error()))
+		return nil, cfg.benchmarksError("Invalid benchmarks", "The benchmarks of %s cannot be resolved: %s", cfg.Label, sentenceEnd(err.Error()))
 	}
 	var inputs []input
 	var deps []*engine.Action
@@ -117,27 +70,12 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		deps = append(deps, a)
 	}
 	if len(inputs) == 0 {
-		return nil, diag(t, "benchmarks", "No benchmarks", "The patterns %q select no benchmark target, so %s would be empty.", t.Strings("benchmarks"), t.Label)
-	}
-	cfg := &config{
-		label:       t.Label,
-		patterns:    t.Strings("benchmarks"),
-		formats:     defaultFormats,
-		include:     t.Strings("include"),
-		description: t.String("description"),
-		license:     t.String("license"),
-		output:      t.String("output"),
-	}
-	if t.Has("formats") {
-		cfg.formats = t.Strings("formats")
-	}
-	if cfg.output != "" && !filepath.IsAbs(cfg.output) {
-		cfg.output = filepath.Join(filepath.FromSlash(t.Label.Pkg), cfg.output) // relative to the package, like file()
+		return nil, cfg.benchmarksError("No benchmarks", "The patterns %q select no benchmark target, so %s would be empty.", cfg.Benchmarks, cfg.Label)
 	}
 	a := &engine.Action{
-		ID:               "dataset " + t.Label.String(),
+		ID:               "dataset " + cfg.Label.String(),
 		Mnemonic:         Name,
-		Label:            t.Label,
+		Label:            cfg.Label,
 		Deps:             deps,
 		AcceptFailedDeps: true,
 	}
@@ -153,20 +91,10 @@ func sentenceEnd(s string) string {
 	return s + "."
 }
 
-func diag(t *engine.Target, attr, summary, format string, args ...any) error {
-	r := t.AttrRange(attr)
+// benchmarksError is a planning error that points at the benchmarks attribute.
+func (c *Config) benchmarksError(summary, format string, args ...any) error {
+	r := c.BenchmarksRange
 	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &r}}
-}
-
-// config is a dataset target as its action needs it.
-type config struct {
-	label       engine.Label
-	patterns    []string
-	formats     []string
-	include     []string // nil for every outcome
-	description string
-	license     string
-	output      string // "" for the default; else absolute, or relative to the workspace root
 }
 
 // input is one benchmark and the action that measures it.
@@ -176,23 +104,23 @@ type input struct {
 }
 
 // outputDir is where the dataset's files go.
-func (c *config) outputDir(ws *engine.Workspace) string {
+func (c *Config) outputDir(ws *engine.Workspace) string {
 	switch {
-	case c.output == "":
-		return filepath.Join(ws.OutputDir(), filepath.FromSlash(c.label.Pkg), c.label.Name)
-	case filepath.IsAbs(c.output):
-		return c.output
+	case c.Output == "":
+		return filepath.Join(ws.OutputDir(), filepath.FromSlash(c.Label.Pkg), c.Label.Name)
+	case filepath.IsAbs(c.Output):
+		return c.Output
 	}
-	return filepath.Join(ws.Root, c.output)
+	return filepath.Join(ws.Root, c.Output)
 }
 
 // includes reports whether a record is kept: `include` names statuses, verdicts and failure
 // classes, and a record is kept when any of its three is listed.
-func (c *config) includes(r *Record) bool {
-	if len(c.include) == 0 {
+func (c *Config) includes(r *Record) bool {
+	if len(c.Include) == 0 {
 		return true
 	}
-	for _, v := range c.include {
+	for _, v := range c.Include {
 		switch {
 		case v == "all", v == r.Status:
 			return true

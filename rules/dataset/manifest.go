@@ -1,9 +1,9 @@
 package dataset
 
 import (
+	"crypto/sha256"
 	"encoding/json"
-
-	"github.com/isobench/isobench/cache"
+	"fmt"
 )
 
 // Manifest is manifest.json: what a dataset was built from, for a reader who wants to trace
@@ -13,7 +13,7 @@ type Manifest struct {
 	Dataset         string   `json:"dataset"` // label
 	IsobenchVersion string   `json:"isobench_version"`
 	BuildTime       *string  `json:"build_time"` // newest build time of any record
-	Formats         []string `json:"formats"`
+	Formats         []Format `json:"formats"`
 	Include         []string `json:"include"`
 	Records         int      `json:"records"`
 	// Files lists the data files and the card with their SHA-256 (the manifest cannot list
@@ -45,13 +45,13 @@ type ManifestBenchmark struct {
 }
 
 // buildManifest describes a dataset. outputs holds the bytes of the files already encoded.
-func (c *config) buildManifest(g *gathered, records []Record, kept map[string]bool, outputs map[string][]byte) ([]byte, error) {
+func (c *Config) buildManifest(g *gathered, records []Record, kept map[string]bool, outputs map[string][]byte) ([]byte, error) {
 	m := Manifest{
-		Dataset:         c.label.String(),
+		Dataset:         c.Label.String(),
 		IsobenchVersion: Version(),
 		BuildTime:       g.buildTime(g.actions),
-		Formats:         c.formats,
-		Include:         c.include,
+		Formats:         c.Formats,
+		Include:         c.Include,
 		Records:         len(records),
 		Files:           []ManifestFile{},
 		Benchmarks:      []ManifestBenchmark{},
@@ -65,7 +65,7 @@ func (c *config) buildManifest(g *gathered, records []Record, kept map[string]bo
 		if !ok || !c.writes(name) {
 			continue
 		}
-		m.Files = append(m.Files, ManifestFile{Path: filePaths[name], SHA256: string(cache.Sum(data)), Bytes: len(data)})
+		m.Files = append(m.Files, ManifestFile{Path: filePaths[name], SHA256: fmt.Sprintf("%x", sha256.Sum256(data)), Bytes: len(data)})
 	}
 	for _, b := range g.benchmarks {
 		ref := g.ref(b.measure)
@@ -83,8 +83,8 @@ func (c *config) buildManifest(g *gathered, records []Record, kept map[string]bo
 }
 
 // writes reports whether an output becomes a file in the output directory.
-func (c *config) writes(name string) bool {
-	for _, n := range fileOutputs(c.formats) {
+func (c *Config) writes(name string) bool {
+	for _, n := range fileOutputs(c.Formats) {
 		if n == name {
 			return true
 		}

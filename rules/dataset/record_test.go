@@ -27,7 +27,7 @@ func TestStrictJSON(t *testing.T) {
 	}
 	src := &source{
 		benchmark:   engine.Label{Pkg: "benchmarks", Name: "nan"},
-		done:        &engine.Outcome{Status: engine.StatusOK},
+		measured:    &engine.Outcome{Status: engine.StatusOK},
 		measurement: &m,
 		envs:        map[artifact.Side]*artifact.Environment{},
 	}
