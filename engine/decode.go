@@ -54,6 +54,8 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 		v, d := checkValue(attr, v, a.Expr.Range(), pkg)
 		if d != nil {
 			l.diags = append(l.diags, d)
+		}
+		if v == cty.NilVal {
 			ok = false
 			continue
 		}
@@ -135,23 +137,26 @@ func checkValue(attr Attr, v cty.Value, rng hcl.Range, pkg string) (cty.Value, *
 		if len(attr.OneOf) > 0 && !slices.Contains(attr.OneOf, cv.AsString()) {
 			return bad("%q is not one of %s.", cv.AsString(), quoteList(attr.OneOf))
 		}
-	case TypeInt:
-		if !cv.AsBigFloat().IsInt() {
-			return bad("%s must be a whole number, but it is %s.", attr.Name, cv.AsBigFloat().Text('g', -1))
-		}
 	}
+	// A value out of range keeps its place in the body (with the diagnostic), so that the
+	// kind's Decode still runs and reports its own findings in the same load.
 	if msg := checkConstraints(attr, cv); msg != "" {
-		return bad("%s", msg)
+		_, d := bad("%s", msg)
+		return cv, d
 	}
 	return cv, nil
 }
 
-// checkConstraints checks Min, Positive and NonEmpty; the message is a full sentence.
+// checkConstraints checks whole numbers, Min, Positive and NonEmpty; the message is a full
+// sentence.
 func checkConstraints(attr Attr, v cty.Value) string {
 	switch attr.Type {
 	case TypeNumber, TypeInt:
 		f, _ := v.AsBigFloat().Float64()
 		text := v.AsBigFloat().Text('g', -1)
+		if attr.Type == TypeInt && !v.AsBigFloat().IsInt() {
+			return fmt.Sprintf("%s must be a whole number, but it is %s.", attr.Name, text)
+		}
 		if attr.Min != nil && f < *attr.Min {
 			return fmt.Sprintf("%s must be at least %s, but it is %s.", attr.Name, strconv.FormatFloat(*attr.Min, 'g', -1, 64), text)
 		}
