@@ -7,14 +7,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
-	"github.com/isobench/isobench/rules/dataset"
-	"github.com/isobench/isobench/rules/dataset/report"
 )
 
-// cmdReport writes one self-contained HTML page per dataset target from its cached result.
-// It executes nothing: a dataset that is not built (or stale) is an error with a hint.
+// cmdReport writes one self-contained HTML page per dataset target from its cached result:
+// the targets whose kind is an engine.Reporter, which only the dataset kind is. It executes
+// nothing: a dataset that is not built (or stale) is an error with a hint.
 func cmdReport(a *app, args []string) error {
 	fs := a.flags("report", true)
 	out := fs.String("o", "", "write the page here (default: report.html beside the dataset's files)")
@@ -34,7 +32,7 @@ func cmdReport(a *app, args []string) error {
 	}
 	var datasets []engine.Label
 	for _, l := range labels {
-		if a.ws.Targets[l].Kind == dataset.Name {
+		if a.reporter(l) != nil {
 			datasets = append(datasets, l)
 		}
 	}
@@ -64,7 +62,7 @@ func cmdReport(a *app, args []string) error {
 		if path == "" {
 			path = filepath.Join(a.ws.OutputDir(), filepath.FromSlash(l.Pkg), l.Name, "report.html")
 		}
-		if err := writeReport(a.store, l, o.Outcome, path); err != nil {
+		if err := writeReport(a.reporter(l), a.store, l, o.Outcome, path); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", l, path)
@@ -72,23 +70,16 @@ func cmdReport(a *app, args []string) error {
 	return nil
 }
 
-func writeReport(store *cache.Store, l engine.Label, done *engine.Outcome, path string) error {
-	data, err := store.Get(done.Outputs[dataset.OutputJSONL])
-	if err != nil {
-		return fmt.Errorf("reading %s's records: %w", l, err)
-	}
-	records, err := dataset.ReadJSONL(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	logs := map[string][]byte{}
-	for _, d := range report.LogDigests(records) {
-		if blob, err := store.Get(cache.Digest(d)); err == nil {
-			logs[d] = blob
-		}
-	}
+// reporter is the Reporter of target l's kind; nil when the kind writes no report.
+func (a *app) reporter(l engine.Label) engine.Reporter {
+	r, _ := a.ws.Kinds[a.ws.Targets[l].Kind].(engine.Reporter)
+	return r
+}
+
+// writeReport renders the page first, so that one that fails to render leaves no file.
+func writeReport(r engine.Reporter, blobs engine.Blobs, l engine.Label, o *engine.Outcome, path string) error {
 	var page bytes.Buffer
-	if err := report.Write(&page, l.String(), records, logs); err != nil {
+	if err := r.WriteReport(&page, l, o, blobs); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

@@ -192,6 +192,26 @@ func TestDatasetEndToEnd(t *testing.T) {
 		}
 	})
 
+	// The report reads the records and their logs back from the store.
+	t.Run("report shows every record with its logs", func(t *testing.T) {
+		var page bytes.Buffer
+		if err := (Kind{}).WriteReport(&page, engine.Label{Pkg: "dataset", Name: "vllm"}, out.Outcome, store); err != nil {
+			t.Fatal(err)
+		}
+		html := page.String()
+		if !strings.Contains(html, "<title>//dataset:vllm — isobench report</title>") {
+			t.Error("the report is not titled with the dataset's label")
+		}
+		for name := range scenarios {
+			if !strings.Contains(html, "//benchmarks:"+name) {
+				t.Errorf("the report does not mention //benchmarks:%s", name)
+			}
+		}
+		if !strings.Contains(html, "log of measure //benchmarks:fast") || strings.Contains(html, "This log is not in the cache any more.") {
+			t.Error("the report does not embed every log from the store")
+		}
+	})
+
 	// Nothing changed: the dataset is replayed from the cache and the files stay as they are.
 	t.Run("rebuild is byte-identical", func(t *testing.T) {
 		ws2 := workspace(t, root, scenarios, allDataset)

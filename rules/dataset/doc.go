@@ -60,5 +60,9 @@
 // is a heuristic on the diff text, described at AffectedAPIs. The full list of fields, with
 // their meaning, is the card's feature table (fieldDocs in card.go).
 //
-// The report of a dataset (package report) reads the JSONL output back with ReadJSONL.
+// # Report
+//
+// The kind is an engine.Reporter: `isobench report` writes one self-contained HTML page per
+// built dataset (report.go, plot.go, page.go), from the JSONL output read back with
+// ReadJSONL and the logs the records name.
 package dataset

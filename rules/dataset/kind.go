@@ -28,6 +28,7 @@ type Kind struct{}
 
 var _ engine.Kind = Kind{}
 var _ engine.Decoder = Kind{}
+var _ engine.Reporter = Kind{}
 
 // Name implements engine.Kind.
 func (Kind) Name() string { return Name }

@@ -1,14 +1,7 @@
-// Package report renders a dataset as one self-contained HTML page: a summary of outcomes, a
-// plot of every speedup with its confidence interval, the samples of each benchmark, the
-// hardware, and the logs of the actions behind each record, embedded and linked by anchors.
-//
-// The page loads nothing from anywhere (no fonts, scripts or styles from a network), so it
-// can be mailed, archived or opened from a CI artifact as it is. Plots are SVG drawn on the
-// server; the one small inline script only opens a log when its link is followed and notes,
-// for automated checks, whether the plot was laid out.
-package report
+package dataset
 
 import (
+	"bytes"
 	"fmt"
 	"html/template"
 	"io"
@@ -16,16 +9,48 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/isobench/isobench/rules/dataset"
+	"github.com/isobench/isobench/cache"
+	"github.com/isobench/isobench/engine"
 )
+
+// The report is one self-contained HTML page about a built dataset: a summary of outcomes,
+// a plot of every speedup with its confidence interval, the samples of each benchmark, the
+// hardware, and the logs of the actions behind each record, embedded and linked by anchors.
+//
+// The page loads nothing from anywhere (no fonts, scripts or styles from a network), so it
+// can be mailed, archived or opened from a CI artifact as it is. Plots are SVG drawn on the
+// server (plot.go); the one small inline script (page.go) only opens a log when its link is
+// followed and notes, for automated checks, whether the plot was laid out. It reads only
+// the records, as the JSONL holds them: it knows nothing of how they were made.
+
+// WriteReport implements engine.Reporter: the page of the dataset whose result o is, from
+// the records of its JSONL output and the logs they name, as the store holds them. A log the
+// store no longer holds is shown as missing.
+func (Kind) WriteReport(w io.Writer, label engine.Label, o *engine.Outcome, blobs engine.Blobs) error {
+	data, err := blobs.Get(o.Outputs[OutputJSONL])
+	if err != nil {
+		return fmt.Errorf("reading %s's records: %w", label, err)
+	}
+	records, err := ReadJSONL(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	logs := map[string][]byte{}
+	for _, d := range logDigests(records) {
+		if blob, err := blobs.Get(cache.Digest(d)); err == nil {
+			logs[d] = blob
+		}
+	}
+	return renderReport(w, label.String(), records, logs)
+}
 
 // maxLog is how much of each log the page embeds: the end of a log says why an action failed,
 // and a pip log of many megabytes would make the page unusable.
 const maxLog = 256 << 10
 
-// LogDigests lists the log digests the records name, in order of first appearance, so the
-// caller knows which blobs to read from the cache for Write.
-func LogDigests(records []dataset.Record) []string {
+// logDigests lists the log digests the records name, in order of first appearance: the
+// blobs renderReport embeds.
+func logDigests(records []Record) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range records {
@@ -39,17 +64,14 @@ func LogDigests(records []dataset.Record) []string {
 	return out
 }
 
-// Write renders the report of records, titled title. logs maps log digests (as the records'
-// provenance names them) to their content; a log that is missing is shown as missing.
-//
-// `isobench report` reads the records from the dataset action's cached output
-// dataset.OutputJSONL with dataset.ReadJSONL, the blobs LogDigests names from the cache, and
-// calls Write. The same records always give the same bytes.
-func Write(w io.Writer, title string, records []dataset.Record, logs map[string][]byte) error {
-	return page.Execute(w, buildView(title, records, logs))
+// renderReport writes the page of records, titled title. logs maps log digests (as the
+// records' provenance names them) to their content; a log that is missing is shown as
+// missing. The same records always give the same bytes.
+func renderReport(w io.Writer, title string, records []Record, logs map[string][]byte) error {
+	return reportPage.Execute(w, buildView(title, records, logs))
 }
 
-type view struct {
+type reportView struct {
 	Title      string
 	Version    string
 	BuildTime  string
@@ -76,7 +98,7 @@ type classCount struct {
 type recordView struct {
 	ID          string
 	Index       int
-	R           *dataset.Record
+	R           *Record
 	Outcome     string
 	Color       string
 	Speedup     string
@@ -92,7 +114,7 @@ type logLink struct {
 }
 
 type hardwareView struct {
-	H       *dataset.Hardware
+	H       *Hardware
 	Records int
 }
 
@@ -114,8 +136,8 @@ func recordID(i int) string { return fmt.Sprintf("rec-%d", i) }
 
 func logAnchor(digest string) string { return "log-" + digest }
 
-func buildView(title string, records []dataset.Record, logs map[string][]byte) *view {
-	v := &view{Title: title, Total: len(records), HasRecords: len(records) > 0}
+func buildView(title string, records []Record, logs map[string][]byte) *reportView {
+	v := &reportView{Title: title, Total: len(records), HasRecords: len(records) > 0}
 	v.Plot = template.HTML(speedupPlot(records))
 	v.Summary = summarize(records)
 	var buildTimes []string
@@ -129,7 +151,7 @@ func buildView(title string, records []dataset.Record, logs map[string][]byte) *
 		if r.Provenance.BuildTime != nil {
 			buildTimes = append(buildTimes, *r.Provenance.BuildTime)
 		}
-		rv := recordView{ID: recordID(i), Index: i, R: r, Outcome: dataset.OutcomeOf(r), Color: colorOf(r),
+		rv := recordView{ID: recordID(i), Index: i, R: r, Outcome: OutcomeOf(r), Color: colorOf(r),
 			Speedup: speedupText(r), Dist: template.HTML(distributionPlot(r))}
 		if r.PValue != nil {
 			rv.PValue = fmt.Sprintf("%.3g", *r.PValue)
@@ -137,7 +159,7 @@ func buildView(title string, records []dataset.Record, logs map[string][]byte) *
 		if r.PerformanceImprovement != nil {
 			rv.Improvement = fmt.Sprintf("%+.2f%%", *r.PerformanceImprovement)
 		}
-		rv.Base, rv.Head = short(r.BaseCommit), short(r.HeadCommit)
+		rv.Base, rv.Head = shortSHA(r.BaseCommit), shortSHA(r.HeadCommit)
 		for _, a := range r.Provenance.Actions {
 			if a.Log == nil {
 				continue
@@ -176,7 +198,7 @@ func buildView(title string, records []dataset.Record, logs map[string][]byte) *
 	return v
 }
 
-func newLogView(digest string, a dataset.ActionRef, logs map[string][]byte) *logView {
+func newLogView(digest string, a ActionRef, logs map[string][]byte) *logView {
 	lv := &logView{Anchor: logAnchor(digest), Digest: digest, Title: a.ID}
 	data, ok := logs[digest]
 	if !ok {
@@ -193,7 +215,7 @@ func newLogView(digest string, a dataset.ActionRef, logs map[string][]byte) *log
 
 // summarize counts outcomes: verdicts of compared records, then skipped, failed and blocked
 // with their classes.
-func summarize(records []dataset.Record) []summaryRow {
+func summarize(records []Record) []summaryRow {
 	rows := []summaryRow{{Outcome: "improved"}, {Outcome: "regressed"}, {Outcome: "unchanged"}, {Outcome: "noisy"},
 		{Outcome: "failed"}, {Outcome: "blocked"}, {Outcome: "skipped"}}
 	index := map[string]int{}
@@ -234,7 +256,7 @@ func summarize(records []dataset.Record) []summaryRow {
 	return rows
 }
 
-func short(sha *string) string {
+func shortSHA(sha *string) string {
 	if sha == nil {
 		return "?"
 	}
@@ -258,7 +280,7 @@ func derefInt(n *int64) string {
 	return fmt.Sprint(*n)
 }
 
-var page = template.Must(template.New("report").Funcs(template.FuncMap{
+var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
 	"deref":    deref,
 	"derefInt": derefInt,
 }).Parse(pageTemplate))

@@ -1,4 +1,4 @@
-package report
+package dataset
 
 import (
 	"fmt"
@@ -6,8 +6,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-
-	"github.com/isobench/isobench/rules/dataset"
 )
 
 // The plots are SVG drawn here, on the server side: the page needs no script to show them,
@@ -29,7 +27,7 @@ const (
 	absentColor  = "#9e9e9e"
 )
 
-func colorOf(r *dataset.Record) string {
+func colorOf(r *Record) string {
 	if r.Verdict != nil {
 		if c, ok := verdictColors[*r.Verdict]; ok {
 			return c
@@ -55,7 +53,7 @@ const (
 // whisker, on a logarithmic axis centred on 1 so that 2x faster and 2x slower lie equally
 // far from "no change". Records without a speedup (failed, skipped) keep their row, with
 // their outcome in words, so the plot accounts for every benchmark.
-func speedupPlot(records []dataset.Record) string {
+func speedupPlot(records []Record) string {
 	lo, hi := axisRange(records)
 	x := func(v float64) float64 {
 		return labelWidth + plotPadding + (math.Log(v)-math.Log(lo))/(math.Log(hi)-math.Log(lo))*(plotWidth-2*plotPadding)
@@ -81,7 +79,7 @@ func speedupPlot(records []dataset.Record) string {
 		fmt.Fprintf(&b, `<a href="#%s"><text x="%d" y="%d" font-size="12" text-anchor="end" fill="#06c">%s</text></a>`,
 			recordID(i), labelWidth-8, y+4, html.EscapeString(shorten(r.Benchmark, 40)))
 		if r.Speedup == nil {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#888">%s</text>`, labelWidth+plotPadding, y+4, html.EscapeString(dataset.OutcomeOf(r)))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#888">%s</text>`, labelWidth+plotPadding, y+4, html.EscapeString(OutcomeOf(r)))
 			continue
 		}
 		color := colorOf(r)
@@ -92,7 +90,7 @@ func speedupPlot(records []dataset.Record) string {
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>`, x2, y-5, x2, y+5, color)
 		}
 		fmt.Fprintf(&b, `<circle class="mark" data-verdict="%s" cx="%.1f" cy="%d" r="5" fill="%s"><title>%s: %s</title></circle>`,
-			html.EscapeString(dataset.OutcomeOf(r)), x(clamp(*r.Speedup, lo, hi)), y, color, html.EscapeString(r.Benchmark), html.EscapeString(speedupText(r)))
+			html.EscapeString(OutcomeOf(r)), x(clamp(*r.Speedup, lo, hi)), y, color, html.EscapeString(r.Benchmark), html.EscapeString(speedupText(r)))
 		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#333">%s</text>`, labelWidth+plotWidth+8, y+4, html.EscapeString(speedupText(r)))
 	}
 	b.WriteString(`</svg>`)
@@ -101,7 +99,7 @@ func speedupPlot(records []dataset.Record) string {
 
 // axisRange is the speedup axis: every speedup and interval bound, symmetric around 1 in log
 // space, and at least 0.9 to 1.1 so that a plot of tiny changes does not magnify noise.
-func axisRange(records []dataset.Record) (lo, hi float64) {
+func axisRange(records []Record) (lo, hi float64) {
 	d := math.Log(1.1)
 	for i := range records {
 		for _, p := range []*float64{records[i].Speedup, records[i].CILow, records[i].CIHigh} {
@@ -141,7 +139,7 @@ func ticks(lo, hi float64, x func(float64) float64) []float64 {
 
 // distributionPlot draws every sample of both sides as dots on one linear axis, with each
 // side's median as a bar, so a reader sees spread and overlap, not just two numbers.
-func distributionPlot(r *dataset.Record) string {
+func distributionPlot(r *Record) string {
 	var all []float64
 	for _, side := range [][]*float64{r.BasePerformance, r.HeadPerformance} {
 		for _, v := range side {
@@ -198,7 +196,7 @@ func distributionPlot(r *dataset.Record) string {
 }
 
 // speedupText is "1.25× [1.10, 1.40]".
-func speedupText(r *dataset.Record) string {
+func speedupText(r *Record) string {
 	if r.Speedup == nil {
 		return ""
 	}

@@ -1,4 +1,4 @@
-package report
+package dataset
 
 // pageTemplate is the whole page. Styles and the script are inline: the page must open from
 // a file with no network. The script is optional for a reader (everything is visible

@@ -1,4 +1,4 @@
-package report
+package dataset
 
 import (
 	"bytes"
@@ -7,27 +7,25 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/isobench/isobench/rules/dataset"
 )
 
 func ptr[T any](v T) *T { return &v }
 
 // sampleRecords are records as a dataset's JSONL holds them: they go through JSON and
-// dataset.ReadJSONL, the path the command takes.
-func sampleRecords(t *testing.T) ([]dataset.Record, map[string][]byte) {
+// ReadJSONL, the path the command takes.
+func sampleRecords(t *testing.T) ([]Record, map[string][]byte) {
 	t.Helper()
-	hw := &dataset.Hardware{Class: "4f1c2a9b8e7d6c5b", CPUModel: "AMD EPYC 9454", CPUCount: 16, GPUCount: 1,
+	hw := &Hardware{Class: "4f1c2a9b8e7d6c5b", CPUModel: "AMD EPYC 9454", CPUCount: 16, GPUCount: 1,
 		GPUName: ptr("NVIDIA H100 80GB HBM3"), GPUMemMiB: ptr(int64(81559)), ComputeCap: ptr("9.0"), Driver: ptr("580.159.04"), CUDA: ptr("13.0")}
 	logs := map[string][]byte{}
-	actions := func(name string, status string, withLog bool) []dataset.ActionRef {
+	actions := func(name string, status string, withLog bool) []ActionRef {
 		commitLog := "c0mm1t"
 		logs[commitLog] = []byte("resolved head 98f47f2a\n")
-		refs := []dataset.ActionRef{{ID: "commit //commits:x", Kind: "commit", Label: "//commits:x", Key: ptr("k1"), Status: "ok", Log: ptr(commitLog)}}
+		refs := []ActionRef{{ID: "commit //commits:x", Kind: "commit", Label: "//commits:x", Key: ptr("k1"), Status: "ok", Log: ptr(commitLog)}}
 		if withLog {
 			digest := "m-" + name
 			logs[digest] = []byte(fmt.Sprintf("running %s\n<script>alert(1)</script>\nTraceback: & done\n", name))
-			refs = append(refs, dataset.ActionRef{ID: "measure //benchmarks:" + name, Kind: "measure", Label: "//benchmarks:" + name, Key: ptr("k-" + name), Status: status, Log: ptr(digest)})
+			refs = append(refs, ActionRef{ID: "measure //benchmarks:" + name, Kind: "measure", Label: "//benchmarks:" + name, Key: ptr("k-" + name), Status: status, Log: ptr(digest)})
 		}
 		return refs
 	}
@@ -38,29 +36,29 @@ func sampleRecords(t *testing.T) ([]dataset.Record, map[string][]byte) {
 		}
 		return out
 	}
-	ok := func(name, verdict string, speedup, lo, hi float64) dataset.Record {
-		return dataset.Record{Benchmark: "//benchmarks:" + name, Commit: "//commits:x", BaseCommit: ptr("8c1e77fb585c4f42783a3d88c1efc7c9e15fd89f"),
+	ok := func(name, verdict string, speedup, lo, hi float64) Record {
+		return Record{Benchmark: "//benchmarks:" + name, Commit: "//commits:x", BaseCommit: ptr("8c1e77fb585c4f42783a3d88c1efc7c9e15fd89f"),
 			HeadCommit: ptr("98f47f2a4032f8c395268de80858c64ffcfc60fa"), CommitSubject: ptr("[Perf] " + name + " <fast>"),
 			Metric: ptr("latency"), Unit: ptr("ms"), Direction: ptr("lower"),
 			BasePerformance: samples(10, 10.4, 9.9, 10.1), HeadPerformance: samples(10/speedup, 10.2/speedup, 9.8/speedup, 10/speedup),
 			BaseMedian: ptr(10.0), HeadMedian: ptr(10 / speedup), Speedup: &speedup, CILow: &lo, CIHigh: &hi, PValue: ptr(0.004),
 			PerformanceImprovement: ptr((1 - 1/speedup) * 100), Verdict: ptr(verdict), Status: "ok", TestPassed: ptr(true),
 			AffectedAPIs: []string{"vllm.attention.ops.FlashAttention.forward"}, Hardware: hw,
-			GPUTelemetry: &dataset.GPUTelemetry{Readings: 8, SMClockMinMHz: 1755, SMClockMaxMHz: 1980, TemperatureMaxC: 61, ThrottleReasons: []string{}},
-			Provenance:   dataset.Provenance{IsobenchVersion: "v0.1.0", BuildTime: ptr("2026-11-23T20:00:00Z"), Actions: actions(name, "ok", true)}}
+			GPUTelemetry: &GPUTelemetry{Readings: 8, SMClockMinMHz: 1755, SMClockMaxMHz: 1980, TemperatureMaxC: 61, ThrottleReasons: []string{}},
+			Provenance:   Provenance{IsobenchVersion: "v0.1.0", BuildTime: ptr("2026-11-23T20:00:00Z"), Actions: actions(name, "ok", true)}}
 	}
-	records := []dataset.Record{
+	records := []Record{
 		ok("fast", "improved", 1.25, 1.1, 1.4),
 		ok("slow", "regressed", 0.8, 0.7, 0.9),
 		ok("wobbly", "noisy", 1.02, 0.8, 1.3),
 		{Benchmark: "//benchmarks:broken", Status: "failed", FailureClass: ptr("base_failed"), FailureMessage: ptr("The test failed at base."),
 			TestPassed: ptr(false), BasePerformance: samples(3), Hardware: hw,
-			Provenance: dataset.Provenance{IsobenchVersion: "v0.1.0", Actions: actions("broken", "failed", true)}},
+			Provenance: Provenance{IsobenchVersion: "v0.1.0", Actions: actions("broken", "failed", true)}},
 		{Benchmark: "//benchmarks:nowhl", Status: "blocked", FailureClass: ptr("no_wheel"), FailureMessage: ptr("blocked by environment: no wheel"),
-			Provenance: dataset.Provenance{IsobenchVersion: "v0.1.0", Actions: actions("nowhl", "blocked", false)}},
+			Provenance: Provenance{IsobenchVersion: "v0.1.0", Actions: actions("nowhl", "blocked", false)}},
 		{Benchmark: "//benchmarks:nogpu", Status: "skipped", FailureClass: ptr("skipped"),
-			Provenance: dataset.Provenance{IsobenchVersion: "v0.1.0", Actions: append(actions("nogpu", "skipped", false),
-				dataset.ActionRef{ID: "measure //benchmarks:nogpu", Kind: "measure", Status: "skipped", Log: ptr("gone")})}},
+			Provenance: Provenance{IsobenchVersion: "v0.1.0", Actions: append(actions("nogpu", "skipped", false),
+				ActionRef{ID: "measure //benchmarks:nogpu", Kind: "measure", Status: "skipped", Log: ptr("gone")})}},
 	}
 	var jsonl bytes.Buffer
 	for _, r := range records {
@@ -70,7 +68,7 @@ func sampleRecords(t *testing.T) ([]dataset.Record, map[string][]byte) {
 		}
 		jsonl.Write(append(line, '\n'))
 	}
-	back, err := dataset.ReadJSONL(&jsonl)
+	back, err := ReadJSONL(&jsonl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +79,7 @@ func render(t *testing.T) string {
 	t.Helper()
 	records, logs := sampleRecords(t)
 	var buf bytes.Buffer
-	if err := Write(&buf, "//dataset:vllm", records, logs); err != nil {
+	if err := renderReport(&buf, "//dataset:vllm", records, logs); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -163,9 +161,9 @@ func TestReportContent(t *testing.T) {
 
 func TestLogDigests(t *testing.T) {
 	records, _ := sampleRecords(t)
-	got := LogDigests(records)
+	got := logDigests(records)
 	want := []string{"c0mm1t", "m-fast", "m-slow", "m-wobbly", "m-broken", "gone"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("LogDigests = %q, want %q", got, want)
+		t.Errorf("logDigests = %q, want %q", got, want)
 	}
 }
