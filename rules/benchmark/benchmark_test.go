@@ -8,6 +8,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark/stats"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // loopTest is a CPU benchmark: a pure-Python loop of N iterations, timed in CPU seconds (best
@@ -63,7 +64,7 @@ benchmark "faster" {
 # show it. How the default band judges A/A pairs is what scripts/bench-stats measures.
 benchmark "aa" {
   commit  = "//commits:c"
-  script  = ` + quote(aa) + `
+  script  = ` + ruletest.Quote(aa) + `
   samples = 8
   verdict {
     min_effect = 0.25

@@ -1,8 +1,6 @@
 package benchmark
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,6 +8,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 	"github.com/isobench/isobench/rules/benchmark/stats"
+	"github.com/isobench/isobench/rules/ruletest"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -17,10 +16,7 @@ import (
 // benchmark's decoded config.
 func loadConfig(t *testing.T, body string) (*Config, hcl.Diagnostics) {
 	t.Helper()
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "isobench.hcl"), []byte("workspace {\n  name = \"w\"\n}\n"), 0o644)
-	os.MkdirAll(filepath.Join(dir, "c"), 0o755)
-	os.WriteFile(filepath.Join(dir, "c", "BUILD.hcl"), []byte(`commit "c" {
+	w := ruletest.New(t, map[string]string{"c/BUILD.hcl": `commit "c" {
   repo = "/r"
   head = "h"
 }
@@ -29,10 +25,10 @@ generator "g" {
 }
 benchmark "b" {
   commit = ":c"
-  `+body+`
+  ` + body + `
 }
-`), 0o644)
-	ws, diags := engine.Load(dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}, generatorKind{}}})
+`}, Kind{}, ruletest.Commit{}, generatorKind{})
+	ws, diags := engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // TestFailures builds one benchmark for each way a measurement can fail, together, and checks
@@ -50,7 +51,7 @@ benchmark "head_fails" {
 }
 benchmark "hung" {
   commit  = "//commits:c"
-  script  = ` + quote(hung) + `
+  script  = ` + ruletest.Quote(hung) + `
   timeout = "2s"
 }
 benchmark "silent" {
@@ -59,7 +60,7 @@ benchmark "silent" {
 }
 benchmark "secrets" {
   commit  = "//commits:c"
-  script  = ` + quote(secrets) + `
+  script  = ` + ruletest.Quote(secrets) + `
   samples = 2
   warmup  = 0
 }

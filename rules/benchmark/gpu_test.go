@@ -11,6 +11,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // gpuScript reports the device it was given as its value (device index + 1), and writes when
@@ -51,7 +52,7 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
     memory_gb          = 80
   }
 }
-`, name, quote(gpuScript(spans)))
+`, name, ruletest.Quote(gpuScript(spans)))
 	}
 	files["benchmarks/BUILD.hcl"] = bench.String()
 	w := newWorkspace(t, files)
@@ -108,7 +109,7 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 	if o, _, _ := moved.measure(t, "gpu_a"); o.Outcome.Cached {
 		t.Error("a machine of 4 GPUs replayed a measurement made on 2")
 	}
-	if o := moved.outcomes["commit //commits:c"]; o == nil || !o.Outcome.Cached {
+	if o := moved.ByID("commit //commits:c"); o == nil || !o.Outcome.Cached {
 		t.Error("other hardware made the commit stale")
 	}
 
@@ -191,7 +192,7 @@ print(json.dumps({"metric": "matmul", "value": value, "unit": "s"}))
 		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
 		"benchmarks/BUILD.hcl": `benchmark "real" {
   commit  = "//commits:c"
-  script  = ` + quote(script) + `
+  script  = ` + ruletest.Quote(script) + `
   samples = 3
   warmup  = 0
   requires {

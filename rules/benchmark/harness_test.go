@@ -4,61 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/isobench/isobench/cache"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
-	"github.com/isobench/isobench/rules/gitrepo"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
-// The kinds below stand in for the commit, generator and environment rules, which live in
-// other packages this one must not import. They do real work: the commit kind reads a real Git
-// repository through gitrepo, the environment kind makes a real venv in the env store.
-
-// commitKind reads the facts of `head` (and `base`, default its parent) of the repository at
-// the absolute path `repo`.
-type commitKind struct{}
-
-func (commitKind) Name() string { return "commit" }
-func (commitKind) Schema() *engine.Schema {
-	return &engine.Schema{Attrs: []engine.Attr{
-		{Name: "repo", Type: engine.TypeString, Required: true},
-		{Name: "head", Type: engine.TypeString, Required: true},
-		{Name: "base", Type: engine.TypeString},
-	}}
-}
-func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	repo, head, base := t.String("repo"), t.String("head"), t.String("base")
-	return &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
-		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
-			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.L("repo", repo), engine.L("head", head), engine.L("base", base)},
-				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-					m := gitrepo.NewMirror(x.UserCache, repo)
-					if _, err := m.Ensure(ctx); err != nil {
-						return nil, err
-					}
-					s := m.Session(true)
-					defer s.Close()
-					f, err := s.Facts(ctx, head, base)
-					if err != nil {
-						return nil, err
-					}
-					f.Repo, f.RepoURL = "//repos:src", repo
-					data, err := json.Marshal(f)
-					if err != nil {
-						return nil, err
-					}
-					return engine.OK(map[string][]byte{artifact.CommitOutput: data}, nil), nil
-				}}, nil
-		}}, nil
-}
+// The kinds below stand in for the generator and environment rules, which live in other
+// packages this one must not import (ruletest.Commit stands in for the commit rule). They do
+// real work: the environment kind makes a real venv in the env store.
 
 // generatorKind "generates" its `script` for a commit, as the generator rule hands a test on.
 type generatorKind struct{}
@@ -67,6 +26,12 @@ func (generatorKind) Name() string { return "generator" }
 func (generatorKind) Schema() *engine.Schema {
 	return &engine.Schema{Attrs: []engine.Attr{{Name: "script", Type: engine.TypeString, Required: true}}}
 }
+
+// Decode keeps the script, the whole of a generator's config.
+func (generatorKind) Decode(t *engine.Target) (any, hcl.Diagnostics) {
+	return []byte(t.String("script")), nil
+}
+
 func (generatorKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	return &engine.Action{ID: "generator " + t.Label.String(), Mnemonic: "generator", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
@@ -74,7 +39,7 @@ func (generatorKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, 
 		}}, nil
 }
 func (generatorKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, side string) (*engine.Action, error) {
-	script := []byte(t.String("script"))
+	script := t.Config.([]byte)
 	return &engine.Action{ID: fmt.Sprintf("generate %s @ %s %s", t.Label, commit.Label, side), Mnemonic: "generate", Label: t.Label,
 		Deps: []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
@@ -93,6 +58,10 @@ func (envKind) Name() string { return "environment" }
 func (envKind) Schema() *engine.Schema {
 	return &engine.Schema{Attrs: []engine.Attr{{Name: "env", Type: engine.TypeStringMap}}}
 }
+
+// Decode keeps the variables, the whole of an environment's config.
+func (envKind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return t.StringMap("env"), nil }
+
 func (envKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	return &engine.Action{ID: "environment " + t.Label.String(), Mnemonic: "environment", Label: t.Label,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
@@ -100,7 +69,7 @@ func (envKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error)
 		}}, nil
 }
 func (envKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, side string) (*engine.Action, error) {
-	vars := t.StringMap("env")
+	vars := t.Config.(map[string]string)
 	return &engine.Action{ID: fmt.Sprintf("environment %s @ %s %s", t.Label, commit.Label, side), Mnemonic: "environment", Label: t.Label,
 		Deps: []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
@@ -125,108 +94,56 @@ func (envKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Actio
 		}}, nil
 }
 
-// workspace is a test workspace on disk with its own store and user cache, so that a second
-// build replays the first.
+// workspace is a ruletest workspace of the benchmark kind and the stand-ins.
 type workspace struct {
-	t         *testing.T
-	dir       string
-	cacheDir  string
-	userCache string
+	*ruletest.Workspace
 	// jobs is the build's worker count, 2 unless a test asks for one measurement at a time.
 	jobs int
 }
 
 func newWorkspace(t *testing.T, files map[string]string) *workspace {
 	t.Helper()
-	w := &workspace{t: t, dir: t.TempDir(), cacheDir: t.TempDir(), userCache: t.TempDir(), jobs: 2}
-	files["isobench.hcl"] = "workspace {\n  name = \"bench\"\n}\n"
-	w.write(files)
+	w := &workspace{Workspace: ruletest.New(t, files, Kind{}, ruletest.Commit{}, generatorKind{}, envKind{}), jobs: 2}
+	// A GPU test that imports PyTorch takes seconds a run: leave room for TestRealGPU.
+	w.Timeout = 3 * time.Minute
 	return w
 }
 
-func (w *workspace) write(files map[string]string) {
-	for name, text := range files {
-		path := filepath.Join(w.dir, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			w.t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			w.t.Fatal(err)
-		}
-	}
-}
-
-// build is one build of every benchmark target.
+// build is one build of every benchmark target, with the measurement record of each measure
+// action that left one.
 type build struct {
-	summary  *engine.Summary
-	outcomes map[string]*engine.Visit // by action ID
-	logs     map[string]string        // by action ID
-	records  map[string]*artifact.Measurement
+	*ruletest.Build
+	records map[string]*artifact.Measurement // by action ID
 }
 
-// measure returns the outcome of the benchmark named name.
+// measure returns the visit, the record and the log of the benchmark named name.
 func (b *build) measure(t *testing.T, name string) (*engine.Visit, *artifact.Measurement, string) {
 	t.Helper()
 	id := "measure //benchmarks:" + name
-	o := b.outcomes[id]
-	if o == nil || o.Outcome == nil {
-		t.Fatalf("%s did not finish: %+v", id, o)
+	v := b.ByID(id)
+	if v == nil || v.Outcome == nil {
+		t.Fatalf("%s did not finish: %s", id, ruletest.Describe(v))
 	}
-	return o, b.records[id], b.logs[id]
+	return v, b.records[id], b.Logs[id]
 }
 
 func (w *workspace) build(gpus []int) *build {
-	w.t.Helper()
-	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}, generatorKind{}, envKind{}}})
-	if diags.HasErrors() {
-		w.t.Fatalf("loading the workspace: %s", diags.Error())
-	}
-	p := engine.NewPlanner(ws)
-	var roots []*engine.Action
-	for _, l := range ws.Labels() {
-		if ws.Targets[l].Kind == "benchmark" {
-			a, err := p.Plan(l)
-			if err != nil {
-				w.t.Fatalf("planning %s: %v", l, err)
-			}
-			roots = append(roots, a)
-		}
-	}
-	store, err := cache.Open(w.cacheDir, cache.Options{})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer store.Close()
-	// A GPU test that imports PyTorch takes seconds a run: leave room for TestRealGPU.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	sum, outcomes, err := engine.Run(ctx, roots, engine.Options{Store: store, Workspace: ws, UserCache: w.userCache,
-		Jobs: w.jobs, GPUs: gpus, KeepGoing: true, Pools: p.Pools()})
-	if err != nil {
-		w.t.Fatalf("build: %v", err)
-	}
-	b := &build{summary: sum, outcomes: map[string]*engine.Visit{}, logs: map[string]string{}, records: map[string]*artifact.Measurement{}}
-	for a, o := range outcomes {
-		b.outcomes[a.ID] = o
-		if a.Mnemonic != "measure" || o.Outcome == nil {
+	w.T().Helper()
+	b := &build{Build: w.Run(w.PlanKinds("benchmark"), engine.Options{Jobs: w.jobs, GPUs: gpus}),
+		records: map[string]*artifact.Measurement{}}
+	for a, v := range b.Visits {
+		if a.Mnemonic != "measure" || v.Outcome == nil {
 			continue
 		}
-		if o.Outcome.Log != "" {
-			if log, err := store.Get(o.Outcome.Log); err == nil {
-				b.logs[a.ID] = string(log)
-			}
-		}
 		// The record: the output when the measurement completed, the Meta when it failed.
-		rec := &artifact.Measurement{}
-		raw := []byte(o.Outcome.Meta)
-		if d, ok := o.Outcome.Outputs[artifact.MeasurementOutput]; ok {
-			if raw, err = store.Get(d); err != nil {
-				w.t.Fatal(err)
-			}
+		raw := []byte(v.Outcome.Meta)
+		if _, ok := v.Outcome.Outputs[artifact.MeasurementOutput]; ok {
+			raw = w.Output(v, artifact.MeasurementOutput)
 		}
 		if len(raw) > 0 && string(raw) != "null" {
+			rec := &artifact.Measurement{}
 			if err := json.Unmarshal(raw, rec); err != nil {
-				w.t.Fatalf("%s: %v in %s", a.ID, err, raw)
+				w.T().Fatalf("%s: %v in %s", a.ID, err, raw)
 			}
 			b.records[a.ID] = rec
 		}
@@ -239,11 +156,4 @@ func useProber(t *testing.T, p *hardware.Prober) {
 	old := probe
 	probe = func() *hardware.Prober { return p }
 	t.Cleanup(func() { probe = old })
-}
-
-// quote writes s as an HCL string literal, for scripts written into BUILD files: JSON's
-// escapes are HCL's, and template sequences are doubled so they stay literal.
-func quote(s string) string {
-	b, _ := json.Marshal(s)
-	return strings.NewReplacer("${", "$${", "%{", "%%{").Replace(string(b))
 }

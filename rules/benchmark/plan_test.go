@@ -11,6 +11,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // TestGeneratedTestInEnvironments runs a generated test in a real venv per side, with the
@@ -26,7 +27,7 @@ print("Execution time: %ss" % os.environ["BENCH_VALUE"])
 `
 	w := newWorkspace(t, map[string]string{
 		"commits/BUILD.hcl":    fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
-		"generators/BUILD.hcl": "generator \"g\" {\n  script = " + quote(script) + "\n}\n",
+		"generators/BUILD.hcl": "generator \"g\" {\n  script = " + ruletest.Quote(script) + "\n}\n",
 		"envs/BUILD.hcl":       "environment \"venv\" {\n  env = { BENCH_VALUE = \"0.25\" }\n}\n",
 		"benchmarks/BUILD.hcl": `
 benchmark "gen" {
@@ -80,13 +81,13 @@ func TestKeyFollowsSettings(t *testing.T) {
 		t.Errorf("the key of a benchmark without environment lacks the python or the command:\n%s", first.Desc)
 	}
 	for i, files := range []string{bench(2, "echo 'Execution time: 1s'"), bench(2, "echo 'Execution time: 2s'")} {
-		w.write(map[string]string{"benchmarks/BUILD.hcl": files})
+		w.Write(map[string]string{"benchmarks/BUILD.hcl": files})
 		b := w.build(nil)
 		o, _, _ := b.measure(t, "k")
 		if o.Outcome.Cached || o.Key == first.Key {
 			t.Errorf("change %d: the measurement was replayed", i)
 		}
-		if c := b.outcomes["commit //commits:c"]; !c.Outcome.Cached {
+		if c := b.ByID("commit //commits:c"); !c.Outcome.Cached {
 			t.Errorf("change %d: the commit ran again", i)
 		}
 	}
@@ -156,11 +157,10 @@ func TestCheck(t *testing.T) {
   }`: "min_effect must be at least 0, but it is -0.1",
 	}
 	for body, want := range cases {
-		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "isobench.hcl"), []byte("workspace {\n  name = \"w\"\n}\n"), 0o644)
-		os.MkdirAll(filepath.Join(dir, "c"), 0o755)
-		os.WriteFile(filepath.Join(dir, "c", "BUILD.hcl"), []byte("commit \"c\" {\n  repo = \"/r\"\n  head = \"h\"\n}\nbenchmark \"b\" {\n  commit = \":c\"\n  "+body+"\n}\n"), 0o644)
-		_, diags := engine.Load(dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+		w := ruletest.New(t, map[string]string{
+			"c/BUILD.hcl": "commit \"c\" {\n  repo = \"/r\"\n  head = \"h\"\n}\nbenchmark \"b\" {\n  commit = \":c\"\n  " + body + "\n}\n",
+		}, Kind{}, ruletest.Commit{})
+		diags := w.Diagnostics()
 		if !diags.HasErrors() || !strings.Contains(diags.Error(), want) {
 			t.Errorf("%s\n=> %v, want an error containing %q", body, diags, want)
 		}
