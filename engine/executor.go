@@ -3,12 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"strings"
 	"time"
-
-	"github.com/hashicorp/hcl/v2"
 
 	"github.com/isobench/isobench/cache"
 )
@@ -16,7 +12,8 @@ import (
 // An Executor runs prepared work somewhere other than this process: a cluster scheduler
 // (engine/slurm). The scheduler still prepares every action, computes its key, looks it up
 // and stores the result; only the execution moves. Options.Executor nil runs everything
-// here.
+// here. An executor package registers itself with the loader as an ExecutorKind
+// (executor_kind.go).
 //
 // Actions hold Go closures, not serialisable specs, so an executor does not ship the work
 // itself: it ships what the action was derived from (the workspace on a shared filesystem,
@@ -85,57 +82,4 @@ func (b *builder) executeElsewhere(ctx context.Context, a *Action, w *Work, key 
 		res = Transient("cancelled", "cancelled: %s", res.Message)
 	}
 	return res
-}
-
-// ExecutorSchemas are the `executor "NAME" { ... }` blocks isobench.hcl may hold, by name.
-// The loader checks them like any target's attributes; the executor's package reads the
-// decoded body from Settings.Extra["executor.NAME"]. The Slurm executor's attributes are
-// described in engine/slurm.
-var ExecutorSchemas = map[string]*Schema{
-	"local": {},
-	"slurm": {Attrs: []Attr{
-		{Name: "partition", Type: TypeString},
-		{Name: "account", Type: TypeString},
-		{Name: "qos", Type: TypeString},
-		{Name: "sbatch_args", Type: TypeStrings},
-		{Name: "poll_interval", Type: TypeDuration},
-		{Name: "max_jobs", Type: TypeNumber},
-		{Name: "kinds", Type: TypeStrings},
-		{Name: "workdir", Type: TypeString},
-		{Name: "features", Type: TypeStringMap},
-		{Name: "gpu_flag", Type: TypeString, OneOf: []string{"gpus", "gres"}},
-		{Name: "memory", Type: TypeString},
-		{Name: "time_limit", Type: TypeDuration},
-		{Name: "retries", Type: TypeNumber},
-		{Name: "binary", Type: TypeString},
-	}},
-}
-
-// loadExecutors decodes the executor blocks of isobench.hcl into Settings.Extra.
-func (l *loader) loadExecutors(blocks hcl.Blocks) {
-	for _, b := range blocks {
-		name := b.Labels[0]
-		schema, ok := ExecutorSchemas[name]
-		if !ok {
-			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown executor",
-				Detail:  fmt.Sprintf("isobench has no executor named %q; the executors are %s.", name, strings.Join(sortedKeys(ExecutorSchemas), " and ")),
-				Subject: b.LabelRanges[0].Ptr()})
-			continue
-		}
-		key := "executor." + name
-		if l.ws.Settings.Extra[key] != nil {
-			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate executor block",
-				Detail: fmt.Sprintf("isobench.hcl configures the executor %q twice; keep one block.", name), Subject: b.DefRange.Ptr()})
-			continue
-		}
-		body := l.decodeBody(b.Body, schema, l.evalContext(b.Body, l.root, ""), "", false)
-		if body == nil {
-			continue
-		}
-		body.Range = b.DefRange
-		if l.ws.Settings.Extra == nil {
-			l.ws.Settings.Extra = map[string]*Body{}
-		}
-		l.ws.Settings.Extra[key] = body
-	}
 }

@@ -16,6 +16,8 @@ import (
 // LoadOptions configure Load.
 type LoadOptions struct {
 	Kinds []Kind
+	// Executors are the executors besides the built-in local one (executor_kind.go).
+	Executors []ExecutorKind
 	// Vars override variable defaults (from --var name=value); ISOBENCH_VAR_<name> in the
 	// environment does the same with lower precedence.
 	Vars map[string]string
@@ -44,6 +46,7 @@ func Load(root string, opts LoadOptions) (*Workspace, hcl.Diagnostics) {
 		l.kinds[k.Name()] = k
 		l.ws.Kinds[k.Name()] = k
 	}
+	l.registerExecutors(opts.Executors)
 	l.loadWorkspaceFile(opts.Vars)
 	if l.diags.HasErrors() {
 		return l.ws, l.finish()
@@ -83,7 +86,7 @@ var workspaceFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "workspace"},
 	{Type: "variable", LabelNames: []string{"name"}},
 	{Type: "locals"},
-	{Type: "executor", LabelNames: []string{"name"}}, // executor.go
+	{Type: "executor", LabelNames: []string{"name"}}, // executor_kind.go
 }}
 
 var workspaceBlockSchema = &Schema{Attrs: []Attr{

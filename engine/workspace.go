@@ -22,6 +22,9 @@ type Workspace struct {
 	Settings Settings
 	Targets  map[Label]*Target
 	Kinds    map[string]Kind
+	// Executors are the registered executors by name, local among them, each with what it
+	// made of its block of isobench.hcl.
+	Executors map[string]*ExecutorSetting
 	// Files holds the source of every file read, for rendering diagnostics with snippets.
 	Files map[string][]byte
 }
@@ -35,9 +38,6 @@ type Settings struct {
 	// none), and RemoteCacheTokenEnv the environment variable holding its bearer token.
 	RemoteCache         string
 	RemoteCacheTokenEnv string
-	// Blocks holds other top-level blocks of isobench.hcl that belong to other parts (executor,
-	// remote cache), decoded by whoever owns them.
-	Extra map[string]*Body
 }
 
 // FindRoot walks up from dir to the directory holding isobench.hcl.

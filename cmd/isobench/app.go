@@ -79,7 +79,7 @@ func (a *app) load() error {
 		}
 		vars[name] = value
 	}
-	ws, diags := engine.Load(root, engine.LoadOptions{Kinds: kinds(), Vars: vars})
+	ws, diags := engine.Load(root, engine.LoadOptions{Kinds: kinds(), Executors: executors(), Vars: vars})
 	if diags.HasErrors() {
 		printDiagnostics(a.stderr, diags, ws.Files)
 		return failure{exitUsage}

@@ -6,6 +6,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/engine/slurm"
 )
 
@@ -24,5 +25,5 @@ func cmdExecAction(a *app, args []string) error {
 	// group killed) and the job still writes a result that says so.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return slurm.ExecAction(ctx, fs.Arg(0), kinds())
+	return slurm.ExecAction(ctx, fs.Arg(0), engine.LoadOptions{Kinds: kinds(), Executors: executors()})
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/isobench/isobench/engine"
-	"github.com/isobench/isobench/engine/slurm"
 )
 
 // executorFlag adds --executor to build. The default is the workspace's choice: an
@@ -15,29 +14,45 @@ func executorFlag(fs *flag.FlagSet) *string {
 	return fs.String("executor", "", `where actions run: "local", or "slurm" (measurements and environment builds as Slurm jobs; see the executor block of isobench.hcl); default: the workspace's executor block, else local`)
 }
 
-// executor returns the build's executor, or nil to run everything here.
+// executor returns the build's executor, or nil to run everything here. It is one of the
+// registered executors (executors, and the engine's local): the one --executor names, else
+// the one isobench.hcl has a block for.
 func (a *app) executor(name string) (engine.Executor, error) {
 	if name == "" {
-		if a.ws.Settings.Extra["executor.slurm"] == nil {
-			return nil, nil
-		}
-		name = "slurm"
+		name = declaredExecutor(a.ws)
 	}
-	switch name {
-	case "local":
-		return nil, nil
-	case "slurm":
-		cfg, err := slurm.FromWorkspace(a.ws)
-		if err != nil {
-			return nil, usageError{err.Error()}
-		}
-		cfg.Vars = map[string]string{}
-		for _, v := range a.vars {
-			if k, val, ok := strings.Cut(v, "="); ok {
-				cfg.Vars[k] = val
-			}
-		}
-		return slurm.New(cfg), nil
+	s, ok := a.ws.Executors[name]
+	if !ok {
+		return nil, usageError{fmt.Sprintf("--executor %q is not an executor; use %s", name, orList(a.ws.ExecutorNames()))}
 	}
-	return nil, usageError{fmt.Sprintf("--executor %q is not an executor; use local or slurm", name)}
+	vars := map[string]string{}
+	for _, v := range a.vars {
+		if k, val, ok := strings.Cut(v, "="); ok {
+			vars[k] = val
+		}
+	}
+	x, err := s.Kind.New(a.ws, s.Config, vars)
+	if err != nil {
+		return nil, usageError{err.Error()}
+	}
+	return x, nil
+}
+
+// declaredExecutor is the executor isobench.hcl chooses: the first by name, other than local,
+// that it has a block for; local when it has none.
+func declaredExecutor(ws *engine.Workspace) string {
+	for _, name := range ws.ExecutorNames() {
+		if name != engine.LocalExecutor && ws.Executors[name].Declared {
+			return name
+		}
+	}
+	return engine.LocalExecutor
+}
+
+// orList joins names as a sentence offers a choice: "local or slurm".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

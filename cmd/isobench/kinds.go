@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/engine/slurm"
 	"github.com/isobench/isobench/rules/benchmark"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 	"github.com/isobench/isobench/rules/commit"
@@ -25,6 +26,11 @@ func kinds() []engine.Kind {
 		&benchmark.Kind{},
 		&dataset.Kind{},
 	}
+}
+
+// executors lists the executors this binary knows besides local, which the engine builds in.
+func executors() []engine.ExecutorKind {
+	return []engine.ExecutorKind{slurm.ExecutorKind{}}
 }
 
 // kindsWith lists the registered kinds that have the optional ability T (an interface of

@@ -7,17 +7,18 @@ package slurm
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/isobench/isobench/engine"
 )
 
-// Config is the `executor "slurm" { ... }` block of isobench.hcl.
+// Config is the `executor "slurm" { ... }` block of isobench.hcl, decoded.
 type Config struct {
 	Partition  string
 	Account    string
@@ -28,30 +29,36 @@ type Config struct {
 	Poll time.Duration
 	// MaxJobs caps the jobs in flight at once (pending or running); -j caps them too.
 	MaxJobs int
-	// Kinds are the action kinds sent to the cluster; the rest (commit facts, datasets) are
-	// cheap and stay local.
-	Kinds []string
+	// Mnemonics are the sorts of action sent to the cluster (the block's `kinds`); the rest
+	// (commit facts, datasets) are cheap and stay local.
+	Mnemonics []string
 	// Workdir is the shared directory holding the job directories.
 	Workdir string
 	// Features maps a compute capability to the node feature a site gives nodes with GPUs of
 	// that capability ("9.0" -> "sm90"). A benchmark requiring capability X gets the
 	// constraint naming every feature of capability X or newer.
 	Features map[string]string
-	// GPUFlag is how GPUs are asked for: "gpus" (--gpus=N) or "gres" (--gres=gpu:N, for sites
-	// without the gres/gpu TRES).
-	GPUFlag string
-	Memory  string // --mem, e.g. "32G"; "" for the partition's default
+	GPUFlag  GPUFlag
+	Memory   string // --mem, e.g. "32G"; "" for the partition's default
 	// TimeLimit is the --time of a job whose action gives no timeout of its own (an
 	// environment build); a measurement's comes from its timeout and sample count.
 	TimeLimit time.Duration
 	// Retries is the budget of resubmissions per action after a job was lost (node failure,
 	// preemption, cancelled by someone else).
 	Retries int
-	// Binary is the isobench the nodes run; default this executable.
+	// Binary is the isobench the nodes run; "" for this executable.
 	Binary string
 	// Vars are the build's --var values, so the node loads the same workspace.
 	Vars map[string]string
 }
+
+// GPUFlag is how a job asks for GPUs.
+type GPUFlag string
+
+const (
+	GPUFlagGPUs GPUFlag = "gpus" // --gpus=N
+	GPUFlagGRES GPUFlag = "gres" // --gres=gpu:N, for sites without the gres/gpu TRES
+)
 
 // Defaults.
 const (
@@ -63,54 +70,73 @@ const (
 	DefaultTimeLimit = 2 * time.Hour
 )
 
-// DefaultKinds are measurements and environment builds: the heavy actions.
-var DefaultKinds = []string{"measure", "environment"}
+// DefaultMnemonics are measurements and environment builds: the heavy actions.
+var DefaultMnemonics = []string{"measure", "environment"}
 
-// FromWorkspace reads the executor block of the workspace's isobench.hcl (missing: the
-// defaults). The workdir defaults to .isobench-slurm in the workspace, which is on the shared
-// filesystem whenever the workspace is.
-func FromWorkspace(ws *engine.Workspace) (*Config, error) {
-	c := &Config{Poll: DefaultPoll, MaxJobs: DefaultMaxJobs, Kinds: DefaultKinds, GPUFlag: "gpus",
-		TimeLimit: DefaultTimeLimit, Retries: DefaultRetries, Workdir: filepath.Join(ws.Root, ".isobench-slurm")}
-	if b := ws.Settings.Extra["executor.slurm"]; b != nil {
-		c.Partition, c.Account, c.QOS = b.String("partition"), b.String("account"), b.String("qos")
-		c.SbatchArgs = b.Strings("sbatch_args")
-		c.Poll = b.Duration("poll_interval", c.Poll)
-		c.MaxJobs = b.Int("max_jobs", c.MaxJobs)
-		if b.Has("kinds") {
-			c.Kinds = b.Strings("kinds")
-		}
-		if w := b.String("workdir"); w != "" {
-			c.Workdir = w
-			if !filepath.IsAbs(w) {
-				c.Workdir = filepath.Join(ws.Root, w)
-			}
-		}
-		c.Features = b.StringMap("features")
-		if f := b.String("gpu_flag"); f != "" {
-			c.GPUFlag = f
-		}
-		c.Memory = b.String("memory")
-		c.TimeLimit = b.Duration("time_limit", c.TimeLimit)
-		c.Retries = b.Int("retries", c.Retries)
-		c.Binary = b.String("binary")
+// schema declares the block's attributes; the loader checks their types and bounds.
+var schema = &engine.Schema{Attrs: []engine.Attr{
+	{Name: "partition", Type: engine.TypeString},
+	{Name: "account", Type: engine.TypeString},
+	{Name: "qos", Type: engine.TypeString},
+	{Name: "sbatch_args", Type: engine.TypeStrings},
+	{Name: "poll_interval", Type: engine.TypeDuration, Positive: true},
+	{Name: "max_jobs", Type: engine.TypeInt, Min: engine.AtLeast(1)},
+	{Name: "kinds", Type: engine.TypeStrings},
+	{Name: "workdir", Type: engine.TypeString},
+	{Name: "features", Type: engine.TypeStringMap},
+	{Name: "gpu_flag", Type: engine.TypeString, OneOf: []string{string(GPUFlagGPUs), string(GPUFlagGRES)}},
+	{Name: "memory", Type: engine.TypeString},
+	{Name: "time_limit", Type: engine.TypeDuration, Positive: true},
+	{Name: "retries", Type: engine.TypeInt, Min: engine.AtLeast(0)},
+	{Name: "binary", Type: engine.TypeString},
+}}
+
+// decode reads the executor block (nil: isobench.hcl has none, so the defaults). It is the
+// only place that reads the block's attributes by name. The workdir defaults to
+// .isobench-slurm in the workspace root, which is on the shared filesystem whenever the
+// workspace is.
+func decode(root string, b *engine.Body) (*Config, hcl.Diagnostics) {
+	c := &Config{Poll: DefaultPoll, MaxJobs: DefaultMaxJobs, Mnemonics: DefaultMnemonics, GPUFlag: GPUFlagGPUs,
+		TimeLimit: DefaultTimeLimit, Retries: DefaultRetries, Workdir: filepath.Join(root, ".isobench-slurm")}
+	if b == nil {
+		return c, nil
 	}
-	if c.Poll <= 0 || c.MaxJobs < 1 || c.Retries < 0 || c.TimeLimit <= 0 {
-		return nil, fmt.Errorf("the slurm executor needs a positive poll_interval, time_limit and max_jobs and retries of 0 or more")
+	c.Partition, c.Account, c.QOS = b.String("partition"), b.String("account"), b.String("qos")
+	c.SbatchArgs = b.Strings("sbatch_args")
+	c.Poll = b.Duration("poll_interval", c.Poll)
+	c.MaxJobs = b.Int("max_jobs", c.MaxJobs)
+	if b.Has("kinds") {
+		c.Mnemonics = b.Strings("kinds")
 	}
+	if w := b.String("workdir"); w != "" {
+		c.Workdir = w
+		if !filepath.IsAbs(w) {
+			c.Workdir = filepath.Join(root, w)
+		}
+	}
+	c.Features = b.StringMap("features")
+	if f := b.String("gpu_flag"); f != "" {
+		c.GPUFlag = GPUFlag(f)
+	}
+	c.Memory = b.String("memory")
+	c.TimeLimit = b.Duration("time_limit", c.TimeLimit)
+	c.Retries = b.Int("retries", c.Retries)
+	c.Binary = b.String("binary")
+
+	var diags hcl.Diagnostics
+	ccs := make([]string, 0, len(c.Features))
 	for cc := range c.Features {
+		ccs = append(ccs, cc)
+	}
+	sort.Strings(ccs)
+	for _, cc := range ccs {
 		if _, err := parseCapability(cc); err != nil {
-			return nil, fmt.Errorf("the slurm executor's features map %q, which is not a compute capability like \"9.0\"", cc)
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid compute capability",
+				Detail:  fmt.Sprintf("The slurm executor's features map %q, which is not a compute capability like \"9.0\".", cc),
+				Subject: b.AttrRange("features").Ptr()})
 		}
 	}
-	if c.Binary == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("cannot find this isobench's path for the nodes to run; set binary in the executor block: %w", err)
-		}
-		c.Binary = exe
-	}
-	return c, nil
+	return c, diags
 }
 
 // constraint is the --constraint for a minimum compute capability: every mapped feature of

@@ -1,10 +1,14 @@
 package slurm
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/isobench/isobench/engine"
 )
@@ -74,5 +78,85 @@ func TestCheckDescriptionLetsOnlyHardwareDiffer(t *testing.T) {
 	err := engine.CheckDescription(want, "kind measure\nhead def\nhardware.gpu_model H100\n")
 	if err == nil || !strings.Contains(err.Error(), "the workspace changed under the job") || !strings.Contains(err.Error(), "head def") {
 		t.Errorf("a changed input gives %v", err)
+	}
+}
+
+func loadSlurm(t *testing.T, block string) (*engine.Workspace, hcl.Diagnostics) {
+	t.Helper()
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "isobench.hcl"), []byte(block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return engine.Load(root, engine.LoadOptions{Executors: []engine.ExecutorKind{ExecutorKind{}}})
+}
+
+func TestDecodeExecutorBlock(t *testing.T) {
+	ws, diags := loadSlurm(t, `executor "slurm" {
+  partition     = "gpu"
+  poll_interval = "2s"
+  max_jobs      = 4
+  kinds         = ["measure"]
+  workdir       = "jobs"
+  features      = { "9.0" = "sm90" }
+  gpu_flag      = "gres"
+  retries       = 0
+}
+`)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	s := ws.Executors[Name]
+	c := s.Config.(*Config)
+	if !s.Declared || c.Partition != "gpu" || c.Poll != 2*time.Second || c.MaxJobs != 4 || !slices.Equal(c.Mnemonics, []string{"measure"}) ||
+		c.Workdir != filepath.Join(ws.Root, "jobs") || c.Features["9.0"] != "sm90" || c.GPUFlag != GPUFlagGRES || c.Retries != 0 ||
+		c.TimeLimit != DefaultTimeLimit {
+		t.Errorf("decoded %+v", c)
+	}
+	x, err := s.Kind.New(ws, s.Config, map[string]string{"model": "o3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := x.(*Executor); e.cfg.Binary == "" || e.cfg.Vars["model"] != "o3" || c.Binary != "" || c.Vars != nil {
+		t.Errorf("New gives %+v from %+v: want this binary and the vars, the workspace's config untouched", e.cfg, c)
+	}
+
+	ws, diags = loadSlurm(t, "")
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if s := ws.Executors[Name]; s.Declared || s.Config.(*Config).Workdir != filepath.Join(ws.Root, ".isobench-slurm") || s.Config.(*Config).MaxJobs != DefaultMaxJobs {
+		t.Errorf("without a block: %+v", s.Config)
+	}
+}
+
+func TestDecodeExecutorBlockDiagnostics(t *testing.T) {
+	_, diags := loadSlurm(t, `executor "slurm" {
+  max_jobs      = 1.5
+  poll_interval = "0s"
+  retries       = -1
+  features      = { "nine" = "sm90" }
+}
+
+executor "local" {}
+`)
+	_, more := loadSlurm(t, `executor "slurm" {
+  gpu_flag = "pci"
+}
+`)
+	var got []string
+	for _, d := range append(diags, more...) {
+		got = append(got, d.Summary+": "+d.Detail)
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{
+		"max_jobs must be a whole number, but it is 1.5.",
+		`poll_interval must be a positive duration such as "10m", but it is "0s".`,
+		"retries must be at least 0, but it is -1.",
+		`Invalid compute capability: The slurm executor's features map "nine", which is not a compute capability like "9.0".`,
+		`"pci" is not one of "gpus", "gres".`,
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("diagnostics do not say %q:\n%s", want, all)
+		}
 	}
 }

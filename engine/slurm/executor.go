@@ -21,16 +21,16 @@ type Executor struct {
 
 var _ engine.Executor = (*Executor)(nil)
 
-// New returns an executor over a configuration (FromWorkspace).
+// New returns an executor over a configuration (decode, or ExecutorKind.New).
 func New(cfg *Config) *Executor {
 	return &Executor{cfg: cfg, slots: make(chan struct{}, cfg.MaxJobs)}
 }
 
-// Accepts takes the configured kinds. A measurement this machine would skip for want of a GPU
+// Accepts takes the configured sorts of action (Config.Mnemonics). A measurement this machine would skip for want of a GPU
 // is taken too: the coordinator is often a login node without GPUs, and the node the cluster
 // picks is the machine whose hardware decides.
 func (e *Executor) Accepts(a *engine.Action, w *engine.Work) bool {
-	if !slices.Contains(e.cfg.Kinds, a.Mnemonic) {
+	if !slices.Contains(e.cfg.Mnemonics, a.Mnemonic) {
 		return false
 	}
 	return w.Run != nil || (w.Done != nil && w.Done.Status == engine.StatusSkipped)
@@ -53,7 +53,7 @@ func (e *Executor) Execute(ctx context.Context, j *engine.Job) (*engine.Result, 
 	dir := filepath.Join(e.cfg.Workdir, string(j.Key)[:24])
 	os.RemoveAll(dir) // a leftover of a build that was killed
 	spec := &Spec{Root: j.Workspace.Root, Vars: e.cfg.Vars, UserCache: j.UserCache, Label: j.Action.Label.String(),
-		ActionID: j.Action.ID, Kind: j.Action.Mnemonic, Key: j.Key, Desc: j.Desc, Deps: j.Deps}
+		ActionID: j.Action.ID, Mnemonic: j.Action.Mnemonic, Key: j.Key, Desc: j.Desc, Deps: j.Deps}
 	if err := writeSpec(dir, spec, j.Store); err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func (e *Executor) sbatchArgs(j *engine.Job) ([]string, *engine.Result) {
 	}
 	gpus := max(j.Work.Needs.GPUs, atoi(line(j.Work, "requires.gpus")))
 	if gpus > 0 {
-		if c.GPUFlag == "gres" {
+		if c.GPUFlag == GPUFlagGRES {
 			args = append(args, fmt.Sprintf("--gres=gpu:%d", gpus))
 		} else {
 			args = append(args, fmt.Sprintf("--gpus=%d", gpus))

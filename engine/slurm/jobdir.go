@@ -34,7 +34,7 @@ type Spec struct {
 	UserCache string            `json:"userCache"` // mirrors and environments, shared too
 	Label     string            `json:"label"`     // the target the action was planned for
 	ActionID  string            `json:"actionId"`
-	Kind      string            `json:"kind"`
+	Mnemonic  string            `json:"kind"`
 	Key       cache.Digest      `json:"key"`
 	Desc      string            `json:"desc"` // the key's description on the coordinator
 	// Deps are the dependencies' results by action ID; their outputs are in blobs/.

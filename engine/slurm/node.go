@@ -18,21 +18,23 @@ import (
 // again from the workspace, check that it describes the same work as on the coordinator, run
 // it, and write result.json, the log and the output blobs into the job directory. Every
 // outcome, a failure to load the workspace included, becomes a result; the error is only for
-// a job directory that cannot be read or written.
-func ExecAction(ctx context.Context, dir string, kinds []engine.Kind) error {
+// a job directory that cannot be read or written. The node loads the workspace with the
+// coordinator's kinds and executors (load).
+func ExecAction(ctx context.Context, dir string, load engine.LoadOptions) error {
 	var spec Spec
 	if err := readJSON(filepath.Join(dir, specFile), &spec); err != nil {
 		return fmt.Errorf("cannot read the job's spec: %w", err)
 	}
 	blobs := dirBlobs{filepath.Join(dir, blobDir)}
 	var log bytes.Buffer
-	res, desc := execAction(ctx, &spec, kinds, blobs, &log)
+	load.Vars = spec.Vars
+	res, desc := execAction(ctx, &spec, load, blobs, &log)
 	host, _ := os.Hostname()
 	return writeResult(dir, res, host, desc, blobs, log.Bytes())
 }
 
-func execAction(ctx context.Context, spec *Spec, kinds []engine.Kind, blobs dirBlobs, log *bytes.Buffer) (*engine.Result, string) {
-	ws, diags := engine.Load(spec.Root, engine.LoadOptions{Kinds: kinds, Vars: spec.Vars})
+func execAction(ctx context.Context, spec *Spec, load engine.LoadOptions, blobs dirBlobs, log *bytes.Buffer) (*engine.Result, string) {
+	ws, diags := engine.Load(spec.Root, load)
 	if diags.HasErrors() {
 		return engine.Transient("workspace_changed", "The workspace changed under the job: it no longer loads on the node: %s", diags.Error()), ""
 	}
