@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // toyIndex serves what the wheel tests install: a "released" toy 2.0 and its dependency on
@@ -67,8 +67,8 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 
 	r := w.build("//envs:toy", "//commits:c1")
 	baseEnv, headEnv := w.env(r, 0), w.env(r, 1)
-	if r.counter("envs_built") != 2 {
-		t.Fatalf("envs_built = %d, want 2 (one per side)", r.counter("envs_built"))
+	if r.Summary.Counters["envs_built"] != 2 {
+		t.Fatalf("envs_built = %d, want 2 (one per side)", r.Summary.Counters["envs_built"])
 	}
 	for _, c := range []struct {
 		env  artifact.Environment
@@ -91,7 +91,7 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 		if !strings.HasPrefix(c.env.Installer, "pip ") || c.env.PythonVersion == "" || c.env.Platform == "" || c.env.LockDigest == "" {
 			t.Errorf("%s environment lacks facts: %+v", c.side, c.env)
 		}
-		dir := artifact.EnvDir(w.userCache, c.env.StoreKey)
+		dir := artifact.EnvDir(w.UserCache, c.env.StoreKey)
 		if _, err := os.Stat(filepath.Join(dir, completeMarker)); err != nil {
 			t.Errorf("%s directory is not marked complete: %v", c.side, err)
 		}
@@ -111,16 +111,16 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 	// A second build replays everything: no installer, not even a request to the index.
 	hits := ix.totalHits()
 	r2 := w.build("//envs:toy", "//commits:c1")
-	if k := r2.sum.ByMnemonic["environment"]; k == nil || k.Cached != 2 || k.Executed != 0 {
+	if k := r2.Summary.ByMnemonic["environment"]; k == nil || k.Cached != 2 || k.Executed != 0 {
 		t.Fatalf("second build: environments %+v, want 2 cached and none executed", k)
 	}
-	if r2.counter("installer_runs") != 0 || ix.totalHits() != hits {
-		t.Fatalf("second build ran the installer %d times and made %d index requests", r2.counter("installer_runs"), ix.totalHits()-hits)
+	if r2.Summary.Counters["installer_runs"] != 0 || ix.totalHits() != hits {
+		t.Fatalf("second build ran the installer %d times and made %d index requests", r2.Summary.Counters["installer_runs"], ix.totalHits()-hits)
 	}
 
 	// Another workspace of the same user, with its own action cache, asks the index again
 	// (its preflight is not cached) but finds both directories built: it runs the check only.
-	w2 := newWorkspace(t, w.userCache, map[string]string{
+	w2 := newWorkspace(t, w.UserCache, map[string]string{
 		"envs/BUILD.hcl":    toyEnv(ix, "toy", ""),
 		"commits/BUILD.hcl": commitBlock("c1", head, base, ""),
 	})
@@ -129,47 +129,44 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 	if w2.env(r3, 1).LockDigest != headEnv.LockDigest {
 		t.Errorf("the shared environment describes itself differently in another workspace")
 	}
-	if r3.counter("envs_reused") != 2 || r3.counter("envs_built") != 0 || r3.counter("installer_runs") != 0 || ix.downloads() != downloads {
+	if r3.Summary.Counters["envs_reused"] != 2 || r3.Summary.Counters["envs_built"] != 0 || r3.Summary.Counters["installer_runs"] != 0 || ix.downloads() != downloads {
 		t.Fatalf("another workspace: counters %v and %d downloads, want both environments reused without installing",
-			r3.sum.Counters, ix.downloads()-downloads)
+			r3.Summary.Counters, ix.downloads()-downloads)
 	}
 
 	// A new check is not a new environment: the check runs in the existing directory.
-	w2.write(map[string]string{"envs/BUILD.hcl": strings.Replace(toyEnv(ix, "toy", ""), "import sys, toy;", "import sys, toy, tinydep;", 1)})
+	w2.Write(map[string]string{"envs/BUILD.hcl": strings.Replace(toyEnv(ix, "toy", ""), "import sys, toy;", "import sys, toy, tinydep;", 1)})
 	r4 := w2.build("//envs:toy", "//commits:c1")
-	if r4.counter("envs_reused") != 2 || r4.counter("installer_runs") != 0 {
-		t.Fatalf("after changing the check: counters %v, want both environments reused", r4.sum.Counters)
+	if r4.Summary.Counters["envs_reused"] != 2 || r4.Summary.Counters["installer_runs"] != 0 {
+		t.Fatalf("after changing the check: counters %v, want both environments reused", r4.Summary.Counters)
 	}
-	if log := r4.logs[r4.roots[1].ID]; !strings.Contains(log, "import sys, toy, tinydep") {
+	if log := r4.Logs[r4.Roots[1].ID]; !strings.Contains(log, "import sys, toy, tinydep") {
 		t.Errorf("the new check did not run; log:\n%s", log)
 	}
 
 	// A replayed result is valid only while its directory holds that environment.
-	o := r.outs[r.roots[1]]
-	store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := usedKeys(r.outs, store); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
+	o := r.Root(1)
+	store := w.OpenStore(true)
+	if got := usedKeys(r.Visits, store); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
 		t.Errorf("usedKeys = %v, want the two store keys", got)
 	}
-	if !stillValid(o.Outcome, w.userCache, headEnv.StoreKey, store, false) {
+	if !stillValid(o.Outcome, w.UserCache, headEnv.StoreKey, store, false) {
 		t.Fatalf("the environment just built is not valid")
 	}
-	if err := envStore(w.userCache).Remove(headEnv.StoreKey); err != nil {
+	if err := envStore(w.UserCache).Remove(headEnv.StoreKey); err != nil {
 		t.Fatal(err)
 	}
-	if stillValid(o.Outcome, w.userCache, headEnv.StoreKey, store, false) {
+	if stillValid(o.Outcome, w.UserCache, headEnv.StoreKey, store, false) {
 		t.Fatalf("a removed environment still counts as valid")
 	}
 	store.Close()
 
 	// So the next build of the first workspace builds it again, and only it.
 	r5 := w.build("//envs:toy", "//commits:c1")
-	if r5.counter("envs_built") != 1 || !r5.outs[r5.roots[0]].Outcome.Cached || r5.outs[r5.roots[1]].Outcome.Cached {
-		t.Fatalf("after removing the head's directory: counters %v; want the head rebuilt and the base replayed", r5.sum.Counters)
+	if r5.Summary.Counters["envs_built"] != 1 || !r5.Root(0).Outcome.Cached || r5.Root(1).Outcome.Cached {
+		t.Fatalf("after removing the head's directory: counters %v; want the head rebuilt and the base replayed", r5.Summary.Counters)
 	}
-	if _, err := os.Stat(artifact.PythonIn(artifact.EnvDir(w.userCache, headEnv.StoreKey))); err != nil {
+	if _, err := os.Stat(artifact.PythonIn(artifact.EnvDir(w.UserCache, headEnv.StoreKey))); err != nil {
 		t.Fatalf("the head environment was not rebuilt: %v", err)
 	}
 }
@@ -197,23 +194,23 @@ func TestNoWheelFailsBeforeAnythingIsBuilt(t *testing.T) {
 	})
 	r := w.build("//envs:toy", "//commits:c2")
 	for i, side := range []string{"base", "head"} {
-		res := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 "+side)
+		res := r.Find(t, "resolve //envs:toy @ commit //commits:c2 "+side)
 		if res.Outcome == nil || res.Outcome.Class != "no_wheel" {
-			t.Fatalf("%s preflight: %s, want no_wheel", side, describe(res))
+			t.Fatalf("%s preflight: %s, want no_wheel", side, ruletest.Describe(res))
 		}
-		if o := r.outs[r.roots[i]]; o.Outcome == nil || o.Outcome.Status != engine.StatusBlocked {
-			t.Errorf("%s environment: %s, want blocked by the preflight", side, describe(o))
+		if o := r.Root(i); o.Outcome == nil || o.Outcome.Status != engine.StatusBlocked {
+			t.Errorf("%s environment: %s, want blocked by the preflight", side, ruletest.Describe(o))
 		}
 	}
-	headMsg := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 head").Outcome.Message
+	headMsg := r.Find(t, "resolve //envs:toy @ commit //commits:c2 head").Outcome.Message
 	if !strings.Contains(headMsg, "1 wheel for another platform or Python") {
 		t.Errorf("the message does not say what the index had: %s", headMsg)
 	}
-	baseMsg := r.outcome(t, "resolve //envs:toy @ commit //commits:c2 base").Outcome.Message
+	baseMsg := r.Find(t, "resolve //envs:toy @ commit //commits:c2 base").Outcome.Message
 	if !strings.Contains(baseMsg, ix.URL+"/"+base) {
 		t.Errorf("the message does not name the commit's index: %s", baseMsg)
 	}
-	infos, err := envStore(w.userCache).List()
+	infos, err := envStore(w.UserCache).List()
 	if err != nil || len(infos) != 0 {
 		t.Fatalf("the env store holds %v (%v); no environment may be made without a wheel", infos, err)
 	}
@@ -223,8 +220,8 @@ func TestNoWheelFailsBeforeAnythingIsBuilt(t *testing.T) {
 	// The failure is cached: a second build asks nothing.
 	hits := ix.totalHits()
 	r2 := w.build("//envs:toy", "//commits:c2")
-	if res := r2.outcome(t, "resolve //envs:toy @ commit //commits:c2 head"); res.Outcome == nil || !res.Outcome.Cached || ix.totalHits() != hits {
-		t.Fatalf("the no_wheel failure was not replayed from the cache: %s, %d requests", describe(res), ix.totalHits()-hits)
+	if res := r2.Find(t, "resolve //envs:toy @ commit //commits:c2 head"); res.Outcome == nil || !res.Outcome.Cached || ix.totalHits() != hits {
+		t.Fatalf("the no_wheel failure was not replayed from the cache: %s, %d requests", ruletest.Describe(res), ix.totalHits()-hits)
 	}
 }
 
@@ -237,14 +234,11 @@ func TestIndexOutageIsTransient(t *testing.T) {
 	})
 	ix.Close()
 	r := w.build("//envs:toy", "//commits:c")
-	res := r.outcome(t, "resolve //envs:toy @ commit //commits:c head")
+	res := r.Find(t, "resolve //envs:toy @ commit //commits:c head")
 	if res.Outcome == nil || res.Outcome.Class != "index_unreachable" {
-		t.Fatalf("preflight against a closed index: %s, want index_unreachable", describe(res))
+		t.Fatalf("preflight against a closed index: %s, want index_unreachable", ruletest.Describe(res))
 	}
-	store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := w.OpenStore(true)
 	defer store.Close()
 	if _, found, _ := store.GetEntry(res.Key); found {
 		t.Fatalf("a network failure was cached")
@@ -268,25 +262,25 @@ environment "badcheck" {
 		"commits/BUILD.hcl": commitBlock("c", head, base, ""),
 	})
 	r := w.build("//envs:toy", "//commits:c", "head")
-	o := r.outs[r.roots[0]]
+	o := r.Root(0)
 	if o.Outcome == nil || o.Outcome.Class != "install_failed" || !strings.Contains(o.Outcome.Message, "missingdep") {
-		t.Fatalf("head with a missing dependency: %s, want install_failed naming missingdep\n%s", describe(o), r.allLogs())
+		t.Fatalf("head with a missing dependency: %s, want install_failed naming missingdep\n%s", ruletest.Describe(o), r.AllLogs())
 	}
-	if log := r.logs[r.roots[0].ID]; !strings.Contains(log, "pip install") || !strings.Contains(log, "missingdep") {
+	if log := r.Logs[r.Roots[0].ID]; !strings.Contains(log, "pip install") || !strings.Contains(log, "missingdep") {
 		t.Errorf("the log lacks the installer's output:\n%s", log)
 	}
 	r2 := w.build("//envs:badcheck", "//commits:c", "head")
-	o = r2.outs[r2.roots[0]]
+	o = r2.Root(0)
 	if o.Outcome == nil || o.Outcome.Class != "check_failed" || !strings.Contains(o.Outcome.Message, "not_a_module") {
-		t.Fatalf("failing check: %s, want check_failed naming the module", describe(o))
+		t.Fatalf("failing check: %s, want check_failed naming the module", ruletest.Describe(o))
 	}
-	if infos, err := envStore(w.userCache).List(); err != nil || len(infos) != 0 {
+	if infos, err := envStore(w.UserCache).List(); err != nil || len(infos) != 0 {
 		t.Errorf("failed builds left directories in the store: %+v %v", infos, err)
 	}
 	// Both failures are cached: a rebuild runs nothing.
 	r3 := w.build("//envs:badcheck", "//commits:c", "head")
-	if o := r3.outs[r3.roots[0]]; o.Outcome == nil || !o.Outcome.Cached || o.Outcome.Class != "check_failed" {
-		t.Fatalf("a cached check_failed ran again: %s", describe(o))
+	if o := r3.Root(0); o.Outcome == nil || !o.Outcome.Cached || o.Outcome.Class != "check_failed" {
+		t.Fatalf("a cached check_failed ran again: %s", ruletest.Describe(o))
 	}
 }
 
@@ -300,7 +294,7 @@ func TestConcurrentBuildsShareOneEnvironment(t *testing.T) {
 	}
 	// Two workspaces (two processes' worth of state: separate action caches) at once.
 	ws := []*workspace{newWorkspace(t, userCache, files()), newWorkspace(t, userCache, files())}
-	results := make([]*result, 2)
+	results := make([]*ruletest.Build, 2)
 	var wg sync.WaitGroup
 	for i := range ws {
 		wg.Add(1)
@@ -313,8 +307,8 @@ func TestConcurrentBuildsShareOneEnvironment(t *testing.T) {
 	var built, reused int64
 	for i, r := range results {
 		ws[i].env(r, 0)
-		built += r.counter("envs_built")
-		reused += r.counter("envs_reused")
+		built += r.Summary.Counters["envs_built"]
+		reused += r.Summary.Counters["envs_reused"]
 	}
 	if built != 1 || reused != 1 {
 		t.Fatalf("built %d and reused %d environments, want it built once and reused once", built, reused)
@@ -341,7 +335,7 @@ func TestUVInstaller(t *testing.T) {
 		t.Fatalf("uv environment: installer %q, lock:\n%s", env.Installer, env.Lock)
 	}
 	r2 := w.build("//envs:toy", "//commits:c")
-	if r2.counter("installer_runs") != 0 {
+	if r2.Summary.Counters["installer_runs"] != 0 {
 		t.Fatalf("the second build ran uv")
 	}
 }
@@ -369,7 +363,7 @@ func TestBuildKilledWhileInstallingIsRebuilt(t *testing.T) {
 
 	// A separate build process, killed with SIGKILL while pip downloads the head's wheel.
 	helper := exec.Command(os.Args[0], "-test.run=^$")
-	helper.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{w.dir, w.cacheDir, w.userCache, "//envs:toy", "//commits:c"}, "|"))
+	helper.Env = append(os.Environ(), helperEnv+"="+strings.Join([]string{w.Dir, w.CacheDir, w.UserCache, "//envs:toy", "//commits:c"}, "|"))
 	var out strings.Builder
 	helper.Stdout, helper.Stderr = &out, &out
 	if err := helper.Start(); err != nil {
@@ -390,7 +384,7 @@ func TestBuildKilledWhileInstallingIsRebuilt(t *testing.T) {
 	helper.Wait()
 	close(hold)
 
-	infos, err := envStore(w.userCache).List()
+	infos, err := envStore(w.UserCache).List()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,10 +401,10 @@ func TestBuildKilledWhileInstallingIsRebuilt(t *testing.T) {
 	// The next build removes the half-built directory and builds it again.
 	r := w.build("//envs:toy", "//commits:c", "head")
 	headEnv := w.env(r, 0)
-	if r.counter("envs_built") != 1 {
-		t.Fatalf("the killed environment was not built again: %v", r.sum.Counters)
+	if r.Summary.Counters["envs_built"] != 1 {
+		t.Fatalf("the killed environment was not built again: %v", r.Summary.Counters)
 	}
-	infos, err = envStore(w.userCache).List()
+	infos, err = envStore(w.UserCache).List()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +413,7 @@ func TestBuildKilledWhileInstallingIsRebuilt(t *testing.T) {
 			t.Errorf("%s is still incomplete after the rebuild", info.Key)
 		}
 	}
-	if _, err := os.Stat(artifact.PythonIn(artifact.EnvDir(w.userCache, headEnv.StoreKey))); err != nil {
+	if _, err := os.Stat(artifact.PythonIn(artifact.EnvDir(w.UserCache, headEnv.StoreKey))); err != nil {
 		t.Errorf("the rebuilt environment has no interpreter: %v", err)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 func TestMain(m *testing.M) {
@@ -196,205 +196,59 @@ func (ix *index) digest(fn string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// commitKind stands in for the commit rule: facts from attributes, trees from a real Git
-// repository when repo names one.
-type commitKind struct{}
+// workspace is a ruletest workspace of the environment kind and ruletest's commit.
+type workspace struct{ *ruletest.Workspace }
 
-func (commitKind) Name() string { return "commit" }
-func (commitKind) Schema() *engine.Schema {
-	return &engine.Schema{Attrs: []engine.Attr{
-		{Name: "head", Type: engine.TypeString, Required: true},
-		{Name: "base", Type: engine.TypeString, Required: true},
-		{Name: "repo", Type: engine.TypeString},
-	}}
-}
-func (commitKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	head, base := t.String("head"), t.String("base")
-	facts := artifact.CommitFacts{Repo: "//repos:r", RepoURL: t.String("repo"), Head: head, Base: base,
-		Short: head[:12], Subject: "a commit", Date: "2026-01-01T00:00:00Z",
-		HeadTree: strings.Repeat("1", 40), BaseTree: strings.Repeat("2", 40)}
-	if repo := t.String("repo"); repo != "" {
-		facts.HeadTree = gitOut(repo, "rev-parse", head+"^{tree}")
-		facts.BaseTree = gitOut(repo, "rev-parse", base+"^{tree}")
-	}
-	data, err := json.Marshal(facts)
-	if err != nil {
-		return nil, err
-	}
-	return &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
-		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
-			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("facts", data)},
-				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-					return engine.OK(map[string][]byte{artifact.CommitOutput: data}, nil), nil
-				}}, nil
-		}}, nil
-}
-
-func gitOut(dir string, args ...string) string {
-	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
-	if err != nil {
-		panic(fmt.Sprintf("git %v: %v", args, err))
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// workspace is a real isobench workspace in a temporary directory, built with the real
-// scheduler against a real Badger store, with its own per-user cache (the env store).
-type workspace struct {
-	t         *testing.T
-	dir       string
-	cacheDir  string
-	userCache string
-}
-
+// newWorkspace writes files into a new workspace. userCache, unless "", is the per-user cache
+// it shares with other workspaces, as one user's workspaces share the env store.
 func newWorkspace(t *testing.T, userCache string, files map[string]string) *workspace {
-	w := &workspace{t: t, dir: t.TempDir(), cacheDir: t.TempDir(), userCache: userCache}
-	if w.userCache == "" {
-		w.userCache = t.TempDir()
+	t.Helper()
+	w := &workspace{ruletest.New(t, files, Kind{}, ruletest.Commit{})}
+	if userCache != "" {
+		w.UserCache = userCache
 	}
-	w.write(files)
 	return w
 }
 
-func (w *workspace) write(files map[string]string) {
-	if _, ok := files["isobench.hcl"]; !ok {
-		files["isobench.hcl"] = "workspace {}\n"
-	}
-	for name, content := range files {
-		p := filepath.Join(w.dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			w.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			w.t.Fatal(err)
-		}
-	}
-}
-
 // sides plans the environment of the sides of a commit (both when none are named), as a
-// benchmark would.
-func (w *workspace) sides(env, commit string, only ...string) (*engine.Workspace, []*engine.Action) {
-	w.t.Helper()
-	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
-	if diags.HasErrors() {
-		w.t.Fatalf("load: %s", diags.Error())
-	}
-	p := engine.NewPlanner(ws)
-	c, err := p.Plan(mustLabel(w.t, commit))
-	if err != nil {
-		w.t.Fatal(err)
-	}
+// benchmark would; the plan's roots are in the order of the sides.
+func (w *workspace) sides(env, commit string, only ...string) *ruletest.Plan {
+	w.T().Helper()
+	p := w.Plan(commit)
+	c := p.Roots[0]
 	if len(only) == 0 {
 		only = []string{"base", "head"}
 	}
-	var roots []*engine.Action
+	p.Targets, p.Roots = nil, nil
 	for _, side := range only {
-		a, err := p.PlanFor(mustLabel(w.t, env), c, side)
+		a, err := p.Planner.PlanFor(ruletest.Label(env), c, side)
 		if err != nil {
-			w.t.Fatal(err)
+			w.T().Fatal(err)
 		}
-		roots = append(roots, a)
+		p.Roots = append(p.Roots, a)
 	}
-	return ws, roots
+	return p
 }
 
-func mustLabel(t *testing.T, s string) engine.Label {
-	l, err := engine.ParseLabel(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// result is one build: its summary and what each root action ended with.
-type result struct {
-	sum   *engine.Summary
-	outs  map[*engine.Action]*engine.Visit
-	roots []*engine.Action
-	store *cache.Store
-	logs  map[string]string // action ID -> log text
-}
-
-// build runs the environments of the sides of commit (both when none are named); the roots
+// build builds the environments of the sides of commit (both when none are named); the roots
 // of the result are in the order of the sides.
-func (w *workspace) build(env, commit string, only ...string) *result {
-	w.t.Helper()
-	ws, roots := w.sides(env, commit, only...)
-	store, err := cache.Open(w.cacheDir, cache.Options{})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer store.Close()
-	sum, outs, err := engine.Run(context.Background(), roots, engine.Options{Store: store, Workspace: ws, UserCache: w.userCache, Jobs: 4, KeepGoing: true})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	r := &result{sum: sum, outs: outs, roots: roots, logs: map[string]string{}}
-	for a, o := range outs {
-		if o.Outcome != nil && o.Outcome.Log != "" {
-			if data, err := store.Get(o.Outcome.Log); err == nil {
-				r.logs[a.ID] = string(data)
-			}
-		}
-	}
-	return r
+func (w *workspace) build(env, commit string, only ...string) *ruletest.Build {
+	w.T().Helper()
+	return w.Run(w.sides(env, commit, only...), engine.Options{})
 }
 
-// env decodes the environment output of root i (0 base, 1 head) from a fresh read of the
-// cache, failing the test when the action did not succeed.
-func (w *workspace) env(r *result, i int) artifact.Environment {
-	w.t.Helper()
-	o := r.outs[r.roots[i]]
-	if o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
-		w.t.Fatalf("%s did not succeed: %+v\n%s", r.roots[i].ID, describe(o), r.allLogs())
-	}
-	store, err := cache.Open(w.cacheDir, cache.Options{ReadOnly: true})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer store.Close()
-	data, err := store.Get(o.Outcome.Outputs[artifact.EnvironmentOutput])
-	if err != nil {
-		w.t.Fatal(err)
+// env decodes the environment output of root i (0 base, 1 head), failing the test when the
+// action did not succeed.
+func (w *workspace) env(b *ruletest.Build, i int) artifact.Environment {
+	w.T().Helper()
+	v := b.Root(i)
+	if v == nil || v.Outcome == nil || v.Outcome.Status != engine.StatusOK {
+		w.T().Fatalf("%s did not succeed: %s\n%s", b.Roots[i].ID, ruletest.Describe(v), b.AllLogs())
 	}
 	var env artifact.Environment
-	if err := json.Unmarshal(data, &env); err != nil {
-		w.t.Fatal(err)
-	}
+	w.DecodeOutput(v, artifact.EnvironmentOutput, &env)
 	return env
 }
-
-func describe(o *engine.Visit) string {
-	if o == nil || o.Outcome == nil {
-		if o != nil {
-			return fmt.Sprintf("not done (%s, err %v)", o.Reason, o.Err)
-		}
-		return "no outcome"
-	}
-	return fmt.Sprintf("%s %s: %s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message)
-}
-
-func (r *result) allLogs() string {
-	var b strings.Builder
-	for id, l := range r.logs {
-		fmt.Fprintf(&b, "--- log of %s\n%s\n", id, l)
-	}
-	return b.String()
-}
-
-// outcome finds the outcome of the action whose ID starts with prefix.
-func (r *result) outcome(t *testing.T, prefix string) *engine.Visit {
-	t.Helper()
-	for a, o := range r.outs {
-		if strings.HasPrefix(a.ID, prefix) {
-			return o
-		}
-	}
-	t.Fatalf("no action %q among %d", prefix, len(r.outs))
-	return nil
-}
-
-func (r *result) counter(name string) int64 { return r.sum.Counters[name] }
 
 // sha makes a fake full SHA from a short tag, so index paths read well in failures.
 func sha(tag string) string { return (tag + strings.Repeat("0", 40))[:40] }
@@ -421,7 +275,7 @@ func helperMain() int {
 		fmt.Fprintln(os.Stderr, "helper:", err)
 		return 2
 	}
-	ws, diags := engine.Load(parts[0], engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+	ws, diags := engine.Load(parts[0], engine.LoadOptions{Kinds: []engine.Kind{Kind{}, ruletest.Commit{}}})
 	if diags.HasErrors() {
 		return fail(diags)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 func TestDecodeReportsMistakesWithRanges(t *testing.T) {
@@ -56,7 +57,7 @@ environment "hasty" {
   timeout  = "0s"
 }
 `})
-	_, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+	diags := w.Diagnostics()
 	text := allDiags(diags)
 	for _, want := range []string{
 		`(unquoted, 3.10 would be the number 3.1)`,
@@ -66,8 +67,8 @@ environment "hasty" {
 		}
 	}
 	// python = 3.10 stops the other checks of that target; check them without it.
-	w.write(map[string]string{"envs/BUILD.hcl": strings.Replace(mustRead(t, w.dir+"/envs/BUILD.hcl"), "python     = 3.10\n", "", 1)})
-	_, diags = engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
+	w.Write(map[string]string{"envs/BUILD.hcl": strings.Replace(mustRead(t, w.Dir+"/envs/BUILD.hcl"), "python     = 3.10\n", "", 1)})
+	diags = w.Diagnostics()
 	text = allDiags(diags)
 	for _, want := range []string{
 		`"--pre" is an installer option`,
@@ -112,11 +113,8 @@ environment "tree" {
   timeout    = "30m"
 }
 `})
-	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	wheel := ws.Targets[mustLabel(t, "//envs:wheel")].Config.(*Config)
+	ws, _ := w.Load()
+	wheel := ws.Targets[ruletest.Label("//envs:wheel")].Config.(*Config)
 	if wheel.Install != InstallWheel || wheel.Fallback != FallbackNone || wheel.Installer != InstallerDefault ||
 		wheel.Project != "vllm" || wheel.Timeout != defaultInstallTimeout || !wheel.NamesPackages ||
 		strings.Join(wheel.Python, " ") != "3" || strings.Join(wheel.SourceRequirements, " ") != "requirements.txt" {
@@ -129,7 +127,7 @@ environment "tree" {
 		wheel.Overrides[0].Env["PIN"] != "1" || wheel.Overrides[0].Packages != nil {
 		t.Errorf("override of //envs:wheel: %+v", wheel.Overrides)
 	}
-	tree := ws.Targets[mustLabel(t, "//envs:tree")].Config.(*Config)
+	tree := ws.Targets[ruletest.Label("//envs:tree")].Config.(*Config)
 	if tree.Install != InstallPythonpath || tree.Installer != InstallerPip || tree.Timeout != 30*time.Minute ||
 		tree.NamesPackages || tree.Project != "" || strings.Join(tree.Python, " ") != "3.12 3.11" || strings.Join(tree.PythonPath, " ") != "src" {
 		t.Errorf("//envs:tree: %+v", tree)
@@ -172,13 +170,10 @@ environment "vllm" {
 `,
 		"commits/BUILD.hcl": commitBlock("c", sha("a1a1a1a"), sha("b2b2b2b"), ""),
 	})
-	ws, diags := engine.Load(w.dir, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, commitKind{}}})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
-	s := ws.Targets[mustLabel(t, "//envs:vllm")].Config.(*Config)
+	ws, _ := w.Load()
+	s := ws.Targets[ruletest.Label("//envs:vllm")].Config.(*Config)
 	facts := &artifact.CommitFacts{Head: sha("a1a1a1a"), Base: sha("b2b2b2b")}
-	head, err := s.evaluate(facts, artifact.Head, w.dir)
+	head, err := s.evaluate(facts, artifact.Head, w.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,14 +193,14 @@ environment "vllm" {
 		t.Errorf("numpy is looked up on %v", got)
 	}
 	// The override names the head: it applies to the base side of that commit too.
-	base, err := s.evaluate(facts, artifact.Base, w.dir)
+	base, err := s.evaluate(facts, artifact.Base, w.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(base.overrides) != 1 || !strings.Contains(base.indexes()[0], sha("b2b2b2b")) {
 		t.Errorf("base spec: overrides %v indexes %v", base.overrides, base.indexes())
 	}
-	other, err := s.evaluate(&artifact.CommitFacts{Head: sha("c3c3c3c"), Base: sha("d4")}, artifact.Head, w.dir)
+	other, err := s.evaluate(&artifact.CommitFacts{Head: sha("c3c3c3c"), Base: sha("d4")}, artifact.Head, w.Dir)
 	if err != nil || len(other.overrides) != 0 || len(other.packages) != 2 {
 		t.Errorf("another commit got the override: %v %v", other.overrides, err)
 	}
@@ -217,23 +212,24 @@ func TestPlanning(t *testing.T) {
 		"envs/BUILD.hcl":    `environment "e" { packages = ["toy"] }`,
 		"commits/BUILD.hcl": commitBlock("c", sha("a8"), sha("b8"), ""),
 	})
-	ws, roots := w.sides("//envs:e", "//commits:c")
+	plan := w.sides("//envs:e", "//commits:c")
+	ws, roots := plan.Workspace, plan.Roots
 	if len(roots[1].Deps) != 2 || roots[1].Deps[1].Mnemonic != "resolve" {
 		t.Fatalf("the environment does not depend on its preflight: %v", roots[1].Deps)
 	}
 	// Two benchmarks of one commit share the actions.
 	p := engine.NewPlanner(ws)
-	c, _ := p.Plan(mustLabel(t, "//commits:c"))
-	a1, _ := p.PlanFor(mustLabel(t, "//envs:e"), c, "head")
-	a2, _ := p.PlanFor(mustLabel(t, "//envs:e"), c, "head")
+	c, _ := p.Plan(ruletest.Label("//commits:c"))
+	a1, _ := p.PlanFor(ruletest.Label("//envs:e"), c, "head")
+	a2, _ := p.PlanFor(ruletest.Label("//envs:e"), c, "head")
 	if a1 != a2 {
 		t.Errorf("two requests for one side made two actions")
 	}
-	if _, err := p.PlanFor(mustLabel(t, "//envs:e"), c, "middle"); err == nil {
+	if _, err := p.PlanFor(ruletest.Label("//envs:e"), c, "middle"); err == nil {
 		t.Errorf("a side other than base and head was accepted")
 	}
 	// The target alone builds nothing and needs no network.
-	a, err := Kind{}.Plan(p, ws.Targets[mustLabel(t, "//envs:e")])
+	a, err := Kind{}.Plan(p, ws.Targets[ruletest.Label("//envs:e")])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,12 +3,12 @@ package environment
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/gitrepo/gittest"
 )
 
 // toyBackend is a PEP 517 build backend kept in the repository itself (backend-path), so a
@@ -46,33 +46,15 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 // toyRepo makes a real Git repository of a pure-Python project with two commits, each of
 // whose toy package says which side it is, and a requirements file naming tinydep.
 func toyRepo(t *testing.T) (dir, base, head string) {
-	dir = t.TempDir()
-	run := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL="+os.DevNull)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	write := func(name, content string) {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	run("init", "-q", "-b", "main")
-	write("pyproject.toml", "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n")
-	write("backend.py", toyBackend)
-	write("requirements.txt", "tinydep\n")
-	write("toy/__init__.py", "FROM_SOURCE = 'base'\n")
-	run("add", ".")
-	run("commit", "-q", "-m", "base")
-	write("toy/__init__.py", "FROM_SOURCE = 'head'\n")
-	run("commit", "-q", "-am", "head")
-	return dir, gitOut(dir, "rev-parse", "HEAD~1"), gitOut(dir, "rev-parse", "HEAD")
+	r := gittest.New(t)
+	base = r.Commit("base", map[string]string{
+		"pyproject.toml":   "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n",
+		"backend.py":       toyBackend,
+		"requirements.txt": "tinydep\n",
+		"toy/__init__.py":  "FROM_SOURCE = 'base'\n",
+	})
+	head = r.Commit("head", map[string]string{"toy/__init__.py": "FROM_SOURCE = 'head'\n"})
+	return r.Dir, base, head
 }
 
 func TestSourceFallbackAndPythonPath(t *testing.T) {
@@ -112,7 +94,7 @@ environment "inplace" {
 	if !strings.Contains(fb.Lock, "toy @ source:"+head) || !strings.Contains(fb.Lock, "tinydep==1.0") {
 		t.Errorf("the lock does not show the source install and the commit's requirements:\n%s", fb.Lock)
 	}
-	rec, err := readRecord(artifact.EnvDir(w.userCache, fb.StoreKey))
+	rec, err := readRecord(artifact.EnvDir(w.UserCache, fb.StoreKey))
 	if err != nil || rec.Installed["toy"] != "0.0.0+src" {
 		t.Errorf("the record does not list the verified source install: %+v %v", rec, err)
 	}
@@ -122,7 +104,7 @@ environment "inplace" {
 
 	r2 := w.build("//envs:inplace", "//commits:c", "head")
 	env := w.env(r2, 0)
-	dir := artifact.EnvDir(w.userCache, env.StoreKey)
+	dir := artifact.EnvDir(w.UserCache, env.StoreKey)
 	if len(env.PythonPath) != 1 || env.PythonPath[0] != "src" || env.Vars(dir)["PYTHONPATH"] != filepath.Join(dir, "src") {
 		t.Fatalf("pythonpath environment: PythonPath %v, vars %v", env.PythonPath, env.Vars(dir))
 	}
