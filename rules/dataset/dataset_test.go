@@ -61,14 +61,12 @@ func byBenchmark(records []Record) map[string]Record {
 }
 
 func TestDatasetEndToEnd(t *testing.T) {
-	root := t.TempDir()
-	ws := workspace(t, root, scenarios, allDataset)
-	store := openStore(t)
-	out, outcomes := build(t, ws, store, "//dataset:vllm")
+	w := workspace(t, scenarios, allDataset)
+	out, outcomes := build(t, w, "//dataset:vllm")
 	if out.Outcome.Status != engine.StatusOK {
 		t.Fatalf("the dataset ended %s: %s %s", out.Outcome.Status, out.Outcome.Class, out.Outcome.Message)
 	}
-	dir := filepath.Join(root, "isobench-out", "dataset", "vllm")
+	dir := filepath.Join(w.Dir, "isobench-out", "dataset", "vllm")
 	files := readDir(t, dir)
 	var names []string
 	for name := range files {
@@ -174,6 +172,8 @@ func TestDatasetEndToEnd(t *testing.T) {
 		}
 		// The build time is the newest creation time among the stored results it was made
 		// from, as the store's entries hold it.
+		store := w.OpenStore(true)
+		defer store.Close()
 		var newest time.Time
 		for a, o := range outcomes {
 			if a.Mnemonic == Name || o.Outcome == nil || o.Outcome.Key == "" {
@@ -194,6 +194,8 @@ func TestDatasetEndToEnd(t *testing.T) {
 
 	// The report reads the records and their logs back from the store.
 	t.Run("report shows every record with its logs", func(t *testing.T) {
+		store := w.OpenStore(true)
+		defer store.Close()
 		var page bytes.Buffer
 		if err := (Kind{}).WriteReport(&page, engine.Label{Pkg: "dataset", Name: "vllm"}, out.Outcome, store); err != nil {
 			t.Fatal(err)
@@ -214,8 +216,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 
 	// Nothing changed: the dataset is replayed from the cache and the files stay as they are.
 	t.Run("rebuild is byte-identical", func(t *testing.T) {
-		ws2 := workspace(t, root, scenarios, allDataset)
-		again, _ := build(t, ws2, store, "//dataset:vllm")
+		again, _ := build(t, w, "//dataset:vllm")
 		if !again.Outcome.Cached {
 			t.Error("the unchanged dataset was built again instead of replayed")
 		}
@@ -224,7 +225,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 		}
 		// Executing the dataset action again (not its inputs) gives the same bytes: nothing
 		// in a record depends on the clock of the dataset build.
-		forced, _ := build(t, ws2, store, "//dataset:vllm", "//dataset:vllm")
+		forced, _ := build(t, w, "//dataset:vllm", "//dataset:vllm")
 		if forced.Outcome.Cached {
 			t.Fatal("--rerun //dataset:all replayed the cache")
 		}
@@ -236,7 +237,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 	t.Run("deleted files are written again from the cache", func(t *testing.T) {
 		os.Remove(filepath.Join(dir, "data", "train-00000-of-00001.parquet"))
 		os.WriteFile(filepath.Join(dir, "README.md"), []byte("edited"), 0o644)
-		build(t, workspace(t, root, scenarios, allDataset), store, "//dataset:vllm")
+		build(t, w, "//dataset:vllm")
 		if !reflect.DeepEqual(readDir(t, dir), files) {
 			t.Error("the deleted or edited dataset files were not restored")
 		}
@@ -348,19 +349,18 @@ func checkRecords(t *testing.T, recs map[string]Record, outcomes map[*engine.Act
 }
 
 func TestInclude(t *testing.T) {
-	root := t.TempDir()
-	ws := workspace(t, root, scenarios, `dataset "some" {
+	w := workspace(t, scenarios, `dataset "some" {
   benchmarks = ["//benchmarks:all", "-//benchmarks:slow"]
   include    = ["improved", "no_wheel", "regressed"]
   formats    = ["jsonl"]
   output     = "../out/some"
 }
 `)
-	out, _ := build(t, ws, openStore(t), "//dataset:some")
+	out, _ := build(t, w, "//dataset:some")
 	if out.Outcome.Status != engine.StatusOK {
 		t.Fatalf("the dataset ended %s: %s", out.Outcome.Status, out.Outcome.Message)
 	}
-	files := readDir(t, filepath.Join(root, "out", "some"))
+	files := readDir(t, filepath.Join(w.Dir, "out", "some"))
 	if _, ok := files["data/train-00000-of-00001.parquet"]; ok {
 		t.Error("a Parquet file was written although formats lists only jsonl")
 	}

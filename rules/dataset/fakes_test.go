@@ -3,19 +3,18 @@ package dataset
 import (
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/isobench/isobench/cache"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // The dataset rule reads the results of other kinds' actions. Those kinds live in other
-// packages, which a rule never imports, so these tests declare small stand-ins: a "commit"
-// kind and a "benchmark" kind whose actions (commit, generate, environment, measure) return
-// hand-made artifacts through the real engine and the real cache.
+// packages, which a rule never imports, so these tests use stand-ins: ruletest.Commit for the
+// commit, with its facts written out, and a "benchmark" kind whose actions (generate,
+// environment, measure) return hand-made artifacts through the real engine and the real cache.
 
 const (
 	baseSHA = "8c1e77fb585c4f42783a3d88c1efc7c9e15fd89f"
@@ -32,24 +31,16 @@ index 1111111..2222222 100644
 +        return fast(q, k, v)
 `
 
-// fakeCommit is the "commit" kind: its action resolves nothing, it returns facts.
-type fakeCommit struct{}
-
-func (fakeCommit) Name() string { return "commit" }
-func (fakeCommit) Schema() *engine.Schema {
-	return &engine.Schema{Attrs: []engine.Attr{{Name: "subject", Type: engine.TypeString}}}
+// commitBuild declares the one commit of every test workspace.
+var commitBuild = `commit "flash" {
+  head    = "` + headSHA + `"
+  base    = "` + baseSHA + `"
+  subject = "[Perf] Faster attention (#1)"
+  message = "[Perf] Faster attention (#1)\n\nFaster attention."
+  diff    = ` + ruletest.Quote(testDiff) + `
+  files   = ["vllm/attention/ops.py"]
 }
-func (fakeCommit) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	facts := artifact.CommitFacts{
-		Repo: "//repos:vllm", RepoURL: "https://example.invalid/vllm.git", Head: headSHA, Base: baseSHA,
-		Short: headSHA[:12], Subject: t.String("subject"), Message: t.String("subject") + "\n\nFaster attention.",
-		Date: "2025-05-01T03:29:01-07:00", Diff: testDiff,
-		Files: []artifact.FileChange{{Path: "vllm/attention/ops.py", Change: "modified", Added: 1, Removed: 1}},
-	}
-	return fake("commit "+t.Label.String(), "commit", t.Label, nil, func() *engine.Result {
-		return engine.OK(map[string][]byte{artifact.CommitOutput: mustJSON(facts)}, nil)
-	}), nil
-}
+`
 
 // fakeBenchmark is the "benchmark" kind. Its `scenario` says how the measurement ends:
 // improved, regressed, failed (base_failed, with a partial measurement in Meta), skipped,
@@ -65,12 +56,23 @@ func (fakeBenchmark) Schema() *engine.Schema {
 	}}
 }
 
+// benchmarkConfig is a decoded benchmark target.
+type benchmarkConfig struct {
+	commit   engine.Label
+	scenario string
+}
+
+func (fakeBenchmark) Decode(t *engine.Target) (any, hcl.Diagnostics) {
+	return &benchmarkConfig{commit: t.Body.Label("commit"), scenario: t.String("scenario")}, nil
+}
+
 func (fakeBenchmark) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
-	commit, err := p.Plan(t.Body.Label("commit"))
+	cfg := t.Config.(*benchmarkConfig)
+	commit, err := p.Plan(cfg.commit)
 	if err != nil {
 		return nil, err
 	}
-	scenario := t.String("scenario")
+	scenario := cfg.scenario
 	genID := "generate //generators:gpt @ " + commit.Label.String()
 	if scenario == "badgen" {
 		genID += " " + t.Label.Name
@@ -182,45 +184,24 @@ func mustJSON(v any) []byte {
 }
 
 // workspace writes a workspace with one commit, the benchmarks given (name -> scenario) and
-// the dataset block given, and loads it.
-func workspace(t *testing.T, root string, benchmarks map[string]string, datasetBlock string) *engine.Workspace {
+// the dataset block given.
+func workspace(t *testing.T, benchmarks map[string]string, datasetBlock string) *ruletest.Workspace {
 	t.Helper()
 	files := map[string]string{
-		"isobench.hcl":         "workspace {\n  name = \"test\"\n}\n",
-		"commits/BUILD.hcl":    "commit \"flash\" {\n  subject = \"[Perf] Faster attention (#1)\"\n}\n",
+		"commits/BUILD.hcl":    commitBuild,
 		"dataset/BUILD.hcl":    datasetBlock,
 		"benchmarks/BUILD.hcl": "",
 	}
 	for name, scenario := range benchmarks {
 		files["benchmarks/BUILD.hcl"] += "benchmark \"" + name + "\" {\n  commit = \"//commits:flash\"\n  scenario = \"" + scenario + "\"\n}\n"
 	}
-	for name, content := range files {
-		path := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ws, diags := engine.Load(root, engine.LoadOptions{Kinds: []engine.Kind{Kind{}, fakeCommit{}, fakeBenchmark{}}})
-	if diags.HasErrors() {
-		t.Fatalf("loading the workspace: %s", diags.Error())
-	}
-	return ws
+	return ruletest.New(t, files, Kind{}, ruletest.Commit{}, fakeBenchmark{})
 }
 
-// build plans and builds one dataset target with the real scheduler and cache.
-func build(t *testing.T, ws *engine.Workspace, store *cache.Store, label string, rerun ...string) (*engine.Visit, map[*engine.Action]*engine.Visit) {
+// build builds one dataset target with the real scheduler and cache, executing again the
+// actions that the rerun patterns match. It returns the target's visit and every visit.
+func build(t *testing.T, w *ruletest.Workspace, label string, rerun ...string) (*engine.Visit, map[*engine.Action]*engine.Visit) {
 	t.Helper()
-	l, err := engine.ParseLabel(label)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := engine.NewPlanner(ws).Plan(l)
-	if err != nil {
-		t.Fatalf("planning %s: %v", label, err)
-	}
 	var patterns []engine.Pattern
 	for _, r := range rerun {
 		pat, err := engine.ParsePattern(r, "")
@@ -229,24 +210,10 @@ func build(t *testing.T, ws *engine.Workspace, store *cache.Store, label string,
 		}
 		patterns = append(patterns, pat)
 	}
-	_, outcomes, err := engine.Run(context.Background(), []*engine.Action{a},
-		engine.Options{Store: store, Workspace: ws, UserCache: t.TempDir(), Jobs: 2, KeepGoing: true, Rerun: patterns})
-	if err != nil {
-		t.Fatalf("building %s: %v", label, err)
-	}
-	out := outcomes[a]
+	b := w.Run(w.Plan(label), engine.Options{Jobs: 2, Rerun: patterns})
+	out := b.Targets[ruletest.Label(label)]
 	if out.Outcome == nil {
 		t.Fatalf("%s did not finish: %s %v", label, out.Reason, out.Err)
 	}
-	return out, outcomes
-}
-
-func openStore(t *testing.T) *cache.Store {
-	t.Helper()
-	s, err := cache.Open(t.TempDir(), cache.Options{Owner: "dataset test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return out, b.Visits
 }

@@ -1,12 +1,11 @@
 package dataset
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // TestCheck loads datasets with mistakes and expects a diagnostic that says what is wrong,
@@ -23,10 +22,10 @@ func TestCheck(t *testing.T) {
 		{"empty output", `output = ""`, `output directory is empty`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			root := t.TempDir()
-			write(t, root, "isobench.hcl", "")
-			write(t, root, "dataset/BUILD.hcl", "dataset \"d\" {\n  benchmarks = [\"//benchmarks:all\"]\n  "+tt.block+"\n}\n")
-			_, diags := engine.Load(root, engine.LoadOptions{Kinds: []engine.Kind{Kind{}}})
+			w := ruletest.New(t, map[string]string{
+				"dataset/BUILD.hcl": "dataset \"d\" {\n  benchmarks = [\"//benchmarks:all\"]\n  " + tt.block + "\n}\n",
+			}, Kind{})
+			diags := w.Diagnostics()
 			if !diags.HasErrors() {
 				t.Fatal("no diagnostic")
 			}
@@ -44,26 +43,14 @@ func TestCheck(t *testing.T) {
 // TestPlanNeedsBenchmarks: patterns that select only other kinds of targets are an error
 // at planning, not an empty dataset.
 func TestPlanNeedsBenchmarks(t *testing.T) {
-	root := t.TempDir()
-	ws := workspace(t, root, nil, "dataset \"d\" {\n  benchmarks = [\"//commits:all\"]\n}\n")
+	ws, _ := workspace(t, nil, "dataset \"d\" {\n  benchmarks = [\"//commits:all\"]\n}\n").Load()
 	_, err := engine.NewPlanner(ws).Plan(engine.Label{Pkg: "dataset", Name: "d"})
 	if err == nil || !strings.Contains(err.Error(), "select no benchmark target") {
 		t.Errorf("planning a dataset of commits gave %v, want an error saying it selects no benchmark", err)
 	}
-	ws = workspace(t, root, nil, "dataset \"d\" {\n  benchmarks = [\"//benchmarks:nope\"]\n}\n")
+	ws, _ = workspace(t, nil, "dataset \"d\" {\n  benchmarks = [\"//benchmarks:nope\"]\n}\n").Load()
 	_, err = engine.NewPlanner(ws).Plan(engine.Label{Pkg: "dataset", Name: "d"})
 	if err == nil || !strings.Contains(err.Error(), "no target //benchmarks:nope") {
 		t.Errorf("planning a dataset of a missing benchmark gave %v", err)
-	}
-}
-
-func write(t *testing.T, root, name, content string) {
-	t.Helper()
-	path := filepath.Join(root, name)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package ruletest
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
@@ -34,7 +35,9 @@ import (
 //	}
 //
 // Such a commit has no repository (RepoURL is empty) and no trees, so a rule that would
-// check it out fails as it would for facts that give none.
+// check it out fails as it would for facts that give none. Either way the action logs a line
+// saying where its facts came from, so a test can check that the rules that report on their
+// inputs (a dataset's provenance) point at each input's log.
 type Commit struct{}
 
 // RepoLabel is the repository label in the facts of every Commit.
@@ -100,6 +103,7 @@ func (Commit) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) 
 		a.Prepare = func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return &engine.Work{RuleVersion: 1, Lines: []engine.Line{engine.LongLine("facts", data)},
 				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
+					fmt.Fprintf(x.Log, "the facts of %s as the BUILD file gives them\n", c.given.Short)
 					return engine.OK(map[string][]byte{artifact.CommitOutput: data}, nil), nil
 				}}, nil
 		}
@@ -125,6 +129,7 @@ func (c *commitConfig) read(ctx context.Context, x *engine.Exec) (*engine.Result
 		return nil, err
 	}
 	f.Repo, f.RepoURL = RepoLabel, c.repo
+	fmt.Fprintf(x.Log, "the facts of %s (base %s) read from %s\n", f.Short, gitrepo.Short(f.Base), c.repo)
 	data, err := json.Marshal(f)
 	if err != nil {
 		return nil, err
