@@ -24,7 +24,11 @@ type Action struct {
 	// target's kind: a benchmark target plans a "measure" action. Stored and printed as
 	// "kind", the name it had before.
 	Mnemonic string
-	Label    Label  // the target this action was planned for
+	Label    Label // the target this action was planned for
+	// Produces names the outputs a successful run stores, declared when the action is
+	// planned, so that a reader can tell what an action makes before it has run: a dataset
+	// finds the commit among a measurement's inputs even when the commit failed.
+	Produces []string
 	Deps     []*Action
 
 	// Prepare computes the action's key lines and how to run it, from the results of Deps. It

@@ -87,6 +87,7 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	return &engine.Action{
 		ID:       "measure " + t.Label.String(),
 		Mnemonic: "measure",
+		Produces: []string{artifact.MeasurementOutput},
 		Label:    t.Label,
 		Deps:     deps,
 		Prepare:  m.prepare,

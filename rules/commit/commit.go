@@ -44,6 +44,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
 )
 
 // ruleVersion changes whenever the facts of a commit would come out differently.
@@ -98,6 +99,7 @@ func (k *Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error)
 		ID:       "commit " + t.Label.String(),
 		Mnemonic: "commit",
 		Label:    t.Label,
+		Produces: []string{artifact.CommitOutput},
 		Deps:     []*engine.Action{ra},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return c.prepare(ctx, in)

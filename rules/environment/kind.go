@@ -87,6 +87,7 @@ func (Kind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, 
 		ID:       fmt.Sprintf("environment %s @ %s %s", t.Label, commit.ID, sd),
 		Mnemonic: "environment",
 		Label:    t.Label,
+		Produces: []string{artifact.EnvironmentOutput},
 		Deps:     deps,
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return cfg.prepareBuild(ctx, in, commit, resolve, sd)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
 )
 
 // Kind is the `generator` target kind.
@@ -94,6 +95,7 @@ func (Kind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, 
 		ID:       fmt.Sprintf("generate %s @ %s #%d", t.Label, commit.ID, sample),
 		Mnemonic: "generate",
 		Label:    t.Label,
+		Produces: []string{artifact.GenerationOutput, artifact.ScriptOutput},
 		Deps:     []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 			return c.prepare(in, commit, sample)

@@ -94,7 +94,8 @@ func (Commit) Decode(t *engine.Target) (any, hcl.Diagnostics) {
 
 func (Commit) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	c := t.Config.(*commitConfig)
-	a := &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label}
+	a := &engine.Action{ID: "commit " + t.Label.String(), Mnemonic: "commit", Label: t.Label,
+		Produces: []string{artifact.CommitOutput}}
 	if c.repo == "" {
 		data, err := json.Marshal(c.given)
 		if err != nil {
