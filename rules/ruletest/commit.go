@@ -29,9 +29,9 @@ import (
 //	  head    = "1111111111111111111111111111111111111111"
 //	  base    = "2222222222222222222222222222222222222222"  # optional: GivenBase
 //	  subject = "Speed up the block pool"
-//	  message = "..."                                     # optional: the subject and a newline
+//	  message = "..."          # optional: the subject and a newline
 //	  diff    = "diff --git a/pool.py b/pool.py\n+fast = True\n"
-//	  files   = ["pool.py"]                               # modified files
+//	  files   = ["pool.py"]    # the files modified
 //	}
 //
 // Such a commit has no repository (RepoURL is empty) and no trees, so a rule that would
