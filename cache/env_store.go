@@ -74,9 +74,9 @@ func (d *DirStore) Acquire(ctx context.Context, key string) (dir string, build b
 			return "", false, nil, err
 		}
 		if complete(dir) {
-			return dir, false, onceDone(func(bool) error { return shared.Close() }), nil
+			return dir, false, onceDone(func(bool) error { shared.Unlock(); return nil }), nil
 		}
-		shared.Close()
+		shared.Unlock()
 
 		excl, err := d.lock(ctx, key, syscall.LOCK_EX)
 		if err != nil {
@@ -84,7 +84,7 @@ func (d *DirStore) Acquire(ctx context.Context, key string) (dir string, build b
 		}
 		if complete(dir) {
 			// Someone built it while we waited; use it under a shared lock.
-			excl.Close()
+			excl.Unlock()
 			continue
 		}
 		err = os.RemoveAll(dir)
@@ -92,7 +92,7 @@ func (d *DirStore) Acquire(ctx context.Context, key string) (dir string, build b
 			err = os.MkdirAll(dir, 0o755)
 		}
 		if err != nil {
-			excl.Close()
+			excl.Unlock()
 			return "", false, nil, fmt.Errorf("preparing %s: %w", dir, err)
 		}
 		return dir, true, onceDone(func(ok bool) error {
@@ -102,7 +102,8 @@ func (d *DirStore) Acquire(ctx context.Context, key string) (dir string, build b
 			} else {
 				err = os.RemoveAll(dir)
 			}
-			return errors.Join(err, excl.Close())
+			excl.Unlock()
+			return err
 		}), nil
 	}
 }
@@ -162,66 +163,34 @@ func (d *DirStore) Remove(key string) error {
 	if err := checkDirKey(key); err != nil {
 		return err
 	}
-	f, err := d.openLock(key)
+	l, ok, err := TryLockFile(d.lockPath(key), syscall.LOCK_EX)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if err := flock(f, syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return fmt.Errorf("removing %s: %w", key, ErrBusy)
-		}
-		return err
+	if !ok {
+		return fmt.Errorf("removing %s: %w", key, ErrBusy)
 	}
+	defer l.Unlock()
 	dir := filepath.Join(d.Root, key)
 	if err := os.Remove(filepath.Join(dir, completeMarker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	// The lock file stays: deleting it while another process has it open
-	// would let two processes lock two different files of the same name.
 	return os.RemoveAll(dir)
 }
 
-// lockPollMax is the longest wait between tries for a held lock. flock(2)
-// cannot be cancelled or given a timeout, so a wait that must end with ctx
-// polls; an environment takes minutes to build, so half a second of latency
-// after it is done costs nothing.
-const lockPollMax = 500 * time.Millisecond
-
-// lock takes the key's lock in mode how (LOCK_SH or LOCK_EX), waiting for
-// it until ctx ends. Locks are per open file, so two goroutines of one
-// process exclude each other as two processes do.
-func (d *DirStore) lock(ctx context.Context, key string, how int) (*os.File, error) {
-	f, err := d.openLock(key)
-	if err != nil {
-		return nil, err
+// lock takes the key's lock in mode how (LOCK_SH or LOCK_EX), waiting for it until ctx ends.
+func (d *DirStore) lock(ctx context.Context, key string, how int) (*FileLock, error) {
+	l, err := LockFile(ctx, d.lockPath(key), how)
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("waiting for %s: %w", key, err)
 	}
-	wait := 10 * time.Millisecond
-	for {
-		err := flock(f, how|syscall.LOCK_NB)
-		if err == nil {
-			return f, nil
-		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking %s: %w", key, err)
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("waiting for %s: %w", key, context.Cause(ctx))
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, lockPollMax)
-	}
+	return l, err
 }
 
-func (d *DirStore) openLock(key string) (*os.File, error) {
-	locks := filepath.Join(d.Root, dirLocksName)
-	if err := os.MkdirAll(locks, 0o755); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(filepath.Join(locks, key+".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+// lockPath is the key's lock file. It stays when the directory is removed: deleting it while
+// another process has it open would let two processes lock two different files of one name.
+func (d *DirStore) lockPath(key string) string {
+	return filepath.Join(d.Root, dirLocksName, key+".lock")
 }
 
 func complete(dir string) bool {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/isobench/isobench/cache"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,11 +87,11 @@ func (m *Mirror) Ensure(ctx context.Context) (cloned bool, err error) {
 	if err := m.checkSource(); err != nil {
 		return false, err
 	}
-	lock, err := lockFile(ctx, m.lockPath(), syscall.LOCK_EX)
+	lock, err := cache.LockFile(ctx, m.lockPath(), syscall.LOCK_EX)
 	if err != nil {
 		return false, fmt.Errorf("cannot lock the mirror of %s: %w", m.Display, err)
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if m.Exists() { // another process cloned it while we waited
 		return false, nil
 	}
@@ -167,11 +168,11 @@ func (m *Mirror) Fetch(ctx context.Context) (bool, error) {
 	if err := m.checkSource(); err != nil {
 		return false, err
 	}
-	lock, err := lockFile(ctx, m.lockPath(), syscall.LOCK_EX)
+	lock, err := cache.LockFile(ctx, m.lockPath(), syscall.LOCK_EX)
 	if err != nil {
 		return false, fmt.Errorf("cannot lock the mirror of %s: %w", m.Display, err)
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if st, err := os.Stat(m.stampPath()); err == nil && !st.ModTime().Before(requested) {
 		return false, nil
 	}

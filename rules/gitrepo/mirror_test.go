@@ -2,6 +2,7 @@ package gitrepo
 
 import (
 	"context"
+	"github.com/isobench/isobench/cache"
 	"os"
 	"path/filepath"
 	"sync"
@@ -53,7 +54,7 @@ func TestFetchWaitsForLockAndCoalesces(t *testing.T) {
 	if _, err := m.Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
-	held, err := lockFile(ctx, m.lockPath(), syscall.LOCK_EX)
+	held, err := cache.LockFile(ctx, m.lockPath(), syscall.LOCK_EX)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestFetchWaitsForLockAndCoalesces(t *testing.T) {
 	if err := m.stamp(time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	held.unlock()
+	held.Unlock()
 	if did := <-done; did {
 		t.Error("Fetch fetched again although a fetch began after it was asked for")
 	}
@@ -83,8 +84,8 @@ func TestFetchWaitsForLockAndCoalesces(t *testing.T) {
 	}
 	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	held, _ = lockFile(ctx, m.lockPath(), syscall.LOCK_EX)
-	defer held.unlock()
+	held, _ = cache.LockFile(ctx, m.lockPath(), syscall.LOCK_EX)
+	defer held.Unlock()
 	if _, err := m.Fetch(short); err == nil {
 		t.Error("Fetch ignored its context while waiting for the lock")
 	}

@@ -94,16 +94,17 @@ func IsBundle(path string) bool {
 // IsFullSHA reports whether s is a complete object name: 40 hex digits (SHA-1) or 64
 // (SHA-256 repositories). Such a name is its own key: no git process is needed to know it.
 func IsFullSHA(s string) bool {
-	return (len(s) == 40 || len(s) == 64) && isHex(s)
+	return (len(s) == 40 || len(s) == 64) && IsHex(s)
 }
 
 // isPrefix reports whether s could be an abbreviated object name. Git abbreviates to no fewer
 // than 4 digits (MINIMUM_ABBREV); a shorter hex string is only ever a ref.
 func isPrefix(s string) bool {
-	return len(s) >= 4 && len(s) < 64 && !IsFullSHA(s) && isHex(s)
+	return len(s) >= 4 && len(s) < 64 && !IsFullSHA(s) && IsHex(s)
 }
 
-func isHex(s string) bool {
+// IsHex reports whether s is a non-empty string of hexadecimal digits, as object names are.
+func IsHex(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {

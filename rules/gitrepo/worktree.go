@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/isobench/isobench/cache"
 	"io"
 	"os"
 	"os/exec"
@@ -31,28 +32,28 @@ func (m *Mirror) Worktree(ctx context.Context, sha string) (dir string, release 
 	}
 	sha = strings.ToLower(sha)
 	dir = filepath.Join(m.userCache, "worktrees", sha)
-	lock, err := lockFile(ctx, dir+".lock", syscall.LOCK_SH)
+	lock, err := cache.LockFile(ctx, dir+".lock", syscall.LOCK_SH)
 	if err != nil {
 		return "", nil, fmt.Errorf("cannot lock the worktree of %s: %w", Short(sha), err)
 	}
 	if worktreeReady(dir) {
-		return dir, lock.unlock, nil
+		return dir, lock.Unlock, nil
 	}
-	if err := lock.relock(ctx, syscall.LOCK_EX); err != nil {
-		lock.unlock()
+	if err := lock.Relock(ctx, syscall.LOCK_EX); err != nil {
+		lock.Unlock()
 		return "", nil, fmt.Errorf("cannot lock the worktree of %s: %w", Short(sha), err)
 	}
 	if !worktreeReady(dir) {
 		if err := m.addWorktree(ctx, sha, dir); err != nil {
-			lock.unlock()
+			lock.Unlock()
 			return "", nil, err
 		}
 	}
-	if err := lock.relock(ctx, syscall.LOCK_SH); err != nil {
-		lock.unlock()
+	if err := lock.Relock(ctx, syscall.LOCK_SH); err != nil {
+		lock.Unlock()
 		return "", nil, err
 	}
-	return dir, lock.unlock, nil
+	return dir, lock.Unlock, nil
 }
 
 func worktreeReady(dir string) bool {

@@ -2,6 +2,7 @@ package gitrepo
 
 import (
 	"context"
+	"github.com/isobench/isobench/cache"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,7 +18,7 @@ func TestWorktreeSharedAndReused(t *testing.T) {
 	r := gittest.New(t)
 	first := r.Commit("first", map[string]string{"src/a.py": "x = 1\n"})
 	r.Commit("second", map[string]string{"src/a.py": "x = 2\n"})
-	cache, ctx := t.TempDir(), context.Background()
+	userCache, ctx := t.TempDir(), context.Background()
 
 	// Eight callers at once get the same directory, checked out once, at the right commit.
 	var wg sync.WaitGroup
@@ -26,7 +27,7 @@ func TestWorktreeSharedAndReused(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			dir, release, err := NewMirror(cache, r.Dir).Worktree(ctx, first)
+			dir, release, err := NewMirror(userCache, r.Dir).Worktree(ctx, first)
 			if err != nil {
 				t.Error(err)
 				return
@@ -41,21 +42,21 @@ func TestWorktreeSharedAndReused(t *testing.T) {
 	}
 	wg.Wait()
 	for _, d := range dirs {
-		if d != filepath.Join(cache, "worktrees", first) {
-			t.Errorf("worktree at %s, want %s", d, filepath.Join(cache, "worktrees", first))
+		if d != filepath.Join(userCache, "worktrees", first) {
+			t.Errorf("worktree at %s, want %s", d, filepath.Join(userCache, "worktrees", first))
 		}
 	}
 
 	// A holder's shared lock keeps a cleaner (exclusive) out until release.
-	m := NewMirror(cache, r.Dir)
+	m := NewMirror(userCache, r.Dir)
 	dir, release, err := m.Worktree(ctx, first)
 	if err != nil {
 		t.Fatal(err)
 	}
 	short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
 	defer cancel()
-	if l, err := lockFile(short, dir+".lock", syscall.LOCK_EX); err == nil {
-		l.unlock()
+	if l, err := cache.LockFile(short, dir+".lock", syscall.LOCK_EX); err == nil {
+		l.Unlock()
 		t.Error("a cleaner got the worktree's lock while it was in use")
 	}
 	release()
