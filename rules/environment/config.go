@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/gitrepo"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -229,7 +230,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 			bad(o, "python", "python must be a version in quotes such as \"3.10\", a path to an interpreter, or a list of them.")
 		}
 		for _, sha := range o.Strings("commits") {
-			if len(sha) < 7 || len(sha) > 64 || !isHex(sha) {
+			if len(sha) < 7 || len(sha) > 64 || !gitrepo.IsHex(sha) {
 				bad(o, "commits", "%q is not a commit SHA: write at least 7 hexadecimal digits of it.", sha)
 			}
 		}
