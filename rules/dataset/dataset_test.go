@@ -24,6 +24,7 @@ var scenarios = map[string]string{
 	"nogpu":  "skipped",
 	"nowhl":  "blocked",
 	"nogen":  "badgen",
+	"nokey":  "nokey",
 }
 
 const allDataset = `dataset "vllm" {
@@ -126,7 +127,7 @@ func TestDatasetEndToEnd(t *testing.T) {
 	t.Run("card lists every feature", func(t *testing.T) {
 		card := string(files["README.md"])
 		for _, s := range []string{"configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*.parquet\n",
-			"  splits:\n  - name: train\n    num_examples: 6\n", "license: \"apache-2.0\"", "Test dataset."} {
+			"  splits:\n  - name: train\n    num_examples: 7\n", "license: \"apache-2.0\"", "Test dataset."} {
 			if !strings.Contains(card, s) {
 				t.Errorf("the card lacks %q", s)
 			}
@@ -159,8 +160,8 @@ func TestDatasetEndToEnd(t *testing.T) {
 				t.Errorf("the manifest lacks the key of %s", a.ID)
 			}
 		}
-		if m.Records != 6 || len(m.Benchmarks) != 6 || len(m.Files) != 3 {
-			t.Errorf("the manifest says %d records, %d benchmarks, %d files; want 6, 6, 3", m.Records, len(m.Benchmarks), len(m.Files))
+		if m.Records != 7 || len(m.Benchmarks) != 7 || len(m.Files) != 3 {
+			t.Errorf("the manifest says %d records, %d benchmarks, %d files; want 7, 7, 3", m.Records, len(m.Benchmarks), len(m.Files))
 		}
 		for _, f := range m.Files {
 			if string(cache.Sum(files[f.Path])) != f.SHA256 {
@@ -341,6 +342,12 @@ func checkRecords(t *testing.T, recs map[string]Record, outcomes map[*engine.Act
 		t.Errorf("nogen: status %s class %s generation %+v test %q kind %s", nogen.Status, deref(nogen.FailureClass),
 			nogen.GenerationConfig, nogen.EfficiencyTest, deref(nogen.TestKind))
 	}
+	// A generation that failed without leaving any output is still known for what it was.
+	nokey := recs["//benchmarks:nokey"]
+	if nokey.Status != "blocked" || deref(nokey.FailureClass) != "missing_api_key" || deref(nokey.TestKind) != "generated" ||
+		nokey.Commit != "//commits:flash" {
+		t.Errorf("nokey: status %s class %s kind %s commit %q", nokey.Status, deref(nokey.FailureClass), deref(nokey.TestKind), nokey.Commit)
+	}
 	for _, a := range nowhl.Provenance.Actions {
 		if a.Kind == "measure" && (a.Key != nil || a.Status != "blocked") {
 			t.Errorf("nowhl: the blocked measure is listed with key %v and status %s", a.Key, a.Status)
@@ -383,7 +390,7 @@ func TestInclude(t *testing.T) {
 	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Benchmarks) != 5 || m.Records != 2 {
-		t.Errorf("the manifest lists %d benchmarks and %d records, want 5 and 2", len(m.Benchmarks), m.Records)
+	if len(m.Benchmarks) != 6 || m.Records != 2 {
+		t.Errorf("the manifest lists %d benchmarks and %d records, want 6 and 2", len(m.Benchmarks), m.Records)
 	}
 }

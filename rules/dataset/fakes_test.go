@@ -74,7 +74,7 @@ func (fakeBenchmark) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, 
 	}
 	scenario := cfg.scenario
 	genID := "generate //generators:gpt @ " + commit.Label.String()
-	if scenario == "badgen" {
+	if scenario == "badgen" || scenario == "nokey" {
 		genID += " " + t.Label.Name
 	}
 	gen := p.Add(fake(genID, "generate", engine.Label{Pkg: "generators", Name: "gpt"},
@@ -85,6 +85,9 @@ func (fakeBenchmark) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, 
 					{Response: "bad", FinishReason: "stop", ServedModel: "gpt-test-0501", PromptTokens: 100, OutputTokens: 50, Problem: "no timing"},
 					{Request: "fix it", Response: "good", FinishReason: "stop", ServedModel: "gpt-test-0501", PromptTokens: 120, OutputTokens: 60},
 				}}
+			if scenario == "nokey" {
+				return engine.Failed("missing_api_key", "The generator needs OPENAI_API_KEY.")
+			}
 			if scenario == "badgen" {
 				r := engine.Failed("generation_invalid", "No attempt gave a usable test.")
 				r.Outputs = map[string][]byte{artifact.GenerationOutput: mustJSON(g)}
@@ -154,10 +157,17 @@ func measurement(benchmark, commit, scenario string) artifact.Measurement {
 	return m
 }
 
+// produces are the outputs the real rules declare, by mnemonic.
+var produces = map[string][]string{
+	"generate":    {artifact.GenerationOutput, artifact.ScriptOutput},
+	"environment": {artifact.EnvironmentOutput},
+	"measure":     {artifact.MeasurementOutput},
+}
+
 // fake makes an action whose Prepare keys it by its ID and its inputs' outputs, as a real
 // rule does, and whose Run returns what result() gives.
 func fake(id, kind string, label engine.Label, deps []*engine.Action, result func() *engine.Result) *engine.Action {
-	a := &engine.Action{ID: id, Mnemonic: kind, Label: label, Deps: deps}
+	a := &engine.Action{ID: id, Mnemonic: kind, Label: label, Deps: deps, Produces: produces[kind]}
 	a.Prepare = func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 		lines := []engine.Line{engine.L("id", id)}
 		for _, d := range deps {

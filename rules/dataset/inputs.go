@@ -3,6 +3,7 @@ package dataset
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -104,15 +105,17 @@ type invalidInput struct{ err error }
 func (e *invalidInput) Error() string { return e.err.Error() }
 
 // load reads and decodes the outputs one benchmark's record needs. It knows the actions by
-// what they produced, the output names of package artifact, never by their kind or ID: the
-// commit is the action with commit facts, a generated test the one with a script or a
-// generation record, an environment the one with an environment. An action that left no
-// such output (it failed, or was blocked) adds nothing to the record but its provenance.
+// the outputs they declare (Action.Produces, the output names of package artifact), never by
+// their kind or ID: the commit is the action that makes commit facts, a generated test the
+// one that makes a script and a generation record, an environment the one that makes an
+// environment. One that failed or was blocked is still known for what it was; what it did
+// not make adds nothing to the record but its provenance.
 func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 	src := &source{benchmark: b.label, measured: g.outcomes[b.measure], envs: map[artifact.Side]*artifact.Environment{}}
+	// has says whether the action was planned to make the output: what it is for, known
+	// even when it failed or was blocked and made nothing.
 	has := func(a *engine.Action, name string) bool {
-		_, ok := g.outcomes[a].Outputs[name]
-		return ok
+		return slices.Contains(a.Produces, name)
 	}
 	// get reads an output whatever the action's status: a failed action may still leave one
 	// for its readers (a rejected generation keeps its attempts).
