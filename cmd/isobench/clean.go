@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 )
 
 func cmdClean(a *app, args []string) error {
@@ -45,10 +47,10 @@ func cmdCache(a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "cache:    %s\n", a.store.Dir())
 	fmt.Fprintf(a.stdout, "entries:  %d (history %d)\n", st.Entries, st.HistoryEntries)
-	for _, k := range sortedKeys(st.ByKind) {
+	for _, k := range slices.Sorted(maps.Keys(st.ByKind)) {
 		fmt.Fprintf(a.stdout, "  %-12s %d\n", k, st.ByKind[k])
 	}
-	for _, k := range sortedKeys(st.ByStatus) {
+	for _, k := range slices.Sorted(maps.Keys(st.ByStatus)) {
 		fmt.Fprintf(a.stdout, "  status %-6s %d\n", k, st.ByStatus[k])
 	}
 	fmt.Fprintf(a.stdout, "blobs:    %d (%.1f MiB)\n", st.Blobs, float64(st.BlobBytes)/(1<<20))

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -146,7 +148,7 @@ func printSummary(w io.Writer, s *engine.Summary, interrupted bool) {
 	// Per kind, what ran and what was replayed: "generate 3 executed, 4 cached" is how many
 	// tests were asked of a model and how many came from the cache.
 	var kinds []string
-	for _, k := range sortedKeys(s.ByMnemonic) {
+	for _, k := range slices.Sorted(maps.Keys(s.ByMnemonic)) {
 		c := s.ByMnemonic[k]
 		kinds = append(kinds, fmt.Sprintf("%s %d/%d", k, c.Executed, c.Cached))
 	}
@@ -155,7 +157,7 @@ func printSummary(w io.Writer, s *engine.Summary, interrupted bool) {
 	}
 	if len(s.Counters) > 0 {
 		var parts []string
-		for _, k := range sortedKeys(s.Counters) {
+		for _, k := range slices.Sorted(maps.Keys(s.Counters)) {
 			parts = append(parts, fmt.Sprintf("%s=%d", k, s.Counters[k]))
 		}
 		fmt.Fprintf(w, "isobench: %s\n", strings.Join(parts, " "))
@@ -171,15 +173,6 @@ func printSummary(w io.Writer, s *engine.Summary, interrupted bool) {
 	} else if s.NotRun > 0 {
 		fmt.Fprintln(w, "isobench: stopped at the first failure\nhint: --keep-going builds everything that does not depend on it")
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // eventLog writes events as JSON lines (--events FILE).

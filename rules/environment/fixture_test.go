@@ -9,10 +9,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +57,7 @@ func makeWheel(t testing.TB, name, version, tag string, modules map[string]strin
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	var record strings.Builder
-	for _, p := range sortedKeys(files) {
+	for _, p := range slices.Sorted(maps.Keys(files)) {
 		w, err := zw.Create(p)
 		if err != nil {
 			t.Fatal(err)

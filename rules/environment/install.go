@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
@@ -94,7 +95,7 @@ func installEnv(user map[string]string) []string {
 	}
 	env = append(env, "PIP_CONFIG_FILE="+os.DevNull, "UV_NO_CONFIG=1", "PIP_NO_INPUT=1",
 		"PIP_DISABLE_PIP_VERSION_CHECK=1", "NO_COLOR=1", "PYTHONNOUSERSITE=1")
-	for _, k := range sortedKeys(user) {
+	for _, k := range slices.Sorted(maps.Keys(user)) {
 		env = append(env, k+"="+user[k])
 	}
 	return env
@@ -243,13 +244,4 @@ func (i *installer) freeze(s *step, dir string) (string, error) {
 		out, err = s.run("pip freeze", i.Exe, "-m", "pip", "--python", py, "freeze")
 	}
 	return string(out), err
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
