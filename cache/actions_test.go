@@ -135,7 +135,7 @@ func TestGetEntriesAndDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Entries != 1 || st.ByKind["commit"] != 1 || st.ByStatus["ok"] != 1 || st.HistoryEntries != 0 {
+	if st.Entries != 1 || st.ByMnemonic["commit"] != 1 || st.ByStatus["ok"] != 1 || st.HistoryEntries != 0 {
 		t.Errorf("Stats = %+v", st)
 	}
 }

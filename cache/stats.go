@@ -14,7 +14,7 @@ import (
 // Stats describe what a store holds.
 type Stats struct {
 	Entries        int
-	ByKind         map[string]int
+	ByMnemonic     map[string]int
 	ByStatus       map[string]int
 	Blobs          int
 	BlobBytes      int64 // content bytes, before Badger's own overhead
@@ -25,7 +25,7 @@ type Stats struct {
 // Stats counts entries, blobs and history, reading sizes from the size
 // records and never a blob's content.
 func (s *Store) Stats() (Stats, error) {
-	st := Stats{ByKind: map[string]int{}, ByStatus: map[string]int{}}
+	st := Stats{ByMnemonic: map[string]int{}, ByStatus: map[string]int{}}
 	err := s.view(func(txn *badger.Txn) error {
 		opts := badger.DefaultIteratorOptions
 		opts.PrefetchValues = false
@@ -36,12 +36,16 @@ func (s *Store) Stats() (Stats, error) {
 				item := it.Item()
 				switch p {
 				case prefixEntry:
-					var e struct{ Kind, Status string }
+					// The entry's mnemonic is stored as "kind".
+					var e struct {
+						Mnemonic string `json:"kind"`
+						Status   string
+					}
 					if err := item.Value(func(v []byte) error { return json.Unmarshal(v, &e) }); err != nil {
 						return err
 					}
 					st.Entries++
-					st.ByKind[e.Kind]++
+					st.ByMnemonic[e.Mnemonic]++
 					st.ByStatus[e.Status]++
 				case prefixBlobSize:
 					if err := item.Value(func(v []byte) error {

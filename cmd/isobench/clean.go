@@ -47,8 +47,8 @@ func cmdCache(a *app, args []string) error {
 	}
 	fmt.Fprintf(a.stdout, "cache:    %s\n", a.store.Dir())
 	fmt.Fprintf(a.stdout, "entries:  %d (history %d)\n", st.Entries, st.HistoryEntries)
-	for _, k := range slices.Sorted(maps.Keys(st.ByKind)) {
-		fmt.Fprintf(a.stdout, "  %-12s %d\n", k, st.ByKind[k])
+	for _, k := range slices.Sorted(maps.Keys(st.ByMnemonic)) {
+		fmt.Fprintf(a.stdout, "  %-12s %d\n", k, st.ByMnemonic[k])
 	}
 	for _, k := range slices.Sorted(maps.Keys(st.ByStatus)) {
 		fmt.Fprintf(a.stdout, "  status %-6s %d\n", k, st.ByStatus[k])
