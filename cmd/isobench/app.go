@@ -13,7 +13,7 @@ import (
 	"github.com/isobench/isobench/engine"
 )
 
-// Exit codes (DESIGN.md): 0 success, 1 an action failed, 2 usage or configuration error.
+// Exit codes: 0 success, 1 an action failed, 2 usage or configuration error.
 const (
 	exitOK     = 0
 	exitFailed = 1
