@@ -69,3 +69,38 @@ type RemovedItem struct {
 type Reporter interface {
 	WriteReport(w io.Writer, label Label, o *Outcome, blobs Blobs) error
 }
+
+// ResultTabler is a kind whose targets a build ends by showing as rows of a result table (the
+// benchmark kind: verdict, speedup, p-value), the way pytest and asv end with a summary. The
+// command asks it about every action planned for one of its targets; ok false leaves the
+// action out (not the kind's main action, say). o is nil for an action that did not finish
+// (blocked, or not reached): the command then fills Status and Message.
+type ResultTabler interface {
+	ResultRow(a *Action, o *Outcome, blobs Blobs) (row ResultRow, ok bool)
+}
+
+// ResultRow is one line of the result table, in the terminal and in `build --json`. Pointer
+// fields are null when unknown (a failure before any sample, a benchmark that did not run).
+type ResultRow struct {
+	Target  string   `json:"target"`
+	Commit  string   `json:"commit,omitempty"`
+	Status  Status   `json:"status"`
+	Verdict string   `json:"verdict,omitempty"`
+	Speedup *float64 `json:"speedup"`
+	CILow   *float64 `json:"ci_low"`
+	CIHigh  *float64 `json:"ci_high"`
+	PValue  *float64 `json:"p_value"`
+	// BaseRuns and HeadRuns count the measured runs of each side, warmups aside.
+	BaseRuns int    `json:"base_runs"`
+	HeadRuns int    `json:"head_runs"`
+	Class    string `json:"failure_class,omitempty"`
+	Message  string `json:"message,omitempty"`
+	Cached   bool   `json:"cached"`
+}
+
+// LogFilter is a kind whose action logs hold sections a reader may ask for alone: the
+// benchmark kind's measure log, one section per run of each side. `isobench log --side S
+// --run N` asks it; side is "" or "base" or "head", run 0 for every run.
+type LogFilter interface {
+	FilterLog(a *Action, log []byte, side string, run int) []byte
+}

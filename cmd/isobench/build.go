@@ -56,7 +56,8 @@ func cmdBuild(a *app, args []string) error {
 	defer a.close()
 
 	rootList := inOrder(labels, roots)
-	total := len(engine.Closure(rootList))
+	all := engine.Closure(rootList)
+	total := len(all)
 	human := a.stdout
 	if *jsonOut {
 		human = a.stderr
@@ -92,11 +93,16 @@ func cmdBuild(a *app, args []string) error {
 			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
 		}
 	}
+	rows := resultRows(a.ws, all, visits, a.store)
+	printResults(human, rows)
 	printSummary(human, summary, ctx.Err() != nil)
 	if *jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
-		enc.Encode(summary)
+		enc.Encode(struct {
+			*engine.Summary
+			Results []engine.ResultRow `json:"results"`
+		}{summary, rows})
 	}
 	switch {
 	case ctx.Err() != nil:

@@ -17,6 +17,7 @@ func commands() []command {
 		{"build", "build [PATTERN...]      execute what is stale and write results", cmdBuild},
 		{"status", "status [PATTERN...]     say what is cached, stale (and why), failed or skipped", cmdStatus},
 		{"why", "why LABEL               say which inputs of a target changed since the last build", cmdWhy},
+		{"log", "log LABEL               print the stored logs of a target's actions (--action, --side, --run)", cmdLog},
 		{"report", "report PATTERN          write a self-contained HTML report of datasets", cmdReport},
 		{"query", "query [PATTERN...]      list the targets a pattern selects, with kind and location", cmdQuery},
 		{"graph", "graph [PATTERN...]      print the planned actions as a Graphviz graph", cmdGraph},

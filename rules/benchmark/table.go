@@ -1,0 +1,87 @@
+package benchmark
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+var _ engine.ResultTabler = Kind{}
+
+// ResultRow describes a finished measurement as a row of the table a build ends with. The
+// record is the measurement output when the comparison completed, the failure's Meta when it
+// did not (so a failed row still counts the runs made), and nothing for a skip decided before
+// running.
+func (Kind) ResultRow(a *engine.Action, o *engine.Outcome, blobs engine.Blobs) (engine.ResultRow, bool) {
+	if a.Mnemonic != "measure" {
+		return engine.ResultRow{}, false
+	}
+	row := engine.ResultRow{Target: a.Label.String()}
+	if o == nil {
+		return row, true
+	}
+	row.Status, row.Class, row.Message, row.Cached = o.Status, o.Class, o.Message, o.Cached
+	var rec artifact.Measurement
+	var data []byte
+	if d, ok := o.Outputs[artifact.MeasurementOutput]; ok && blobs != nil {
+		data, _ = blobs.Get(d)
+	} else if len(o.Meta) > 0 {
+		data = o.Meta
+	}
+	if len(data) == 0 || json.Unmarshal(data, &rec) != nil {
+		return row, true
+	}
+	row.Commit = rec.Commit
+	row.BaseRuns, row.HeadRuns = len(rec.BaseValues), len(rec.HeadValues)
+	if o.Status == engine.StatusOK {
+		s := rec.Stats
+		row.Verdict, row.Speedup, row.CILow, row.CIHigh, row.PValue = s.Verdict, s.Speedup, s.CILow, s.CIHigh, s.PValue
+	}
+	return row, true
+}
+
+var _ engine.LogFilter = Kind{}
+
+// FilterLog keeps, of a measure log, the lines about the runs asked for (the side, and run n
+// of it counting warmups first, as the log numbers them: "[3/8] base sample 2: ...", "---
+// output of the base run 2 (sample)" up to its closing "---"), with the lines about the
+// measurement as a whole (its plan, its verdict).
+func (Kind) FilterLog(a *engine.Action, log []byte, side string, run int) []byte {
+	if a.Mnemonic != "measure" || (side == "" && run == 0) {
+		return log
+	}
+	about := func(s string, n int) bool {
+		return (side == "" || s == side) && (run == 0 || n == run)
+	}
+	var out []byte
+	inBlock, keepBlock := false, false
+	for _, line := range strings.SplitAfter(string(log), "\n") {
+		keep := true
+		switch {
+		case inBlock:
+			keep = keepBlock
+			if strings.TrimSpace(line) == "---" {
+				inBlock = false
+			}
+		case strings.HasPrefix(line, "--- output of the "):
+			var s string
+			var n int
+			fmt.Sscanf(strings.TrimPrefix(line, "--- output of the "), "%s run %d", &s, &n)
+			inBlock, keepBlock = true, about(s, n)
+			keep = keepBlock
+		case strings.HasPrefix(line, "["):
+			var i, total, n int
+			var s, kind string
+			if c, _ := fmt.Sscanf(line, "[%d/%d] %s %s %d:", &i, &total, &s, &kind, &n); c == 5 {
+				keep = about(s, n)
+			}
+		}
+		if keep {
+			out = append(out, line...)
+		}
+	}
+	return out
+}
