@@ -47,7 +47,10 @@ func (failure) Error() string { return "" }
 // flags starts a subcommand's flag set, with the workspace flags when it reads a workspace.
 func (a *app) flags(name string, workspace bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	// The flag package's own messages are dropped: flagError words the error, and the help
+	// goes to stdout, where a reader pipes it (help.go).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() { printCommandHelp(a.stdout, fs) }
 	if workspace {
 		a.workspaceFlags(fs)
 	}
@@ -55,9 +58,9 @@ func (a *app) flags(name string, workspace bool) *flag.FlagSet {
 }
 
 func (a *app) workspaceFlags(fs *flag.FlagSet) {
-	fs.StringVar(&a.cacheDir, "cache-dir", "", "the workspace's cache directory (default: per-user cache; also $ISOBENCH_CACHE)")
-	fs.Var(&a.vars, "var", "set a variable declared in isobench.hcl: --var name=value (repeatable)")
-	fs.StringVar(&a.chdir, "C", "", "run as if started in this directory")
+	fs.StringVar(&a.cacheDir, "cache-dir", "", "keep the workspace's cache in `DIR` (default: per-user cache; also $ISOBENCH_CACHE)")
+	fs.Var(&a.vars, "var", "set the variable NAME declared in isobench.hcl to VALUE: --var `NAME=VALUE` (repeatable)")
+	fs.StringVar(&a.chdir, "C", "", "run as if started in `DIR`")
 	a.remoteFlags(fs)
 }
 

@@ -15,17 +15,17 @@ import (
 
 func cmdBuild(a *app, args []string) error {
 	fs := a.flags("build", true)
-	jobs := fs.Int("j", runtime.NumCPU(), "run at most N actions at once")
+	jobs := fs.Int("j", runtime.NumCPU(), "run at most `N` actions at once")
 	keepGoing := fs.Bool("keep-going", false, "go on after a failure with everything that does not depend on it")
 	var rerun multiFlag
-	fs.Var(&rerun, "rerun", "execute actions of targets matching PATTERN again, keeping the old result in the history (repeatable)")
+	fs.Var(&rerun, "rerun", "execute actions of targets matching `PATTERN` again, keeping the old result in the history (repeatable)")
 	retryFailed := fs.Bool("retry-failed", false, "execute actions whose cached result is a failure again")
 	jsonOut := fs.Bool("json", false, "print a JSON summary on stdout")
-	eventsFile := fs.String("events", "", "write a JSONL event per action start and finish to FILE")
+	eventsFile := fs.String("events", "", "write a JSONL event per action start and finish to `FILE`")
 	executorName := executorFlag(fs) // executor.go
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if err := a.load(); err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 func cmdClean(a *app, args []string) error {
 	fs := a.flags("clean", true)
 	if _, err := parseInterspersed(fs, args); err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if err := a.load(); err != nil {
 		return err
@@ -29,7 +29,7 @@ func cmdCache(a *app, args []string) error {
 	fs := a.flags("cache", true)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if len(rest) != 1 || rest[0] != "stats" {
 		return usageError{"usage: isobench cache stats"}

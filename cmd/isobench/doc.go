@@ -11,6 +11,7 @@ Commands:
 	          --json, --events FILE, --executor, --remote-cache)
 	status    per target: cached, stale (with the reason), failed or skipped (--detailed-exitcode)
 	why       the key lines of a target's stale actions that changed since the last build
+	log       the stored logs of a target's actions (--action, --side, --run), replayed ones too
 	query     the targets a pattern selects
 	graph     the planned actions as a Graphviz graph
 	validate  load and plan every target; diagnostics point at file:line:col
@@ -20,6 +21,9 @@ Commands:
 	cache     cache stats
 	doctor    the hardware (NVML) and the tools found
 	version   the version
+
+isobench help COMMAND (or COMMAND --help) prints a command's synopsis, flags and an example;
+isobench --version the version.
 
 Patterns are labels (//pkg:name, :name in the current package), //pkg:all, //pkg/..., //...,
 and -PATTERN to exclude. Exit status: 0 success, 1 an action failed, 2 a usage or

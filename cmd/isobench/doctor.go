@@ -7,7 +7,7 @@ import "context"
 func cmdDoctor(a *app, args []string) error {
 	fs := a.flags("doctor", false)
 	if _, err := parseInterspersed(fs, args); err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	return writeMachineReport(context.Background(), a.stdout)
 }

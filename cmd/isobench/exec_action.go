@@ -15,8 +15,8 @@ import (
 // not meant for people; the job directory holds everything it reads and writes.
 func cmdExecAction(a *app, args []string) error {
 	fs := a.flags("exec-action", false)
-	if err := fs.Parse(args); err != nil {
-		return failure{exitUsage}
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{"exec-action takes one job directory"}

@@ -11,7 +11,7 @@ import (
 // executorFlag adds --executor to build. The default is the workspace's choice: an
 // `executor "slurm"` block in isobench.hcl sends work to Slurm, no block keeps it here.
 func executorFlag(fs *flag.FlagSet) *string {
-	return fs.String("executor", "", `where actions run: "local", or "slurm" (measurements and environment builds as Slurm jobs; see the executor block of isobench.hcl); default: the workspace's executor block, else local`)
+	return fs.String("executor", "", "where actions run: `NAME` is \"local\", or \"slurm\" (measurements and environment builds as Slurm jobs; see the executor block of isobench.hcl); default: the workspace's executor block, else local")
 }
 
 // executor returns the build's executor, or nil to run everything here. It is one of the

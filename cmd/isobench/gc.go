@@ -17,10 +17,10 @@ import (
 func cmdGC(a *app, args []string) error {
 	fs := a.flags("gc", true)
 	olderThan := fs.Duration("older-than", 30*24*time.Hour, "remove what was not used for this long (0: no age limit)")
-	maxSize := fs.String("max-size", "", "then remove the least recently used until the store fits, e.g. 50G (default: no budget)")
+	maxSize := fs.String("max-size", "", "then remove the least recently used until the store fits in `SIZE`, e.g. 50G (default: no budget)")
 	dryRun := fs.Bool("dry-run", false, "list what would be removed and remove nothing")
 	if _, err := parseInterspersed(fs, args); err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	budget, err := parseSize(*maxSize)
 	if err != nil {

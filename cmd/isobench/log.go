@@ -16,13 +16,13 @@ import (
 // cached result, a stale one and a failure alike, and never executes or fetches anything.
 func cmdLog(a *app, args []string) error {
 	fs := a.flags("log", true)
-	which := fs.String("action", "", "the actions to show: a mnemonic (measure, environment, generate, commit, dataset) or part of an action ID; default: the target's own actions")
-	side := fs.String("side", "", "only the base or head side: its per-side actions (environments, tests), or its runs in a measure log")
-	runN := fs.Int("run", 0, "only run N of a measurement (counting warmups first, as the log does)")
+	which := fs.String("action", "", "`WHICH` actions to show: a mnemonic (measure, environment, generate, commit, dataset) or part of an action ID; default: the target's own actions")
+	side := fs.String("side", "", "only the `SIDE` base or head: its per-side actions (environments, tests), or its runs in a measure log")
+	runN := fs.Int("run", 0, "only run `N` of a measurement (counting warmups first, as the log does)")
 	list := fs.Bool("list", false, "list the actions that have a log instead of printing them")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if len(rest) != 1 {
 		return usageError{"log takes one label, e.g. isobench log //benchmarks:median\nhint: isobench log --help"}

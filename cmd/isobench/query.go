@@ -12,7 +12,7 @@ func cmdQuery(a *app, args []string) error {
 	fs := a.flags("query", true)
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if err := a.load(); err != nil {
 		return err
@@ -36,7 +36,7 @@ func cmdGraph(a *app, args []string) error {
 	fs := a.flags("graph", true)
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if err := a.load(); err != nil {
 		return err

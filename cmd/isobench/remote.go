@@ -17,7 +17,7 @@ const defaultTokenEnv = "ISOBENCH_REMOTE_CACHE_TOKEN"
 // remoteFlags adds the remote cache's flags to a workspace command.
 func (a *app) remoteFlags(fs *flag.FlagSet) {
 	fs.StringVar(&a.remoteCache, "remote-cache", "",
-		`share results through a Bazel HTTP cache at URL (http(s)://host:port[/path]), overriding remote_cache in isobench.hcl; "off" uses none`)
+		"share results through a Bazel HTTP cache at `URL` (http(s)://host:port[/path]), overriding remote_cache in isobench.hcl; \"off\" uses none")
 	fs.BoolVar(&a.remoteUpload, "remote-cache-upload", true,
 		"upload results to the remote cache; false only reads from it (CI jobs that must not publish)")
 }

@@ -15,10 +15,10 @@ import (
 // nothing: a dataset that is not built (or stale) is an error with a hint.
 func cmdReport(a *app, args []string) error {
 	fs := a.flags("report", true)
-	out := fs.String("o", "", "write the page here (default: report.html beside the dataset's files)")
+	out := fs.String("o", "", "write the page to `FILE` (default: report.html beside the dataset's files)")
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if len(patterns) == 0 {
 		return usageError{"report takes a pattern naming datasets, e.g. isobench report //dataset:all"}

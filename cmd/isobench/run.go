@@ -37,6 +37,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) >= 3 && args[0] == "-C" {
 		args = append(append([]string{args[2]}, "-C", args[1]), args[3:]...)
 	}
+	switch {
+	case len(args) >= 1 && (args[0] == "--version" || args[0] == "-version"):
+		args = []string{"version"}
+	case len(args) >= 2 && args[0] == "help":
+		args = []string{args[1], "--help"} // isobench help build
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printUsage(stdout)
 		if len(args) == 0 {
@@ -59,5 +65,5 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %s\n", c.usage)
 	}
-	fmt.Fprintln(w, "\nisobench COMMAND -h shows a command's flags.")
+	fmt.Fprintln(w, "\nisobench help COMMAND (or isobench COMMAND --help) shows a command's flags and an example.")
 }

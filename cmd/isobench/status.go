@@ -35,7 +35,7 @@ func cmdStatus(a *app, args []string) error {
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when up to date, 1 on error, 2 when something is stale")
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	states, err := a.inspect(patterns)
 	defer a.close()
@@ -71,7 +71,7 @@ func cmdWhy(a *app, args []string) error {
 	fs := a.flags("why", true)
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if len(rest) != 1 {
 		return usageError{"why takes one label, e.g. isobench why //benchmarks:flash_attn"}
@@ -108,7 +108,7 @@ func cmdValidate(a *app, args []string) error {
 	fs := a.flags("validate", true)
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	if err := a.load(); err != nil {
 		return err

@@ -24,7 +24,7 @@ func Version() string {
 func cmdVersion(a *app, args []string) error {
 	fs := a.flags("version", false)
 	if _, err := parseInterspersed(fs, args); err != nil {
-		return failure{exitUsage}
+		return err
 	}
 	fmt.Fprintf(a.stdout, "isobench %s\n", Version())
 	return nil

@@ -1,0 +1,34 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestCLIHelp: every command's help, asked for either way, is on stdout with exit 0 and shows
+// the synopsis, the flags as the README writes them and an example; a wrong flag is a usage
+// error that names the help.
+func TestCLIHelp(t *testing.T) {
+	c := newCLI(t, t.TempDir())
+	for _, cmd := range commands() {
+		for _, args := range [][]string{{cmd.name, "--help"}, {"help", cmd.name}, {cmd.name, "-h"}} {
+			r := c.must(0, args...)
+			if !strings.HasPrefix(r.stdout, "Usage: isobench "+cmd.name) || !strings.Contains(r.stdout, "Example:\n  isobench "+cmd.name) || r.stderr != "" {
+				t.Errorf("isobench %s: stdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.stdout, r.stderr)
+			}
+		}
+	}
+	r := c.must(0, "build", "--help")
+	for _, want := range []string{"--keep-going", "-j N", "--rerun PATTERN", "-C DIR", "--var NAME=VALUE"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("build --help lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if r := c.must(0, "--version"); !strings.HasPrefix(r.stdout, "isobench ") {
+		t.Errorf("--version: %q", r.stdout)
+	}
+	r = c.must(2, "build", "--frob")
+	if r.stdout != "" || !strings.Contains(r.stderr, "-frob") || !strings.Contains(r.stderr, "isobench build --help") {
+		t.Errorf("a wrong flag: stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
