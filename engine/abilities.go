@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"time"
 )
@@ -103,4 +105,83 @@ type ResultRow struct {
 // --run N` asks it; side is "" or "base" or "head", run 0 for every run.
 type LogFilter interface {
 	FilterLog(a *Action, log []byte, side string, run int) []byte
+}
+
+// Classifier is a kind whose targets can judge a commit: the generator kind asks its model
+// whether a commit is a performance commit, with the endpoint, model, parameters and prompt
+// the target declares. A commit search reaches it through ClassifierFor, as a benchmark
+// reaches a generator through Planner.PlanFor, without importing the kind.
+type Classifier interface {
+	Classifier(p *Planner, t *Target) (Judge, error)
+}
+
+// ClassifierFor returns the Judge of target l, whose kind must be a Classifier.
+func ClassifierFor(p *Planner, l Label) (Judge, error) {
+	t := p.Target(l)
+	if t == nil {
+		return nil, fmt.Errorf("no target %s", l)
+	}
+	c, ok := p.Workspace().Kinds[t.Kind].(Classifier)
+	if !ok {
+		return nil, fmt.Errorf("%s is a %s, which cannot classify commits", l, t.Kind)
+	}
+	return c.Classifier(p, t)
+}
+
+// A Judge classifies commits for one target. It is made at plan time; each question is
+// prepared from a commit's facts and asked only when no answer is cached.
+type Judge interface {
+	// Lines are the key lines every answer depends on whatever the commit: endpoint, model,
+	// request parameters. Never a secret, never a scheduling hint.
+	Lines() []Line
+	// Needs is what asking holds while questions are in flight: the endpoint's pool, as many
+	// slots as Concurrency.
+	Needs() Needs
+	// Concurrency is how many questions may be in flight at once.
+	Concurrency() int
+	// Question renders the question about one commit from its facts (the JSON of the commit
+	// kind's output). It is cheap: nothing is sent. An error is the user's (a prompt that
+	// cannot be rendered) and names the target.
+	Question(facts []byte) (*Question, error)
+}
+
+// A Question is one prepared classification of one commit.
+type Question struct {
+	// Lines describe the question: the rendered messages. With the Judge's Lines and the
+	// commit they key the answer, so a prompt edit asks again only where the rendered
+	// prompt changed.
+	Lines []Line
+	// Ask sends the question. It never returns nil.
+	Ask func(ctx context.Context, log io.Writer) *Answer
+}
+
+// An Answer is what asking gave.
+//
+// The model is asked for one JSON object, alone or in a ```json fence:
+//
+//	{"performance": true, "reason": "one sentence", "apis": ["vllm.LLM.generate"]}
+//
+// "performance" (a boolean) and "reason" (a non-empty string) are required, "apis" (a list of
+// strings) may be empty or absent, and no other field is allowed. An answer that is not such
+// an object is asked again with a message naming the problem, up to the target's
+// max_attempts; after that the commit's answer is Invalid.
+type Answer struct {
+	Verdict *Verdict `json:"verdict,omitempty"`
+	// Invalid says why no usable verdict came after every attempt; like Verdict, it is a
+	// result, kept and replayed.
+	Invalid string `json:"invalid,omitempty"`
+	// Failure is a transient failure (network, 429/5xx, a missing key): never kept.
+	Failure *Result `json:"-"`
+	// Raw is the last answer's text; Model the model that served it.
+	Raw   string `json:"raw,omitempty"`
+	Model string `json:"model,omitempty"`
+	// Counters are this ask's requests and tokens, for the build summary.
+	Counters map[string]int64 `json:"-"`
+}
+
+// Verdict is a model's judgement of one commit, in the documented answer format.
+type Verdict struct {
+	Performance bool     `json:"performance"`
+	Reason      string   `json:"reason"`
+	APIs        []string `json:"apis"`
 }

@@ -152,6 +152,9 @@ type Exec struct {
 	Store Blobs
 	// Building is false when isobench only inspects (status, why).
 	Building bool
+	// Memo keeps parts of the result under keys of their own (memo.go); nil where no store
+	// is at hand.
+	Memo Memo
 }
 
 // Blobs reads and writes the content-addressed store.

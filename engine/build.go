@@ -165,7 +165,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		b.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, GPUs: gpus, Reason: reason})
 		start = time.Now()
 		x := &Exec{Action: a, Log: &syncWriter{w: &log}, GPUs: gpus, TempDir: tmp, Workspace: b.workspaceRoot(),
-			UserCache: b.opt.UserCache, Store: b.opt.Store, Building: true}
+			UserCache: b.opt.UserCache, Store: b.opt.Store, Building: true, Memo: b.memo()}
 		res = runWork(ctx, w, x)
 		os.RemoveAll(tmp)
 		b.pools.release(w.Needs, gpus)
@@ -207,6 +207,19 @@ func runWork(ctx context.Context, w *Work, x *Exec) *Result {
 		res = Transient("cancelled", "cancelled: %s", res.Message)
 	}
 	return res
+}
+
+// memo is the Memo of an action this build executes; the keys of the parts it recalls or
+// keeps count as used, like those of the actions it replays.
+func (b *builder) memo() Memo {
+	if b.opt.Store == nil {
+		return nil
+	}
+	return &storeMemo{store: b.opt.Store, touch: func(key cache.Digest) {
+		b.mu.Lock()
+		b.touched = append(b.touched, key)
+		b.mu.Unlock()
+	}}
 }
 
 // workspaceRoot is "" when the build has no workspace (actions built by hand, in tests).
