@@ -98,8 +98,24 @@ func TestUndeclaredVarOverride(t *testing.T) {
 	if !diags.HasErrors() {
 		t.Fatal("Load accepted --var modle=o3, which names no declared variable")
 	}
-	if got := renderAll(diags); !strings.Contains(got, `--var sets "modle"`) {
-		t.Errorf("diagnostics do not name the variable:\n%s", got)
+	if got := renderAll(diags); !strings.Contains(got, `--var sets "modle"`) || !strings.Contains(got, `Did you mean "model"?`) {
+		t.Errorf("diagnostics do not name the variable and the one meant:\n%s", got)
+	}
+}
+
+// TestForEachMistakeSaidOnce: a mistake every element of a for_each block repeats is one
+// diagnostic naming the block and how many elements have it, not one per element.
+func TestForEachMistakeSaidOnce(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"isobench.hcl":  "",
+		"pkg/BUILD.hcl": "thing \"gen\" {\n  for_each = toset([\"a\", \"b\", \"c\", \"d\", \"e\"])\n  count = \"many\"\n}\n",
+	})
+	_, diags := Load(root, LoadOptions{Kinds: testKinds(nil)})
+	if len(diags) != 1 {
+		t.Fatalf("%d diagnostics, want 1:\n%s", len(diags), renderAll(diags))
+	}
+	if got := renderDiagnostic(diags[0]); !strings.Contains(got, "pkg/BUILD.hcl:3:") || !strings.Contains(got, `5 of the 5 targets of the for_each block "gen"`) {
+		t.Errorf("the diagnostic does not name the block and its count:\n%s", got)
 	}
 }
 

@@ -3,8 +3,10 @@ package engine
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,7 +131,7 @@ func (l *loader) loadWorkspaceFile(overrides map[string]string) {
 	for name := range overrides {
 		if _, ok := vars[name]; !ok {
 			l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Undeclared variable",
-				Detail: fmt.Sprintf("--var sets %q, but isobench.hcl declares no variable of that name.", name)})
+				Detail: fmt.Sprintf("--var sets %q, but isobench.hcl declares no variable of that name.%s", name, didYouMean(name, slices.Sorted(maps.Keys(vars))))})
 		}
 	}
 	l.vars = cty.ObjectVal(vars)
@@ -313,6 +315,8 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 			Subject: forEach.Expr.Range().Ptr()})
 		return
 	}
+	// One mistake in the block is one mistake, however many elements repeat it.
+	defer l.dedupForEach(len(l.diags), name, v.LengthInt())
 	for it := v.ElementIterator(); it.Next(); {
 		k, e := it.Element()
 		if v.Type().IsSetType() {
@@ -328,6 +332,41 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 		child.Variables = map[string]cty.Value{"each": cty.ObjectVal(map[string]cty.Value{"key": k, "value": e})}
 		l.addTarget(block, kind, name+"."+SafeName(key), key, content, schema, child, pkg)
 	}
+}
+
+// dedupForEach keeps one copy of each diagnostic that the n elements of a for_each block
+// named name produced since l.diags held from diagnostics, saying how many elements have it.
+func (l *loader) dedupForEach(from int, name string, n int) {
+	type same struct {
+		summary, detail string
+		subject         hcl.Range
+	}
+	count := map[same]int{}
+	var firsts []*hcl.Diagnostic
+	for _, d := range l.diags[from:] {
+		k := same{d.Summary, d.Detail, rangeOf(d.Subject)}
+		if count[k] == 0 {
+			firsts = append(firsts, d)
+		}
+		count[k]++
+	}
+	l.diags = l.diags[:from]
+	for _, d := range firsts {
+		if c := count[same{d.Summary, d.Detail, rangeOf(d.Subject)}]; c > 1 {
+			dup := *d
+			dup.Detail = fmt.Sprintf("%s (Said once for the %d of the %d targets of the for_each block %q that have it.)",
+				strings.TrimSpace(d.Detail), c, n, name)
+			d = &dup
+		}
+		l.diags = append(l.diags, d)
+	}
+}
+
+func rangeOf(r *hcl.Range) hcl.Range {
+	if r == nil {
+		return hcl.Range{}
+	}
+	return *r
 }
 
 func (l *loader) addTarget(block *hcl.Block, kind Kind, name, key string, content *hcl.BodyContent, schema *Schema, ctx *hcl.EvalContext, pkg string) {

@@ -12,12 +12,14 @@ import (
 //	//pkg:all    every target in pkg
 //	//pkg/...    every target in pkg and in every package below it
 //	//...        every target in the workspace
+//	//pkg:name.* every target a for_each block named name made (name.a, name.b, ...)
 //	-//pkg:x     any of the above with a leading "-" excludes what it matches
 //
-// At most one of Name, All and Recursive is set.
+// At most one of Name, All and Recursive is set; Family qualifies Name.
 type Pattern struct {
 	Pkg       string // the package named, "" for the root
 	Name      string // the target, when the pattern names one
+	Family    bool   // every target named Name.<key>: //pkg:name.*
 	Recursive bool   // every target in Pkg and below: //pkg/...
 	All       bool   // every target in Pkg: //pkg:all
 	Exclude   bool   // subtract the matches instead of adding them: -//pkg:x
@@ -87,6 +89,9 @@ func withTarget(s string, p Pattern, name string) (Pattern, error) {
 		p.All = true
 		return p, nil
 	}
+	if base, ok := strings.CutSuffix(name, ".*"); ok {
+		name, p.Family = base, true
+	}
 	if err := CheckName(name); err != nil {
 		return Pattern{}, fmt.Errorf("pattern %q is invalid: %w", s, err)
 	}
@@ -104,6 +109,8 @@ func (p Pattern) String() string {
 		s = "//" + p.Pkg + "/..."
 	case p.All:
 		s = "//" + p.Pkg + ":" + allTargets
+	case p.Family:
+		s = Label{Pkg: p.Pkg, Name: p.Name}.String() + ".*"
 	default:
 		s = Label{Pkg: p.Pkg, Name: p.Name}.String()
 	}
@@ -117,7 +124,7 @@ func (p Pattern) String() string {
 // selects by package (:all or /...). A caller uses it to report an included
 // target that does not exist, with a suggestion.
 func (p Pattern) Target() (Label, bool) {
-	if p.Recursive || p.All {
+	if p.Recursive || p.All || p.Family {
 		return Label{}, false
 	}
 	return Label{Pkg: p.Pkg, Name: p.Name}, true
@@ -131,6 +138,8 @@ func (p Pattern) Match(l Label) bool {
 		return p.Pkg == "" || l.Pkg == p.Pkg || strings.HasPrefix(l.Pkg, p.Pkg+"/")
 	case p.All:
 		return l.Pkg == p.Pkg
+	case p.Family:
+		return l.Pkg == p.Pkg && strings.HasPrefix(l.Name, p.Name+".")
 	default:
 		return l.Pkg == p.Pkg && l.Name == p.Name
 	}
@@ -166,4 +175,56 @@ func Select(patterns []Pattern, labels []Label) (matched []Label, empty []Patter
 	}
 	slices.SortFunc(matched, func(a, b Label) int { return strings.Compare(a.String(), b.String()) })
 	return matched, empty
+}
+
+// NoMatch explains an included pattern that selects none of labels, with what was meant when
+// it can tell: the targets of a for_each block for its base name ("//benchmarks:gen" ->
+// "//benchmarks:gen.*"), the nearest label for a misspelt target, the nearest package for a
+// misspelt package ("//datasets:all" -> "//dataset:all").
+func NoMatch(p Pattern, labels []Label) error {
+	pkgs := map[string]bool{}
+	var family []string
+	for _, l := range labels {
+		pkgs[l.Pkg] = true
+		if !p.Family && l.Pkg == p.Pkg && strings.HasPrefix(l.Name, p.Name+".") {
+			family = append(family, l.String())
+		}
+	}
+	if len(family) > 0 {
+		slices.Sort(family)
+		few := family[:min(len(family), 3)]
+		if len(family) > len(few) {
+			few = append(few, fmt.Sprintf("and %d more", len(family)-len(few)))
+		}
+		fam := p
+		fam.Family, fam.Exclude = true, false
+		return fmt.Errorf("no target %s is declared: it is a for_each block, whose %d targets are %s (%s)",
+			Label{Pkg: p.Pkg, Name: p.Name}, len(family), fam, strings.Join(few, ", "))
+	}
+	what := fmt.Sprintf("the pattern %s matches no targets", p)
+	if t, ok := p.Target(); ok {
+		what = fmt.Sprintf("no target %s is declared", t)
+	}
+	if !pkgs[p.Pkg] && !(p.Recursive && p.Pkg == "") {
+		names := make([]string, 0, len(pkgs))
+		for pkg := range pkgs {
+			names = append(names, pkg)
+		}
+		if s := Suggest(p.Pkg, names); s != "" {
+			fixed := p
+			fixed.Pkg, fixed.Exclude = s, false
+			return fmt.Errorf("%s: there is no package //%s; did you mean %s?", what, p.Pkg, fixed)
+		}
+		return fmt.Errorf("%s: there is no package //%s (a package is a directory with a BUILD.hcl)", what, p.Pkg)
+	}
+	if t, ok := p.Target(); ok {
+		names := make([]string, len(labels))
+		for i, l := range labels {
+			names[i] = l.String()
+		}
+		if s := Suggest(t.String(), names); s != "" {
+			return fmt.Errorf("%s; did you mean %s?", what, s)
+		}
+	}
+	return fmt.Errorf("%s", what)
 }

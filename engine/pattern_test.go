@@ -33,6 +33,8 @@ func TestParsePattern(t *testing.T) {
 		{"-:x", "a/b", Pattern{Pkg: "a/b", Name: "x", Exclude: true}, "-//a/b:x"},
 		{"-:all", "a", Pattern{Pkg: "a", All: true, Exclude: true}, "-//a:all"},
 		{"//x:ALL", "", Pattern{Pkg: "x", Name: "ALL"}, "//x:ALL"},
+		{"//b:gen.*", "", Pattern{Pkg: "b", Name: "gen", Family: true}, "//b:gen.*"},
+		{"-:gen.*", "b", Pattern{Pkg: "b", Name: "gen", Family: true, Exclude: true}, "-//b:gen.*"},
 	}
 	for _, tc := range good {
 		got, err := ParsePattern(tc.in, tc.pkg)
@@ -227,4 +229,33 @@ func FuzzPatternRoundTrip(f *testing.F) {
 			t.Fatalf("ParsePattern(%q, %q) = %#v, but ParsePattern(%q) = %#v", s, pkg, p, p.String(), again)
 		}
 	})
+}
+
+func TestNoMatchSays(t *testing.T) {
+	labels := []Label{{"benchmarks", "gen.a"}, {"benchmarks", "gen.b"}, {"benchmarks", "gen.c"},
+		{"benchmarks", "gen.d"}, {"benchmarks", "median"}, {"dataset", "quickstart"}}
+	for _, tc := range []struct{ pattern, want string }{
+		{"//benchmarks:gen", "no target //benchmarks:gen is declared: it is a for_each block, whose 4 targets are //benchmarks:gen.* (//benchmarks:gen.a, //benchmarks:gen.b, //benchmarks:gen.c, and 1 more)"},
+		{"//datasets:all", "the pattern //datasets:all matches no targets: there is no package //datasets; did you mean //dataset:all?"},
+		{"//datasets:quickstart", "did you mean //dataset:quickstart?"},
+		{"//benchmarks:medain", "no target //benchmarks:medain is declared; did you mean //benchmarks:median?"},
+		{"//zzzzzzzz/...", "there is no package //zzzzzzzz (a package is a directory with a BUILD.hcl)"},
+		{"//benchmarks:med.*", "the pattern //benchmarks:med.* matches no targets"},
+	} {
+		p, err := ParsePattern(tc.pattern, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		matched, empty := Select([]Pattern{p}, labels)
+		if len(matched) != 0 || len(empty) != 1 {
+			t.Fatalf("%s matched %v", tc.pattern, matched)
+		}
+		if got := NoMatch(p, labels).Error(); !strings.Contains(got, tc.want) {
+			t.Errorf("NoMatch(%s) = %q, want it to say %q", tc.pattern, got, tc.want)
+		}
+	}
+	p, _ := ParsePattern("//benchmarks:gen.*", "")
+	if matched, _ := Select([]Pattern{p}, labels); len(matched) != 4 {
+		t.Errorf("//benchmarks:gen.* selects %v, want the 4 targets of the block", matched)
+	}
 }

@@ -123,21 +123,9 @@ func SelectTargets(ws *Workspace, patterns []string, pkg string) ([]Label, error
 	labels := ws.Labels()
 	matched, empty := Select(parsed, labels)
 	for _, pat := range empty {
-		if pat.Exclude {
-			continue
+		if !pat.Exclude {
+			return nil, NoMatch(pat, labels)
 		}
-		if !pat.All && !pat.Recursive {
-			names := make([]string, len(labels))
-			for i, l := range labels {
-				names[i] = l.String()
-			}
-			msg := fmt.Sprintf("no target %s is declared", pat)
-			if s := Suggest(pat.String(), names); s != "" {
-				msg += fmt.Sprintf("; did you mean %s?", s)
-			}
-			return nil, fmt.Errorf("%s", msg)
-		}
-		return nil, fmt.Errorf("the pattern %s matches no targets", pat)
 	}
 	return matched, nil
 }

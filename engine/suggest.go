@@ -1,6 +1,9 @@
 package engine
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Suggest returns the candidate nearest to s by edit distance, for a "did you
 // mean" hint: the Levenshtein distance between the two, ignoring case,
@@ -43,4 +46,13 @@ func editDistance(a, b []rune) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// didYouMean is a diagnostic's closing hint naming the nearest candidate, or "" when none is
+// near enough.
+func didYouMean(s string, candidates []string) string {
+	if c := Suggest(s, candidates); c != "" {
+		return fmt.Sprintf(" Did you mean %q?", c)
+	}
+	return ""
 }
