@@ -10,8 +10,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -146,8 +148,29 @@ func (c *Config) classify(ctx context.Context, err error, header http.Header) fa
 		return failure{class: "bad_response", retry: true, message: fmt.Sprintf(
 			"The endpoint %s answered with something that is not a chat completion: %s.", c.Endpoint, err)}
 	}
+	if errors.Is(err, syscall.ECONNREFUSED) && loopback(c.Endpoint) {
+		// Nothing listens on this machine's port: a server not started, not a flaky network,
+		// so retrying (48 s with the default backoff) only delays the same answer.
+		return failure{class: "connection_refused", message: fmt.Sprintf(
+			"Nothing is listening at %s: the connection was refused. Start the server (vllm serve, ollama serve, ...) or point base_url of %s at where it listens.",
+			c.Endpoint, c.Label)}
+	}
 	return failure{class: "connection_failed", retry: true, message: fmt.Sprintf(
 		"The request to %s failed: %s.", c.Endpoint, strings.TrimSuffix(err.Error(), "."))}
+}
+
+// loopback reports whether an endpoint URL names this machine (localhost, 127.0.0.0/8, ::1).
+func loopback(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (c *Config) classifyStatus(status int, code, param, message string, header http.Header) failure {

@@ -236,3 +236,18 @@ func TestRetryAfterParsing(t *testing.T) {
 		t.Errorf("no header: %s", got)
 	}
 }
+
+// TestLoopbackRefusedFailsFast: a local server that is not running refuses the connection at
+// once; that is not a flaky network, so the build fails at once, saying what to do, and caches
+// nothing (starting the server must be enough).
+func TestLoopbackRefusedFailsFast(t *testing.T) {
+	t.Parallel()
+	server := newLLMServer(t, alwaysGood)
+	server.Close() // its loopback port now refuses connections
+	w := newWorkspace(t, oneCommit(server, "  model = \"m\"\n  prompt = \"p\"\n"))
+	start := time.Now()
+	mustFailTransient(t, w, w.build(engine.Options{}).only(t), "connection_refused", "Nothing is listening at "+server.URL)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a refused loopback connection took %s to fail; it was retried", d)
+	}
+}
