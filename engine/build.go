@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"time"
 
 	"github.com/isobench/isobench/cache"
@@ -157,7 +156,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		if !ok {
 			return nil, nil // cancelled while waiting: not run
 		}
-		tmp, err := os.MkdirTemp("", "isobench-action-")
+		tmp, releaseTmp, err := newScratchDir("isobench-action-")
 		if err != nil {
 			b.pools.release(w.Needs, gpus)
 			return nil, err
@@ -167,7 +166,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		x := &Exec{Action: a, Log: &syncWriter{w: &log}, GPUs: gpus, TempDir: tmp, Workspace: b.workspaceRoot(),
 			UserCache: b.opt.UserCache, Store: b.opt.Store, Building: true, Memo: b.memo()}
 		res = runWork(ctx, w, x)
-		os.RemoveAll(tmp)
+		releaseTmp()
 		b.pools.release(w.Needs, gpus)
 		ev.GPUs = gpus
 	}

@@ -28,6 +28,11 @@ type Command struct {
 	// MaxOutput caps what is logged and what is kept of each stream: the tail is kept, since
 	// the end of a failing command's output says why it failed. Default 1 MiB.
 	MaxOutput int
+	// Sandbox, when set, isolates the command (sandbox.go): untrusted code gets one.
+	Sandbox *Sandbox
+	// Mask lists secret values the command was given: each occurrence in what is logged and
+	// kept of its output reads *** instead.
+	Mask []string
 }
 
 // ProcessResult is how a command ended.
@@ -38,6 +43,9 @@ type ProcessResult struct {
 	Stdout   []byte // tail, at most MaxOutput
 	Stderr   []byte
 	Duration time.Duration
+	// Isolation is how the command was isolated: IsolationNamespaces when its Sandbox was
+	// set up, IsolationProcessGroup otherwise.
+	Isolation Isolation
 }
 
 // Output is stdout followed by stderr.
@@ -48,9 +56,25 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	if c.MaxOutput <= 0 {
 		c.MaxOutput = 1 << 20
 	}
-	cmd := exec.Command(c.Path, c.Args...)
-	cmd.Dir, cmd.Env, cmd.Stdin = c.Dir, c.Env, c.Stdin
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	isolation := IsolationProcessGroup
+	var cmd *exec.Cmd
+	var sandbox *sandboxProcess
+	if c.Sandbox != nil {
+		if iso, _ := SandboxIsolation(); iso == IsolationNamespaces {
+			var err error
+			if cmd, sandbox, err = sandboxCommand(c); err != nil {
+				return nil, err
+			}
+			isolation = iso
+		}
+	}
+	if cmd == nil {
+		cmd = exec.Command(c.Path, c.Args...)
+		cmd.Dir, cmd.Env = c.Dir, c.Env
+		// Pdeathsig: a command outlives a killed isobench no longer than its group leader.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	}
+	cmd.Stdin = c.Stdin
 	// Stdin copying, when Stdin is not a file, must not hold Wait up forever either.
 	cmd.WaitDelay = 2 * time.Second
 
@@ -59,17 +83,23 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	// would hold Wait, and the kill of the group that comes after it, for WaitDelay. With our
 	// own pipes Wait returns when the leader exits, the group is killed at once, and the
 	// copiers then read to EOF.
-	log := &cappedLog{w: c.Log, left: c.MaxOutput}
+	log := &cappedLog{w: newMaskingWriter(c.Log, c.Mask), left: c.MaxOutput}
 	stdout := &tailBuffer{max: c.MaxOutput, log: log}
 	stderr := &tailBuffer{max: c.MaxOutput, log: log}
 	outR, outW, err := os.Pipe()
 	if err != nil {
+		if sandbox != nil {
+			sandbox.abandon()
+		}
 		return nil, err
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
 		outR.Close()
 		outW.Close()
+		if sandbox != nil {
+			sandbox.abandon()
+		}
 		return nil, err
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
@@ -81,7 +111,15 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	if err != nil {
 		outR.Close()
 		errR.Close()
+		if sandbox != nil {
+			sandbox.abandon()
+		}
 		return nil, err
+	}
+	if sandbox != nil {
+		if err := sandbox.started(); err != nil {
+			killGroup(cmd.Process.Pid)
+		}
 	}
 	var copiers sync.WaitGroup
 	for _, p := range []struct {
@@ -103,7 +141,7 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 		defer timer.Stop()
 		timeout = timer.C
 	}
-	res := &ProcessResult{}
+	res := &ProcessResult{Isolation: isolation}
 	select {
 	case err = <-waited:
 	case <-timeout:
@@ -131,12 +169,28 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	}
 	outR.Close()
 	errR.Close()
+	log.flush()
 	res.Duration = time.Since(start)
-	res.Stdout, res.Stderr = stdout.Bytes(), stderr.Bytes()
+	res.Stdout, res.Stderr = Masked(stdout.Bytes(), c.Mask), Masked(stderr.Bytes(), c.Mask)
 	res.ExitCode = cmd.ProcessState.ExitCode()
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) && !errors.Is(err, exec.ErrWaitDelay) {
+		if sandbox != nil {
+			sandbox.wait()
+		}
 		return res, err
+	}
+	if sandbox != nil {
+		// The helper's own exit says nothing: the command's status is what it reported.
+		st, err := sandbox.wait()
+		if err != nil {
+			return res, err
+		}
+		if st != nil {
+			res.ExitCode = st.Exit
+		} else {
+			res.ExitCode = -1 // killed: a timeout, a cancellation, or the helper's death
+		}
 	}
 	return res, nil
 }
@@ -156,6 +210,15 @@ type cappedLog struct {
 	w     io.Writer
 	left  int
 	noted bool
+}
+
+// flush writes what a masking writer held back, once the output has ended.
+func (l *cappedLog) flush() {
+	if m, ok := l.w.(*maskingWriter); ok {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		m.flush()
+	}
 }
 
 func (l *cappedLog) write(p []byte) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -83,11 +82,11 @@ func RunHere(ctx context.Context, a *Action, w *Work, ws *Workspace, userCache s
 	if w.Done != nil {
 		return w.Done
 	}
-	tmp, err := os.MkdirTemp("", "isobench-action-")
+	tmp, releaseTmp, err := newScratchDir("isobench-action-")
 	if err != nil {
 		return Transient("error", "%s", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer releaseTmp()
 	root := ""
 	if ws != nil {
 		root = ws.Root

@@ -76,6 +76,7 @@ func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Acti
 	if opt.Inspect {
 		return inspect(ctx, roots, opt)
 	}
+	SweepScratch() // what a killed build left behind
 	return build(ctx, roots, opt)
 }
 

@@ -1,0 +1,280 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// attacker is a generated test gone bad: it looks for the user's keys in every environment
+// it can read, for other processes, for a file outside its sandbox, for a network beyond
+// loopback; it prints the secret it was given, and leaves a child that ignores SIGTERM in a
+// session of its own. It prints what it found as JSON.
+const attacker = `
+import json, os, signal, socket, sys, time
+found = {}
+leaked = []
+for pid in os.listdir('/proc'):
+    if pid.isdigit():
+        try:
+            env = open('/proc/%s/environ' % pid, 'rb').read()
+        except OSError:
+            continue
+        if sys.argv[1].encode() in env:
+            leaked.append(pid)
+found['environ_leaks'] = leaked
+found['ppid_environ'] = None
+try:
+    found['ppid_environ'] = len(open('/proc/%d/environ' % os.getppid(), 'rb').read())
+except OSError as e:
+    found['ppid_environ_error'] = str(e)
+found['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
+try:
+    found['file'] = open(sys.argv[2]).read()
+except OSError as e:
+    found['file_error'] = str(e)
+found['interfaces'] = sorted(name for _, name in socket.if_nameindex())
+found['home_listing'] = None
+try:
+    found['home_listing'] = os.listdir(sys.argv[3])
+except OSError as e:
+    found['home_error'] = str(e)
+if os.fork() == 0:
+    os.setsid()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    os.execv('/bin/sh', ['/bin/sh', '-c', 'trap "" TERM; while :; do sleep 1; done', sys.argv[4]])
+time.sleep(0.2)
+print(json.dumps(found))
+print('my token is', os.environ.get('HF_TOKEN'))
+`
+
+// python is the machine's interpreter, resolved: tests skip without one.
+func python(t *testing.T) string {
+	t.Helper()
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	out, err := exec.Command(py, "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Skip("python3 does not run:", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func needSandbox(t *testing.T) {
+	t.Helper()
+	if iso, why := SandboxIsolation(); iso != IsolationNamespaces {
+		t.Skipf("no namespaces here: %s", why)
+	}
+}
+
+// alive lists the processes whose command line holds marker.
+func alive(marker string) []string {
+	var pids []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(b), marker) {
+			pids = append(pids, e.Name())
+		}
+	}
+	return pids
+}
+
+func waitGone(t *testing.T, marker string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(alive(marker)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("processes marked %s still run: %v", marker, alive(marker))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestSandboxHoldsAgainstAttacker runs the attacker with this test process's environment
+// holding a key (set before exec, so /proc/<pid>/environ shows it), and a secret file next
+// to its run directory.
+func TestSandboxHoldsAgainstAttacker(t *testing.T) {
+	needSandbox(t)
+	py := python(t)
+	const key = "sk-parent-key-0123456789"
+	if os.Getenv("ISOBENCH_ATTACK_KEY") != key {
+		// Run again with the key in the environment this process was started with.
+		cmd := exec.Command(os.Args[0], "-test.run=^TestSandboxHoldsAgainstAttacker$", "-test.v")
+		cmd.Env = append(os.Environ(), "ISOBENCH_ATTACK_KEY="+key)
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return
+	}
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "secret.txt")
+	os.WriteFile(secretFile, []byte("the secret file"), 0o644)
+	home, _ := os.UserHomeDir()
+	runDir := filepath.Join(dir, "run")
+	os.Mkdir(runDir, 0o755)
+	marker := fmt.Sprintf("attacker-child-%d-%d", os.Getpid(), time.Now().UnixNano())
+	const token = "hf_declared_token_abcdef"
+	var log strings.Builder
+	res, err := RunCommand(context.Background(), Command{
+		Path: py, Args: []string{"-c", attacker, key, secretFile, home, marker},
+		Dir: runDir, Env: MinimalEnv(runDir, map[string]string{"HF_TOKEN": token}),
+		Timeout: 30 * time.Second, Log: &log, Mask: []string{token},
+		Sandbox: &Sandbox{Writable: []string{runDir}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 0 || res.Isolation != IsolationNamespaces {
+		t.Fatalf("exit %d, isolation %s:\n%s", res.ExitCode, res.Isolation, res.Output())
+	}
+	lines := strings.SplitN(string(res.Stdout), "\n", 2)
+	var found struct {
+		EnvironLeaks []string `json:"environ_leaks"`
+		PPIDEnviron  *int     `json:"ppid_environ"`
+		PIDs         []int    `json:"pids"`
+		File         *string  `json:"file"`
+		Interfaces   []string `json:"interfaces"`
+		HomeListing  []string `json:"home_listing"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &found); err != nil {
+		t.Fatalf("%v: %s", err, res.Output())
+	}
+	tried, held := 0, 0
+	check := func(what string, ok bool, got any) {
+		tried++
+		if ok {
+			held++
+		} else {
+			t.Errorf("%s: %v", what, got)
+		}
+	}
+	check("the key was found in /proc/*/environ", len(found.EnvironLeaks) == 0, found.EnvironLeaks)
+	check("the parent's environ was readable", found.PPIDEnviron == nil || *found.PPIDEnviron == 0, found.PPIDEnviron)
+	// pid 1 is the sandbox's init, then the attacker, its setsid child and the shell's sleep.
+	check("other processes were visible", len(found.PIDs) <= 4 && found.PIDs[0] == 1, found.PIDs)
+	check("a file outside the sandbox was read", found.File == nil, found.File)
+	check("the network beyond loopback was visible", strings.Join(found.Interfaces, ",") == "lo", found.Interfaces)
+	// The home directory holds at most the way to the interpreter, when it is installed there.
+	var way []string
+	if rel, err := filepath.Rel(home, InstallPrefix(py)); err == nil && !strings.HasPrefix(rel, "..") {
+		way = []string{strings.Split(rel, "/")[0]}
+	}
+	check("the home directory was listed", found.HomeListing == nil || slices.Equal(found.HomeListing, way), found.HomeListing)
+	check("the declared secret was printed", !strings.Contains(string(res.Output()), token) &&
+		!strings.Contains(log.String(), token) && strings.Contains(string(res.Stdout), "my token is ***"), res.Output())
+	waitGone(t, marker)
+	check("the setsid child outlived the run", true, nil)
+	t.Logf("attacks tried %d, held %d", tried, held)
+}
+
+// TestSandboxKilledParentLeavesNothing: a kill -9 of the process that ran a sandboxed
+// command, here this test binary run again, leaves none of the command's processes alive,
+// not even one that called setsid() and ignores SIGTERM.
+func TestSandboxKilledParentLeavesNothing(t *testing.T) {
+	needSandbox(t)
+	if marker := os.Getenv("ISOBENCH_ORPHAN_MARKER"); marker != "" {
+		dir := t.TempDir()
+		RunCommand(context.Background(), Command{Path: "/bin/sh", Args: []string{"-c",
+			`setsid sh -c 'trap "" TERM; while :; do sleep 1; done' ` + marker + ` & trap "" TERM; while :; do sleep 1; done`, marker},
+			Dir: dir, Env: MinimalEnv(dir, nil), Sandbox: &Sandbox{Writable: []string{dir}}})
+		return
+	}
+	marker := fmt.Sprintf("orphan-%d-%d", os.Getpid(), time.Now().UnixNano())
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSandboxKilledParentLeavesNothing$")
+	cmd.Env = append(os.Environ(), "ISOBENCH_ORPHAN_MARKER="+marker)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(alive(marker)) < 2 { // the command and its setsid child
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the command did not start: %v", alive(marker))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitGone(t, marker)
+}
+
+// TestSandboxMaskingAcrossWrites: a secret split between two writes is masked in the log.
+func TestSandboxMaskingAcrossWrites(t *testing.T) {
+	var b strings.Builder
+	w := newMaskingWriter(&b, []string{"abcdefgh", "xy"})
+	for _, part := range []string{"one abc", "defgh two ab", "cdefghabcdefgh three xy"} {
+		w.Write([]byte(part))
+	}
+	w.(*maskingWriter).flush()
+	if want := "one *** two ****** three xy"; b.String() != want {
+		t.Errorf("masked %q, want %q", b.String(), want)
+	}
+}
+
+// TestSandboxFilesAndTimeout: a read-only tree cannot be written, the run directory can, /tmp
+// is private; a timeout ends the command and the child it hid in a session of its own.
+func TestSandboxFilesAndTimeout(t *testing.T) {
+	needSandbox(t)
+	dir := t.TempDir()
+	tree, run := filepath.Join(dir, "tree"), filepath.Join(dir, "run")
+	os.Mkdir(tree, 0o755)
+	os.Mkdir(run, 0o755)
+	os.WriteFile(filepath.Join(tree, "src.py"), []byte("x"), 0o644)
+	marker := fmt.Sprintf("timeout-child-%d-%d", os.Getpid(), time.Now().UnixNano())
+	res, err := RunCommand(context.Background(), Command{Path: "/bin/sh", Args: []string{"-c", `
+cat src.py && echo
+echo y > src.py 2>/dev/null && echo wrote-tree
+echo z > ` + run + `/out && echo wrote-run
+ls /tmp
+setsid sh -c 'trap "" TERM; while :; do sleep 1; done' ` + marker + ` &
+sleep 60`},
+		Dir: tree, Env: MinimalEnv(run, nil), Timeout: time.Second,
+		Sandbox: &Sandbox{ReadOnly: []string{tree}, Writable: []string{run}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// /tmp holds nothing of the machine's but the way to the run directory, when it is there.
+	tmpWay := ""
+	if rel, err := filepath.Rel("/tmp", dir); err == nil && !strings.HasPrefix(rel, "..") {
+		tmpWay = strings.Split(rel, "/")[0] + "\n"
+	}
+	if want := "x\nwrote-run\n" + tmpWay; string(res.Stdout) != want || !res.TimedOut || res.ExitCode != -1 {
+		t.Errorf("stdout %q, timed out %v, exit %d; want %q, true, -1\n%s", res.Stdout, res.TimedOut, res.ExitCode, want, res.Stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(run, "out")); string(b) != "z\n" {
+		t.Errorf("the run directory holds %q", b)
+	}
+	waitGone(t, marker)
+}
+
+// TestSweepScratch: a directory whose owner is gone is removed, one still held is not.
+func TestSweepScratch(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	held, release, err := newScratchDir("isobench-action-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	// A directory left by a killed build: its lock file, unlocked.
+	stale := filepath.Join(tmp, "isobench-action-stale")
+	os.MkdirAll(filepath.Join(stale, "run"), 0o755)
+	os.WriteFile(filepath.Join(stale, scratchLock), nil, 0o600)
+	if n := SweepScratch(); n != 1 {
+		t.Errorf("removed %d, want 1", n)
+	}
+	if exists(stale) || !exists(held) {
+		t.Errorf("stale there %v, held there %v; want false, true", exists(stale), exists(held))
+	}
+}

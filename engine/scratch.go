@@ -1,0 +1,86 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Scratch directories (an action's TempDir, a sandbox's root) live in the system's temporary
+// directory and are removed when their work ends. A killed isobench cannot remove its own,
+// so each holds a lock file, locked while its owner lives; the next build removes every one
+// whose lock it can take (SweepScratch). The kernel drops a lock with its holder, so no pid
+// file can go stale, and a directory in use by another build beside this one stays.
+
+// scratchPrefix begins the name of every scratch directory isobench makes.
+const scratchPrefix = "isobench-"
+
+// scratchLock is the lock file's name inside its directory.
+const scratchLock = ".isobench-lock"
+
+// newScratchDir makes a fresh directory named prefix plus a random suffix and locks it.
+// release removes it and drops the lock.
+func newScratchDir(prefix string) (dir string, release func(), err error) {
+	dir, err = os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(dir, scratchLock), os.O_CREATE|os.O_RDWR, 0o600)
+	if err == nil {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return dir, func() {
+		os.RemoveAll(dir)
+		f.Close()
+	}, nil
+}
+
+// legacyScratchAge is how old an unlocked scratch directory with no lock file must be before
+// the sweep removes it: one left by an isobench from before the lock files, or caught between
+// MkdirTemp and its lock. No action's setup takes an hour before the lock exists.
+const legacyScratchAge = time.Hour
+
+// SweepScratch removes the scratch directories that no living isobench holds: those a
+// killed build left behind. It returns how many it removed.
+func SweepScratch() int {
+	return sweepScratch(os.TempDir())
+}
+
+func sweepScratch(tmp string) int {
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), scratchPrefix+"action-") && !strings.HasPrefix(e.Name(), scratchPrefix+"sandbox-") {
+			continue
+		}
+		dir := filepath.Join(tmp, e.Name())
+		f, err := os.OpenFile(filepath.Join(dir, scratchLock), os.O_RDWR, 0)
+		if err != nil {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > legacyScratchAge {
+				if os.RemoveAll(dir) == nil {
+					n++
+				}
+			}
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			if os.RemoveAll(dir) == nil {
+				n++
+			}
+		}
+		f.Close()
+	}
+	return n
+}
