@@ -185,8 +185,9 @@ repo "gone" {
 `,
 		"commits/BUILD.hcl": fmt.Sprintf(`
 commit "unknown" {
-  repo = "//repos:up"
-  head = "1234567890abcdef1234567890abcdef12345678"
+  for_each = { for row in csvdecode(file("shas.csv")) : row.name => row }
+  repo     = "//repos:up"
+  head     = each.value.sha
 }
 commit "root" {
   repo = "//repos:up"
@@ -205,12 +206,13 @@ commit "nobranch" {
   head = "no-such-branch"
 }
 `, root, ambiguous, shas[1]),
+		"commits/shas.csv": "name,sha\nbad,1234567890abcdef1234567890abcdef12345678\n",
 	})
 	want := map[string]struct {
 		class  string
 		cached bool // is the failure cached for the next build
 	}{
-		"//commits:unknown":     {gitrepo.ClassUnknownCommit, true},
+		"//commits:unknown.bad": {gitrepo.ClassUnknownCommit, true},
 		"//commits:root":        {gitrepo.ClassRootCommit, true},
 		"//commits:ambiguous":   {gitrepo.ClassAmbiguousCommit, false},
 		"//commits:unreachable": {gitrepo.ClassUnreachable, false},
@@ -223,7 +225,8 @@ commit "nobranch" {
 			t.Errorf("%s: %+v, want failed with class %s", l, o.Outcome, c.class)
 		}
 	}
-	if msg := first.Targets[ruletest.Label("//commits:unknown")].Outcome.Message; !strings.Contains(msg, "1234567890ab is not in repository ../../upstream (fetched just now)") {
+	if msg := first.Targets[ruletest.Label("//commits:unknown.bad")].Outcome.Message; !strings.Contains(msg, "1234567890ab is not in repository ../../upstream (fetched just now)") ||
+		!strings.Contains(msg, `is written at commits/BUILD.hcl:5 (for_each key "bad"), from commits/shas.csv row 2`) {
 		t.Errorf("unknown commit message: %q", msg)
 	}
 	if msg := first.Targets[ruletest.Label("//commits:unreachable")].Outcome.Message; !strings.Contains(msg, "does not exist") {

@@ -13,12 +13,22 @@ type Config struct {
 	// is resolved per build, while the action is prepared. Base is "" for the first parent
 	// of head.
 	Head, Base string
+	// Origin is where they were written, for messages about a revision the repository lacks.
+	Origin Origin
+}
+
+// Origin is where a commit target's revisions were written (origin.go).
+type Origin struct {
+	HeadAt, BaseAt hcl.Range
+	ForEachKey     string
+	Pkg            string
 }
 
 // decode reads a commit target. It refuses revisions git could misread (a leading dash,
 // whitespace) and a base equal to head when both are full SHAs.
 func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
-	c := &Config{Repo: t.Body.Label("repo"), Head: t.String("head"), Base: t.String("base")}
+	c := &Config{Repo: t.Body.Label("repo"), Head: t.String("head"), Base: t.String("base"),
+		Origin: Origin{HeadAt: t.AttrRange("head"), BaseAt: t.AttrRange("base"), ForEachKey: t.ForEachKey, Pkg: t.Pkg}}
 	var diags hcl.Diagnostics
 	for _, name := range []string{"head", "base"} {
 		if !t.Has(name) {

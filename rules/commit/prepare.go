@@ -36,12 +36,12 @@ func (c *target) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 		}
 		if headRef != "" {
 			if head, err = s.Resolve(ctx, c.Head); err != nil {
-				return nil, prepareFailure(err)
+				return nil, c.prepareFailure(err, root)
 			}
 		}
 		if baseRef != "" {
 			if base, err = s.Resolve(ctx, c.Base); err != nil {
-				return nil, prepareFailure(err)
+				return nil, c.prepareFailure(err, root)
 			}
 		}
 	}
@@ -78,12 +78,23 @@ func ref(rev string) string {
 }
 
 // prepareFailure turns a resolution error into the engine's failure, keeping its class.
-func prepareFailure(err error) error {
+func (c *target) prepareFailure(err error, root string) error {
 	var e *gitrepo.Error
 	if errors.As(err, &e) {
-		return &engine.Failure{Class: e.Class, Message: e.Msg, Transient: true}
+		return &engine.Failure{Class: e.Class, Message: c.explain(e, root), Transient: true}
 	}
 	return err
+}
+
+// explain is a resolution error's message, with where an unknown revision was written.
+func (c *target) explain(e *gitrepo.Error, root string) string {
+	if e.Class != gitrepo.ClassUnknownCommit {
+		return e.Msg
+	}
+	if o := c.origin(root, e.Msg); o != "" {
+		return e.Msg + " " + o
+	}
+	return e.Msg
 }
 
 // meta is recorded with the result, outside the output: it says what the run did.
@@ -103,9 +114,9 @@ func (c *target) run(ctx context.Context, x *engine.Exec, spec gitrepo.Spec, hea
 		var e *gitrepo.Error
 		switch {
 		case errors.As(err, &e) && e.Transient:
-			return engine.Transient(e.Class, "%s", e.Msg), nil
+			return engine.Transient(e.Class, "%s", c.explain(e, x.Workspace)), nil
 		case errors.As(err, &e):
-			return engine.Failed(e.Class, "%s", e.Msg), nil
+			return engine.Failed(e.Class, "%s", c.explain(e, x.Workspace)), nil
 		}
 		return nil, err
 	}
