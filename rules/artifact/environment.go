@@ -27,6 +27,11 @@ type Environment struct {
 	// Resolved lists the exact distributions resolved before installing (URL and sha256).
 	Resolved []ResolvedFile `json:"resolved,omitempty"`
 	Source   bool           `json:"source,omitempty"` // installed from the commit's source tree
+	// Installed maps the resolved distributions (and the project, for a source install) to
+	// the versions found installed: the record's "installed versions".
+	Installed map[string]string `json:"installed,omitempty"`
+	// Spec is what the environment was asked for, for the record: indexes, packages, pins.
+	Spec *EnvironmentSpec `json:"spec,omitempty"`
 	// Platform is the most specific wheel platform tag of the interpreter, such as
 	// "manylinux_2_35_x86_64": with PythonVersion, what decides which wheels fit.
 	Platform string `json:"platform,omitempty"`
@@ -66,10 +71,25 @@ func (e *Environment) Vars(dir string) map[string]string {
 	return vars
 }
 
-// ResolvedFile is a wheel or sdist found on an index.
+// ResolvedFile is a wheel or sdist found on an index, or a wheel found at a direct URL.
 type ResolvedFile struct {
 	Package string `json:"package"`
-	Version string `json:"version,omitempty"`
+	Version string `json:"version,omitempty"` // "" for a direct URL, whose file name may not tell it
 	URL     string `json:"url"`
 	SHA256  string `json:"sha256"`
+	// Direct marks a wheel found at a declared URL rather than on an index page (vLLM's
+	// commits of late 2024 are uploaded as vllm-1.0.0.dev-...whl whatever their version).
+	Direct bool `json:"direct,omitempty"`
+}
+
+// EnvironmentSpec is an environment's declared inputs for one side, as evaluated: what a
+// researcher needs to build the same environment without isobench.
+type EnvironmentSpec struct {
+	IndexURL      string   `json:"index_url,omitempty"`
+	ExtraIndexURL []string `json:"extra_index_url,omitempty"`
+	WheelURL      []string `json:"wheel_url,omitempty"`
+	Packages      []string `json:"packages,omitempty"`
+	TorchBackend  string   `json:"torch_backend,omitempty"`
+	ResolveAsOf   string   `json:"resolve_as_of,omitempty"` // RFC 3339, UTC
+	Install       string   `json:"install,omitempty"`
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -48,6 +49,11 @@ func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, re
 	inst, err := chooseInstaller(ctx, c.Installer, py)
 	if err != nil {
 		return nil, err
+	}
+	if !sp.asOf.IsZero() && inst.Name == InstallerPip && !atLeast(inst.Version, pipUploadedPriorToMajor, pipUploadedPriorToMinor) {
+		return nil, engine.Fail("installer_missing", "resolve_as_of needs an installer that can leave out newer files when it resolves dependencies: "+
+			"uv (--exclude-newer) or pip %d.%d or later (--uploaded-prior-to); pip %s has neither, and would install today's dependencies. Install uv, or upgrade pip.",
+			pipUploadedPriorToMajor, pipUploadedPriorToMinor, inst.Version)
 	}
 	b := &build{spec: sp, py: py, inst: inst, mode: c.Install, facts: facts, root: in.Workspace.Root}
 	if resolve != nil {
@@ -125,6 +131,9 @@ func (b *build) storeLines() []engine.Line {
 	}
 	if b.TorchBackend != "" && b.inst.Name == InstallerUV {
 		lines = append(lines, engine.L("torch_backend", b.TorchBackend))
+	}
+	if !b.asOf.IsZero() {
+		lines = append(lines, engine.L("as_of", asOfText(b.asOf)))
 	}
 	for _, f := range b.reqs {
 		lines = append(lines, engine.L("requirements."+f.Decl, "sha256:"+f.Digest))
@@ -218,7 +227,7 @@ func (b *build) run(ctx context.Context, x *engine.Exec) (*engine.Result, error)
 func (b *build) buildAndCheck(ctx context.Context, x *engine.Exec, dir string, done func(bool) error) (*engine.Result, error) {
 	start := time.Now()
 	fmt.Fprintf(x.Log, "building %s with %s and Python %s (%s)\n", dir, b.inst, b.py.Version, b.py.Exe)
-	st := &step{ctx: ctx, log: x.Log, env: installEnv(b.env), dir: x.TempDir, timeout: b.Timeout}
+	st := &step{ctx: ctx, log: x.Log, env: installEnv(b.installerVars()), dir: x.TempDir, timeout: b.Timeout}
 	rec, err := b.buildInto(st, x, dir)
 	counters := map[string]int64{"envs_built": 1, "installer_runs": int64(st.runs)}
 	if err == nil {
@@ -254,6 +263,21 @@ func (b *build) buildAndCheck(ctx context.Context, x *engine.Exec, dir string, d
 		return nil, fmt.Errorf("marking %s complete: %w", dir, err)
 	}
 	return b.result(rec, counters)
+}
+
+// installerVars are the target's env plus what the resolved files need of the installer: a
+// wheel found at a direct URL may be named for another version than it holds (direct.go).
+func (b *build) installerVars() map[string]string {
+	vars := maps.Clone(b.env)
+	if vars == nil {
+		vars = map[string]string{}
+	}
+	for _, f := range b.res.Files {
+		if f.Direct && b.inst.Name == InstallerUV {
+			vars["UV_SKIP_WHEEL_FILENAME_CHECK"] = "1"
+		}
+	}
+	return vars
 }
 
 // failure turns a build error into a result: an installer that failed on its own is
@@ -385,6 +409,8 @@ func (b *build) result(rec *envRecord, counters map[string]int64) (*engine.Resul
 		Resolved:      rec.Resolved,
 		Source:        rec.Install != string(InstallWheel),
 		Platform:      rec.Platform,
+		Installed:     rec.Installed,
+		Spec:          b.record(InstallMode(rec.Install)),
 	}
 	if len(b.env) > 0 {
 		env.Env = b.env

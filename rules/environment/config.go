@@ -3,6 +3,7 @@ package environment
 import (
 	"fmt"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -30,6 +31,8 @@ type Config struct {
 	SourceRequirements []string
 	PythonPath         []string
 	Timeout            time.Duration // of each installer command
+	// PythonInstall lets uv install the requested Python when no interpreter matches.
+	PythonInstall bool
 
 	Packages      engine.LateAttr // list of requirements
 	IndexURL      engine.LateAttr
@@ -38,6 +41,13 @@ type Config struct {
 	Constraints   engine.LateAttr // one file or a list
 	Env           engine.LateAttr
 	Check         engine.LateAttr
+	// WheelURL is one direct URL or a list, tried with a HEAD request when no index has a
+	// page for the project: vLLM's commits from mid-2024 to December 2024 have their wheel
+	// uploaded without an index page (README, "Wheels for every era").
+	WheelURL engine.LateAttr
+	// ResolveAsOf, a date or RFC 3339 time, makes the preflight and the installer ignore files
+	// uploaded after it (asof.go).
+	ResolveAsOf engine.LateAttr
 
 	Overrides []Override
 	// NamesPackages is true when packages is written on the target or in an override, so that
@@ -112,6 +122,9 @@ var schema = &engine.Schema{
 		{Name: "source_requirements", Type: engine.TypeStrings},
 		{Name: "pythonpath", Type: engine.TypeStrings},
 		{Name: "timeout", Type: engine.TypeDuration, Positive: true},
+		{Name: "wheel_url", Type: engine.TypeAny, Late: true},
+		{Name: "resolve_as_of", Type: engine.TypeString, Late: true},
+		{Name: "python_install", Type: engine.TypeBool},
 	},
 	Blocks: []engine.BlockSchema{{Name: "override", Repeated: true, Schema: &engine.Schema{Attrs: []engine.Attr{
 		{Name: "commits", Type: engine.TypeStrings, Required: true},
@@ -149,6 +162,9 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		Constraints:        t.Late("constraints"),
 		Env:                t.Late("env"),
 		Check:              t.Late("check"),
+		WheelURL:           t.Late("wheel_url"),
+		ResolveAsOf:        t.Late("resolve_as_of"),
+		PythonInstall:      t.Bool("python_install", false),
 		NamesPackages:      t.Has("packages"),
 	}
 	if t.Has("python") && (len(c.Python) == 0 || len(c.Python) != elementCount(t.Value("python"))) {
@@ -215,6 +231,24 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 			}
 		}
 	}
+	if !t.IsLate("wheel_url") {
+		for _, u := range stringsOf(t.Value("wheel_url")) {
+			if msg := checkWheelURL(u); msg != "" {
+				bad(t.Body, "wheel_url", "%s", msg)
+			}
+		}
+	}
+	if t.Has("wheel_url") && c.Install != InstallWheel {
+		bad(t.Body, "wheel_url", "wheel_url names the project's wheel, which install = %q does not use.", c.Install)
+	}
+	if !t.IsLate("resolve_as_of") && t.Has("resolve_as_of") {
+		if _, err := parseAsOf(t.String("resolve_as_of")); err != nil {
+			bad(t.Body, "resolve_as_of", "The value of %s.", err)
+		}
+	}
+	if t.Has("python_install") && c.Installer == InstallerPip {
+		bad(t.Body, "python_install", "python_install asks uv to install Python; with installer = \"pip\" there is no uv to ask. Remove one of them.")
+	}
 	for _, a := range []struct {
 		attr  string
 		paths []string
@@ -255,6 +289,18 @@ func checkIndexURL(s string) string {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Sprintf("%q is not an index URL; write it like \"https://pypi.org/simple\" or \"https://wheels.vllm.ai/${commit.sha}\".", s)
+	}
+	return ""
+}
+
+// checkWheelURL says what is wrong with a direct wheel URL, "" when nothing is.
+func checkWheelURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q is not a URL; write it like \"https://wheels.vllm.ai/${commit.sha}/vllm-1.0.0.dev-cp38-abi3-manylinux1_x86_64.whl\".", s)
+	}
+	if _, err := parseWheelName(path.Base(u.Path)); err != nil {
+		return fmt.Sprintf("%q does not end in a wheel's file name (name-version-python-abi-platform.whl), which says which interpreters it fits.", s)
 	}
 	return ""
 }

@@ -92,11 +92,14 @@ type index struct {
 	hold     map[string]chan struct{} // file name -> closed when its download may proceed
 	reached  chan string              // receives a held file's name when its download starts
 	requires map[string]string        // file name -> data-requires-python
+	uploaded map[string]time.Time     // file name -> PEP 700 upload-time (JSON pages only)
+	raw      map[string][]byte        // path -> a file served there without any page, as a direct URL
 }
 
 func newIndex(t *testing.T) *index {
 	ix := &index{pages: map[string][]string{}, files: map[string][]byte{}, hits: map[string]int{},
-		hold: map[string]chan struct{}{}, reached: make(chan string, 16), requires: map[string]string{}}
+		hold: map[string]chan struct{}{}, reached: make(chan string, 16), requires: map[string]string{},
+		uploaded: map[string]time.Time{}, raw: map[string][]byte{}}
 	ix.Server = httptest.NewServer(http.HandlerFunc(ix.serve))
 	t.Cleanup(ix.Close)
 	return ix
@@ -143,6 +146,9 @@ func (ix *index) serve(w http.ResponseWriter, r *http.Request) {
 	files, isPage := ix.pages[r.URL.Path]
 	name := strings.TrimPrefix(r.URL.Path, "/files/")
 	data, isFile := ix.files[name]
+	if d, ok := ix.raw[r.URL.Path]; ok {
+		data, isFile = d, true
+	}
 	hold := ix.hold[name]
 	useJSON := ix.json && strings.Contains(r.Header.Get("Accept"), "application/vnd.pypi.simple.v1+json")
 	ix.mu.Unlock()
@@ -153,6 +159,7 @@ func (ix *index) serve(w http.ResponseWriter, r *http.Request) {
 			URL            string            `json:"url"`
 			Hashes         map[string]string `json:"hashes"`
 			RequiresPython *string           `json:"requires-python,omitempty"`
+			UploadTime     string            `json:"upload-time,omitempty"`
 		}
 		var page struct {
 			Meta  map[string]string `json:"meta"`
@@ -164,6 +171,9 @@ func (ix *index) serve(w http.ResponseWriter, r *http.Request) {
 			f := file{Filename: fn, URL: "/files/" + fn, Hashes: map[string]string{"sha256": ix.digest(fn)}}
 			if rp := ix.requires[fn]; rp != "" {
 				f.RequiresPython = &rp
+			}
+			if at, ok := ix.uploaded[fn]; ok {
+				f.UploadTime = at.UTC().Format("2006-01-02T15:04:05.000000Z")
 			}
 			page.Files = append(page.Files, f)
 		}
@@ -262,6 +272,7 @@ func resetProbes() {
 	defer probes.Unlock()
 	probes.byExe = map[string]*probeResult{}
 	probes.byAsk = map[string]*probeResult{}
+	probes.installed = map[string]*probeResult{}
 	probes.version = map[string]string{}
 }
 

@@ -212,6 +212,13 @@ func (sp *spec) installArgs(i *installer, log io.Writer) []string {
 	for _, c := range sp.cons {
 		args = append(args, "-c", c.Path)
 	}
+	if !sp.asOf.IsZero() { // asof.go; prepareBuild refuses a pip without the option
+		if i.Name == InstallerUV {
+			args = append(args, "--exclude-newer", asOfText(sp.asOf))
+		} else {
+			args = append(args, "--uploaded-prior-to", asOfText(sp.asOf))
+		}
+	}
 	return args
 }
 

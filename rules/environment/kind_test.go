@@ -23,10 +23,21 @@ environment "ok" {
   torch_backend   = "auto"
   check           = "import vllm"
   fallback        = "source"
+  wheel_url       = "https://wheels.vllm.ai/${commit.sha}/vllm-1.0.0.dev-cp38-abi3-manylinux1_x86_64.whl"
+  resolve_as_of   = commit.date
+  python_install  = true
   override {
     commits  = ["2f192835"]
     packages = ["transformers==4.44.2"]
   }
+}
+
+environment "eras" {
+  installer      = "pip"
+  packages       = ["toy"]
+  wheel_url      = ["https://example.org/toy/", "ftp://example.org/toy-1.0-py3-none-any.whl"]
+  resolve_as_of  = "last tuesday"
+  python_install = true
 }
 
 environment "bad" {
@@ -80,6 +91,10 @@ environment "hasty" {
 		`An environment that installs wheels needs packages`,
 		`Invalid value for python`, // the mixed list of versions
 		`timeout must be a positive duration`,
+		`"https://example.org/toy/" does not end in a wheel's file name`,
+		`"ftp://example.org/toy-1.0-py3-none-any.whl" is not a URL`,
+		`resolve_as_of = "last tuesday" is not a date`,
+		`python_install asks uv to install Python`,
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, text)

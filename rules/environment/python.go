@@ -72,9 +72,10 @@ const probeTimeout = 20 * time.Second
 var probes = struct {
 	sync.Mutex
 	byExe   map[string]*probeResult
-	byAsk   map[string]*probeResult
-	version map[string]string // tool path -> version (uv)
-}{byExe: map[string]*probeResult{}, byAsk: map[string]*probeResult{}, version: map[string]string{}}
+	byAsk     map[string]*probeResult
+	installed map[string]*probeResult // request -> `uv python install` and what it found
+	version   map[string]string       // tool path -> version (uv)
+}{byExe: map[string]*probeResult{}, byAsk: map[string]*probeResult{}, installed: map[string]*probeResult{}, version: map[string]string{}}
 
 type probeResult struct {
 	once  sync.Once
@@ -151,6 +152,65 @@ func findPython(ctx context.Context, requests []string) (*pythonInfo, error) {
 	}
 	return nil, engine.Fail("python_missing", "No Python interpreter matches %s: looked for %s. Install one (pyenv install, uv python install) or change `python`.",
 		strings.Join(requests, " or "), strings.Join(looked, "; "))
+}
+
+// findOrInstallPython is findPython, and when it finds none and install is set, asks uv to
+// install the requests that are versions, in order, and looks again. It runs only while
+// building: a status never downloads an interpreter.
+func findOrInstallPython(ctx context.Context, requests []string, install bool) (*pythonInfo, error) {
+	info, err := findPython(ctx, requests)
+	if err == nil || !install {
+		return info, err
+	}
+	uv, lookErr := exec.LookPath("uv")
+	if lookErr != nil {
+		return nil, engine.Fail("python_missing", "%s; python_install = true needs uv on PATH to install it (https://docs.astral.sh/uv/).", strings.TrimSuffix(err.Error(), "."))
+	}
+	var failures []string
+	for _, req := range requests {
+		if strings.ContainsRune(req, filepath.Separator) {
+			continue // a path names an interpreter; there is nothing to install
+		}
+		if info, err := installPython(ctx, uv, req); err == nil {
+			return info, nil
+		} else {
+			failures = append(failures, err.Error())
+		}
+	}
+	return nil, engine.Fail("python_missing", "No Python interpreter matches %s, and uv could not install one: %s.",
+		strings.Join(requests, " or "), strings.Join(failures, "; "))
+}
+
+// pythonInstallTimeout bounds `uv python install`: a download of about 30 MB, unpacked.
+const pythonInstallTimeout = 10 * time.Minute
+
+// installPython runs `uv python install req` once per process and finds the result.
+func installPython(ctx context.Context, uv, req string) (*pythonInfo, error) {
+	probes.Lock()
+	r := probes.installed[req]
+	if r == nil {
+		r = &probeResult{}
+		probes.installed[req] = r
+	}
+	probes.Unlock()
+	r.once.Do(func() {
+		res, err := engine.RunCommand(ctx, engine.Command{Path: uv, Args: []string{"python", "install", req},
+			Env: probeEnv(), Timeout: pythonInstallTimeout, MaxOutput: 1 << 20})
+		switch {
+		case err != nil:
+			r.err = fmt.Errorf("uv python install %s: %w", req, err)
+			return
+		case res.ExitCode != 0:
+			r.err = fmt.Errorf("uv python install %s failed: %s", req, lastLine(res.Output()))
+			return
+		}
+		// What was learned before the install no longer holds for this request.
+		probes.Lock()
+		delete(probes.byAsk, req)
+		probes.Unlock()
+		r.info, _, r.err = findOne(ctx, req)
+	})
+	return r.info, r.err
 }
 
 func findOne(ctx context.Context, req string) (*pythonInfo, string, error) {

@@ -56,6 +56,12 @@ func (c *Config) prepareResolve(ctx context.Context, in *engine.Inputs, commit *
 	for i, idx := range sp.commitIndexes {
 		lines = append(lines, engine.L(fmt.Sprintf("commit_index.%d", i), idx))
 	}
+	for i, u := range sp.wheelURLs {
+		lines = append(lines, engine.L(fmt.Sprintf("wheel_url.%d", i), u))
+	}
+	if !sp.asOf.IsZero() {
+		lines = append(lines, engine.L("as_of", asOfText(sp.asOf)))
+	}
 	reqs := sp.resolvable()
 	for i, r := range reqs {
 		lines = append(lines, engine.L(fmt.Sprintf("package.%d", i), r.Raw))
@@ -76,8 +82,16 @@ func (sp *spec) runResolve(ctx context.Context, x *engine.Exec, reqs []requireme
 	var problems []string
 	requests := int64(0)
 	for _, r := range reqs {
-		file, why, n, err := resolveOne(ctx, x.Log, sp.indexesFor(r), r, ranks, py)
+		file, why, paged, n, err := resolveOne(ctx, x.Log, sp.indexesFor(r), sp.cutoffFor(r), r, ranks, py)
 		requests += n
+		if err == nil && file == nil && !paged && r.Name == sp.project && len(sp.wheelURLs) > 0 {
+			// No index has a page for the project: the commit may be of the era whose wheel
+			// was uploaded alone (direct.go).
+			var whyDirect string
+			file, whyDirect, n, err = headWheel(ctx, x.Log, sp.wheelURLs, r, ranks)
+			requests += n
+			why += "; " + whyDirect
+		}
 		if err != nil {
 			var ie *indexError
 			if errors.As(err, &ie) || ctx.Err() != nil {
@@ -95,7 +109,11 @@ func (sp *spec) runResolve(ctx context.Context, x *engine.Exec, reqs []requireme
 			problems = append(problems, fmt.Sprintf("%s: %s", r.Raw, why))
 			continue
 		}
-		fmt.Fprintf(x.Log, "%s -> %s (sha256 %s)\n", r.Raw, file.URL, orNone(file.SHA256))
+		if file.Direct {
+			fmt.Fprintf(x.Log, "%s -> %s (direct URL: no index page, no digest)\n", r.Raw, file.URL)
+		} else {
+			fmt.Fprintf(x.Log, "%s -> %s (sha256 %s)\n", r.Raw, file.URL, orNone(file.SHA256))
+		}
 		res.Files = append(res.Files, *file)
 	}
 	counters := map[string]int64{"index_requests": requests}
@@ -121,8 +139,10 @@ func orNone(s string) string {
 }
 
 // resolveOne finds the file for one requirement. The first index that has a page for the
-// package decides; a nil file with a reason means no wheel there fits. n counts requests.
-func resolveOne(ctx context.Context, log io.Writer, indexes []string, r requirement, ranks tagRanks, py *pythonInfo) (file *artifact.ResolvedFile, why string, n int64, err error) {
+// package decides; a nil file with a reason means no wheel there fits, and paged says whether
+// any index had a page. Files uploaded after cutoff, unless it is zero, do not count
+// (asof.go). n counts requests.
+func resolveOne(ctx context.Context, log io.Writer, indexes []string, cutoff time.Time, r requirement, ranks tagRanks, py *pythonInfo) (file *artifact.ResolvedFile, why string, paged bool, n int64, err error) {
 	for _, idx := range indexes {
 		var files []indexFile
 		var found bool
@@ -136,24 +156,33 @@ func resolveOne(ctx context.Context, log io.Writer, indexes []string, r requirem
 			fmt.Fprintf(log, "retrying: %s\n", err)
 			select {
 			case <-ctx.Done():
-				return nil, "", n, ctx.Err()
+				return nil, "", false, n, ctx.Err()
 			case <-time.After(pageRetryDelays[attempt]):
 			}
 		}
 		if err != nil {
-			return nil, "", n, err
+			return nil, "", false, n, err
 		}
 		if !found {
 			fmt.Fprintf(log, "%s has no page for %s\n", idx, r.Name)
 			continue
 		}
+		var dated string
+		if !cutoff.IsZero() {
+			var newer, undated int
+			files, newer, undated = datedFiles(files, cutoff)
+			if newer+undated > 0 {
+				dated = fmt.Sprintf(" (and %d files uploaded after %s, %d without an upload time, left out by resolve_as_of)", newer, asOfText(cutoff), undated)
+				fmt.Fprintf(log, "%s:%s\n", projectURL(idx, r.Name), dated)
+			}
+		}
 		f, why := chooseWheel(files, r, ranks, py)
 		if f == nil {
-			return nil, fmt.Sprintf("%s lists %s", projectURL(idx, r.Name), why), n, nil
+			return nil, fmt.Sprintf("%s lists %s%s", projectURL(idx, r.Name), why, dated), true, n, nil
 		}
-		return f, "", n, nil
+		return f, "", true, n, nil
 	}
-	return nil, "no index has it (looked in " + strings.Join(indexes, ", ") + ")", n, nil
+	return nil, "no index has it (looked in " + strings.Join(indexes, ", ") + ")", false, n, nil
 }
 
 // chooseWheel picks the file pip would install: the highest version that satisfies the

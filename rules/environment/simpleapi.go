@@ -28,6 +28,7 @@ type indexFile struct {
 	SHA256         string // lower-case hex, "" when the index gives none
 	RequiresPython string
 	Yanked         bool
+	UploadTime     time.Time // PEP 700; zero when the index does not say
 }
 
 // indexError is a failure to read an index that says nothing about the package: a network
@@ -109,6 +110,7 @@ func parseJSONPage(body []byte, base *url.URL) ([]indexFile, error) {
 			Hashes         map[string]string `json:"hashes"`
 			RequiresPython *string           `json:"requires-python"`
 			Yanked         json.RawMessage   `json:"yanked"`
+			UploadTime     string            `json:"upload-time"`
 		} `json:"files"`
 	}
 	if err := json.Unmarshal(body, &page); err != nil {
@@ -132,6 +134,7 @@ func parseJSONPage(body []byte, base *url.URL) ([]indexFile, error) {
 		// "yanked" is false, true, or a string giving the reason.
 		y := strings.TrimSpace(string(f.Yanked))
 		file.Yanked = y != "" && y != "false" && y != "null"
+		file.UploadTime = uploadTime(f.UploadTime)
 		files = append(files, file)
 	}
 	return files, nil
@@ -162,7 +165,8 @@ func parseHTMLPage(body []byte, base *url.URL) ([]indexFile, error) {
 		if err != nil {
 			continue
 		}
-		file := indexFile{SHA256: fragmentHash(u), RequiresPython: attrs["data-requires-python"], Yanked: present["data-yanked"]}
+		file := indexFile{SHA256: fragmentHash(u), RequiresPython: attrs["data-requires-python"], Yanked: present["data-yanked"],
+			UploadTime: uploadTime(attrs["data-upload-time"])}
 		u.Fragment, u.RawFragment = "", ""
 		file.URL = u.String()
 		// PEP 503: the link text is the file name, the last path segment of the URL. Trust the
@@ -174,6 +178,16 @@ func parseHTMLPage(body []byte, base *url.URL) ([]indexFile, error) {
 		files = append(files, file)
 	}
 	return files, nil
+}
+
+// uploadTime reads PEP 700's upload-time ("2024-11-28T10:39:56.123456Z"); zero when absent
+// or malformed.
+func uploadTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(s))
+	if err != nil {
+		return time.Time{}
+	}
+	return t.UTC()
 }
 
 // fragmentHash reads "#sha256=<hex>" from a file URL.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
@@ -30,6 +31,7 @@ func (c *Config) settingLines() []engine.Line {
 	}{
 		{"packages", c.Packages}, {"index_url", c.IndexURL}, {"extra_index_url", c.ExtraIndexURL},
 		{"requirements", c.Requirements}, {"constraints", c.Constraints}, {"env", c.Env}, {"check", c.Check},
+		{"wheel_url", c.WheelURL}, {"resolve_as_of", c.ResolveAsOf},
 	} {
 		if a.attr.IsLate() {
 			lines = append(lines, engine.L(a.name, "(per commit)"))
@@ -67,6 +69,8 @@ type spec struct {
 	env           map[string]string
 	check         string
 	overrides     []string // the commits lists of the overrides applied
+	wheelURLs     []string  // direct URLs of the project's wheel, tried when no index has it
+	asOf          time.Time // zero unless resolve_as_of is set
 }
 
 // localFile is a requirements or constraints file of the workspace. Its content enters the
@@ -118,6 +122,25 @@ func (c *Config) evaluate(facts *artifact.CommitFacts, side artifact.Side, root 
 	if sp.check, err = c.Check.String(vars); err != nil {
 		return nil, err
 	}
+	wheels, err := c.WheelURL.Value(vars)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range stringsOf(wheels) {
+		if msg := checkWheelURL(u); msg != "" {
+			return nil, fmt.Errorf("%s: %s", c.Label, msg)
+		}
+		sp.wheelURLs = append(sp.wheelURLs, u)
+	}
+	asOf, err := c.ResolveAsOf.String(vars)
+	if err != nil {
+		return nil, err
+	}
+	if asOf != "" {
+		if sp.asOf, err = parseAsOf(asOf); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Label, err)
+		}
+	}
 	for _, o := range c.Overrides {
 		if !overrideApplies(o.Commits, sp.sha, facts.Head) {
 			continue
@@ -153,6 +176,19 @@ func (c *Config) evaluate(facts *artifact.CommitFacts, side artifact.Side, root 
 		}
 	}
 	return sp, nil
+}
+
+// record is the spec as the environment's output carries it, for the dataset's records.
+func (sp *spec) record(mode InstallMode) *artifact.EnvironmentSpec {
+	r := &artifact.EnvironmentSpec{IndexURL: sp.indexURL, ExtraIndexURL: sp.extraURLs, WheelURL: sp.wheelURLs,
+		TorchBackend: sp.TorchBackend, Install: string(mode)}
+	for _, p := range sp.packages {
+		r.Packages = append(r.Packages, p.Raw)
+	}
+	if !sp.asOf.IsZero() {
+		r.ResolveAsOf = asOfText(sp.asOf)
+	}
+	return r
 }
 
 // overrideApplies: an override names the commits that need it. It applies to the side whose
@@ -217,6 +253,15 @@ func (sp *spec) indexesFor(r requirement) []string {
 	return sp.indexes()
 }
 
+// cutoffFor is the upload-time cutoff for one package: resolve_as_of, except for the project
+// on the commit's own indexes, whose files CI uploads after the commit's date.
+func (sp *spec) cutoffFor(r requirement) time.Time {
+	if r.Name == sp.project && len(sp.commitIndexes) > 0 {
+		return time.Time{}
+	}
+	return sp.asOf
+}
+
 // resolvable lists the packages the preflight looks up.
 func (sp *spec) resolvable() []requirement {
 	var out []requirement
@@ -264,7 +309,7 @@ func (c *Config) side(ctx context.Context, in *engine.Inputs, commit *engine.Act
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	py, err := findPython(ctx, sp.python)
+	py, err := findOrInstallPython(ctx, sp.python, c.PythonInstall && in.Building)
 	if err != nil {
 		return nil, nil, nil, err
 	}

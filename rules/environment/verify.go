@@ -77,7 +77,7 @@ func (b *build) verify(st *step, x *engine.Exec, dir string) (map[string]string,
 		if d == nil {
 			return nil, fmt.Errorf("%w: %s was resolved to %s, but is not installed", errMismatch, f.Package, f.URL)
 		}
-		if !sameVersion(d.Version, f.Version) {
+		if f.Version != "" && !sameVersion(d.Version, f.Version) {
 			return nil, fmt.Errorf("%w: %s %s is installed, but %s was resolved (%s)", errMismatch, f.Package, d.Version, f.Version, f.URL)
 		}
 		if du := d.DirectURL; du != nil && du.URL != "" {
