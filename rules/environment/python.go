@@ -71,7 +71,7 @@ const probeTimeout = 20 * time.Second
 // probes memoizes probes by executable path and findings by request.
 var probes = struct {
 	sync.Mutex
-	byExe   map[string]*probeResult
+	byExe     map[string]*probeResult
 	byAsk     map[string]*probeResult
 	installed map[string]*probeResult // request -> `uv python install` and what it found
 	version   map[string]string       // tool path -> version (uv)

@@ -68,7 +68,7 @@ type spec struct {
 	cons          []localFile
 	env           map[string]string
 	check         string
-	overrides     []string // the commits lists of the overrides applied
+	overrides     []string  // the commits lists of the overrides applied
 	wheelURLs     []string  // direct URLs of the project's wheel, tried when no index has it
 	asOf          time.Time // zero unless resolve_as_of is set
 }
