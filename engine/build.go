@@ -163,7 +163,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		}
 		b.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, GPUs: gpus, Reason: reason})
 		start = time.Now()
-		x := &Exec{Action: a, Log: &syncWriter{w: &log}, GPUs: gpus, TempDir: tmp, Workspace: b.workspaceRoot(),
+		x := &Exec{Action: a, Log: &syncWriter{w: newProgressLog(&log, b.opt.Handler, a)}, GPUs: gpus, TempDir: tmp, Workspace: b.workspaceRoot(),
 			UserCache: b.opt.UserCache, Store: b.opt.Store, Building: true, Memo: b.memo()}
 		res = runWork(ctx, w, x)
 		releaseTmp()

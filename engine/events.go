@@ -10,7 +10,7 @@ import (
 // as a live display, as plain lines, or as JSONL: three renderings of the same stream.
 type Event struct {
 	Time     time.Time     `json:"time"`
-	Type     string        `json:"type"` // "start" or "finish"
+	Type     string        `json:"type"` // "start", "finish", or "progress" (Message: the last line of the log)
 	ID       string        `json:"id"`
 	Label    string        `json:"label"`
 	Mnemonic string        `json:"kind"`

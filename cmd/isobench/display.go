@@ -17,8 +17,9 @@ import (
 )
 
 // display renders build events for people: on a terminal, a live block of running actions
-// with their elapsed time under a done/total line; otherwise one plain line per executed,
-// failed or blocked action. Replayed results are only counted: a null build of 10,000
+// with their elapsed time and the last line of their log (a measurement's "[3/20] head
+// sample 2: ...") under a done/total line; otherwise one plain line per executed, failed or
+// blocked action. Replayed results are only counted: a null build of 10,000
 // targets prints nothing but its summary.
 type display struct {
 	mu      sync.Mutex
@@ -27,13 +28,14 @@ type display struct {
 	total   int
 	done    int
 	running map[string]time.Time
-	drawn   int // lines of the live block on screen
+	latest  map[string]string // the last log line of each running action
+	drawn   int               // lines of the live block on screen
 	stop    chan struct{}
 	stopped chan struct{}
 }
 
 func newDisplay(w io.Writer, total int) *display {
-	d := &display{w: w, total: total, running: map[string]time.Time{}}
+	d := &display{w: w, total: total, running: map[string]time.Time{}, latest: map[string]string{}}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && os.Getenv("TERM") != "dumb" {
 		d.tty = true
 		d.stop, d.stopped = make(chan struct{}), make(chan struct{})
@@ -45,12 +47,19 @@ func newDisplay(w io.Writer, total int) *display {
 func (d *display) Event(e engine.Event) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if e.Type == "start" {
+	switch e.Type {
+	case "start":
 		d.running[e.ID] = e.Time
 		d.redraw()
 		return
+	case "progress":
+		if _, ok := d.running[e.ID]; ok {
+			d.latest[e.ID] = e.Message // drawn at the next tick
+		}
+		return
 	}
 	delete(d.running, e.ID)
+	delete(d.latest, e.ID)
 	d.done++
 	var line string
 	switch {
@@ -121,9 +130,33 @@ func (d *display) draw() {
 			d.drawn++
 			break
 		}
-		fmt.Fprintf(d.w, "  %6s  %s\n", time.Since(d.running[id]).Round(time.Second), id)
+		line := fmt.Sprintf("  %6s  %s", time.Since(d.running[id]).Round(time.Second), id)
+		if p := d.latest[id]; p != "" {
+			line += "  " + strings.TrimSpace(p)
+		}
+		fmt.Fprintln(d.w, cut(line, d.width()))
 		d.drawn++
 	}
+}
+
+// width is the terminal's width, for lines that must not wrap (the live block is redrawn by
+// counting lines).
+func (d *display) width() int {
+	if f, ok := d.w.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 20 {
+			return w - 1
+		}
+	}
+	return 119
+}
+
+// cut shortens s to n runes.
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 func (d *display) close() {
@@ -184,6 +217,9 @@ type eventLog struct {
 func newEventLog(w io.Writer) *eventLog { return &eventLog{enc: json.NewEncoder(w)} }
 
 func (l *eventLog) Event(e engine.Event) {
+	if e.Type == "progress" {
+		return // the log's lines are in the action's log; the event log records starts and finishes
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	// The log states durations in seconds, which is what readers of JSON expect.
