@@ -10,6 +10,7 @@ import (
 	"github.com/isobench/isobench/rules/benchmark"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 	"github.com/isobench/isobench/rules/commit"
+	"github.com/isobench/isobench/rules/commitsearch"
 	"github.com/isobench/isobench/rules/dataset"
 	"github.com/isobench/isobench/rules/environment"
 	"github.com/isobench/isobench/rules/generator"
@@ -25,6 +26,7 @@ func kinds() []engine.Kind {
 		&environment.Kind{},
 		&benchmark.Kind{},
 		&dataset.Kind{},
+		commitsearch.Kind{},
 	}
 }
 
