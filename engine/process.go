@@ -71,8 +71,7 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	if cmd == nil {
 		cmd = exec.Command(c.Path, c.Args...)
 		cmd.Dir, cmd.Env = c.Dir, c.Env
-		// Pdeathsig: a command outlives a killed isobench no longer than its group leader.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		cmd.SysProcAttr = groupSysProcAttr()
 	}
 	cmd.Stdin = c.Stdin
 	// Stdin copying, when Stdin is not a file, must not hold Wait up forever either.
@@ -188,6 +187,9 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 		}
 		if st != nil {
 			res.ExitCode = st.Exit
+			if st.Nanos > 0 {
+				res.Duration = time.Duration(st.Nanos)
+			}
 		} else {
 			res.ExitCode = -1 // killed: a timeout, a cancellation, or the helper's death
 		}

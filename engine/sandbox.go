@@ -3,8 +3,10 @@ package engine
 import (
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Sandbox says how an untrusted command (a generated test, a package's build script) is
@@ -38,6 +40,26 @@ type Sandbox struct {
 	Network bool
 }
 
+// testShared are paths every sandbox of this process also shares, writable
+// (ShareWithSandboxes).
+var testShared struct {
+	sync.Mutex
+	paths []string
+}
+
+// ShareWithSandboxes lets every sandbox of this process write paths until the test ends: a
+// test watches through a file what a sandboxed command does. isobench itself never calls it.
+func ShareWithSandboxes(tb interface{ Cleanup(func()) }, paths ...string) {
+	testShared.Lock()
+	defer testShared.Unlock()
+	testShared.paths = append(testShared.paths, paths...)
+	tb.Cleanup(func() {
+		testShared.Lock()
+		defer testShared.Unlock()
+		testShared.paths = slices.DeleteFunc(testShared.paths, func(p string) bool { return slices.Contains(paths, p) })
+	})
+}
+
 // Isolation is how a command was isolated, as the record of a run states it.
 type Isolation string
 
@@ -53,6 +75,11 @@ const (
 // inside them, so a writable run directory inside a read-only tree stays writable.
 func (s *Sandbox) binds() []sandboxBind {
 	var out []sandboxBind
+	testShared.Lock()
+	for _, p := range testShared.paths {
+		out = append(out, sandboxBind{Path: p, Writable: true})
+	}
+	testShared.Unlock()
 	for _, p := range s.ReadOnly {
 		out = append(out, sandboxBind{Path: p})
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -48,12 +49,21 @@ type sandboxStatus struct {
 	Exit   int    `json:"exit"`
 	Signal int    `json:"signal,omitempty"`
 	Err    string `json:"err,omitempty"`
+	// Nanos is how long the command ran, from its start to its exit as the helper saw them:
+	// a measurement leaves out the namespaces' setup.
+	Nanos int64 `json:"nanos,omitempty"`
 }
 
 func init() {
 	if len(os.Args) > 0 && os.Args[0] == sandboxArg0 {
 		sandboxInit()
 	}
+}
+
+// groupSysProcAttr runs a command without a sandbox in a process group of its own, killed
+// when isobench dies: it outlives a killed isobench no longer than its group leader.
+func groupSysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 }
 
 // sandboxProcess is a helper being started: the parent's ends of its pipes, and the
@@ -261,6 +271,7 @@ func sandboxInit() {
 		json.NewEncoder(status).Encode(sandboxStatus{})
 		os.Exit(0)
 	}
+	start := time.Now()
 	pid, err := startConfined(&spec)
 	if err != nil {
 		fail("cannot start %s: %v", spec.Path, err)
@@ -277,9 +288,9 @@ func sandboxInit() {
 		if got != pid {
 			continue // an orphan reparented to us: reaped
 		}
-		st := sandboxStatus{Exit: ws.ExitStatus()}
+		st := sandboxStatus{Exit: ws.ExitStatus(), Nanos: int64(time.Since(start))}
 		if ws.Signaled() {
-			st = sandboxStatus{Exit: -1, Signal: int(ws.Signal())}
+			st.Exit, st.Signal = -1, int(ws.Signal())
 		}
 		unix.Kill(-1, unix.SIGKILL) // the run is over: so is everything it started
 		json.NewEncoder(status).Encode(st)

@@ -5,6 +5,7 @@ package engine
 import (
 	"errors"
 	"os/exec"
+	"syscall"
 )
 
 // Namespaces are Linux's: elsewhere a sandboxed command runs in a process group of its own.
@@ -14,6 +15,7 @@ type sandboxProcess struct{}
 type sandboxStatus struct {
 	Exit   int
 	Signal int
+	Nanos  int64
 }
 
 func sandboxCommand(Command) (*exec.Cmd, *sandboxProcess, error) {
@@ -28,3 +30,5 @@ func (p *sandboxProcess) abandon()                      {}
 func SandboxIsolation() (Isolation, string) {
 	return IsolationProcessGroup, "namespaces are a Linux feature"
 }
+
+func groupSysProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
