@@ -50,6 +50,10 @@ func (c *Config) lines(g *gathered) []engine.Line {
 		engine.L("include", strings.Join(include, ",")),
 		engine.L("description", c.Description),
 		engine.L("license", c.License),
+		engine.L("pretty_name", c.PrettyName),
+		engine.L("task_categories", strings.Join(c.TaskCategories, ",")),
+		engine.L("split", c.Split),
+		engine.L("config_name", c.ConfigName),
 	}
 	for _, b := range g.benchmarks {
 		lines = append(lines, engine.L("benchmark."+b.label.String(), b.measure.ID))
@@ -102,6 +106,7 @@ func (c *Config) run(x *engine.Exec, g *gathered, dir string) (*engine.Result, e
 			kept[r.Benchmark] = true
 		}
 	}
+	uniqueInstanceIDs(records)
 	outputs := map[string][]byte{}
 	var err error
 	if outputs[OutputJSONL], err = encodeJSONL(records); err != nil {

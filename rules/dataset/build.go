@@ -26,7 +26,15 @@ func buildRecord(src *source) Record {
 		r.Provenance.Actions = []ActionRef{}
 	}
 	if f := src.facts; f != nil {
-		r.Repo = str(f.RepoURL)
+		r.InstanceID = instanceID(f)
+		r.Repo, r.RepoURL = str(f.RepoURL), str(f.RepoURL)
+		if repo, _, ok := f.ForgeRepo(); ok {
+			r.Repo = &repo
+		}
+		if n, link := f.PullRequest(); n > 0 {
+			pr := int64(n)
+			r.PRNumber, r.PRURL = &pr, str(link)
+		}
 		r.BaseCommit = str(f.Base)
 		r.HeadCommit = str(f.Head)
 		r.CommitSubject = str(f.Subject)
@@ -37,7 +45,8 @@ func buildRecord(src *source) Record {
 			r.FilesChanged = append(r.FilesChanged, c.Path)
 		}
 		r.AffectedAPIs = AffectedAPIs(f.Diff)
-		r.Patch = &f.Diff
+		patch, testPatch := splitPatch(f.Diff)
+		r.Patch, r.TestPatch = &patch, &testPatch
 	}
 	m := src.measurement
 	if m != nil {
@@ -99,6 +108,17 @@ func setTest(r *Record, src *source) {
 		r.TestKind = str(m.Test)
 	case src.generated:
 		r.TestKind = str("generated")
+	}
+	if m != nil {
+		r.BenchmarkCommand = str(m.Command)
+		r.BenchmarkModel = benchmarkModel(m.Command)
+	}
+	if r.TestKind != nil {
+		cmd := ""
+		if r.BenchmarkCommand != nil {
+			cmd = *r.BenchmarkCommand
+		}
+		r.BenchmarkMode = benchmarkMode(*r.TestKind, cmd)
 	}
 }
 
@@ -272,12 +292,17 @@ func environment(envs map[artifact.Side]*artifact.Environment, m *artifact.Measu
 	e := &Environment{}
 	if b := envs[artifact.Base]; b != nil {
 		e.BaseLockDigest, e.BasePython, e.Installer = str(b.LockDigest), str(b.PythonVersion), str(b.Installer)
+		e.BasePackages, e.BaseSpec = lockPackages(b.Lock), envSpec(b)
+		e.BaseVersion = projectVersion(b, e.BasePackages)
 	}
 	if h := envs[artifact.Head]; h != nil {
 		e.HeadLockDigest, e.HeadPython = str(h.LockDigest), str(h.PythonVersion)
 		if h.Installer != "" {
 			e.Installer = str(h.Installer)
 		}
+		e.HeadPackages, e.HeadSpec = lockPackages(h.Lock), envSpec(h)
+		e.HeadVersion = projectVersion(h, e.HeadPackages)
+		e.Torch, e.CUDA = versionOf(e.HeadPackages, "torch"), cudaOf(e.HeadPackages)
 	}
 	if m != nil {
 		if e.BaseLockDigest == nil {
@@ -287,7 +312,7 @@ func environment(envs map[artifact.Side]*artifact.Environment, m *artifact.Measu
 			e.HeadLockDigest = str(m.HeadLock)
 		}
 	}
-	if *e == (Environment{}) {
+	if e.BaseLockDigest == nil && e.HeadLockDigest == nil && e.BasePython == nil && e.HeadPython == nil && e.Installer == nil {
 		return nil
 	}
 	return e

@@ -11,91 +11,135 @@ import (
 // fieldDocs describes every feature, by dotted path. The card's table is generated from
 // Record's fields; a test makes sure none lacks a description here.
 var fieldDocs = map[string]string{
-	"benchmark":                       "Label of the benchmark target (//pkg:name).",
-	"commit":                          "Label of the commit target.",
-	"repo":                            "Repository as declared: URL, local path or bundle.",
-	"base_commit":                     "Full SHA of the base commit (the parent of head unless declared).",
-	"head_commit":                     "Full SHA of the head commit, the change being measured.",
-	"commit_subject":                  "First line of the head commit's message.",
-	"commit_message":                  "Full message of the head commit.",
-	"commit_date":                     "Author date of the head commit, RFC 3339.",
-	"files_changed":                   "Paths of the files changed between base and head.",
-	"affected_apis":                   "Python functions and classes the diff touches, module-qualified (a heuristic on the diff text: def/class scopes around changed lines).",
-	"patch":                           "Unified diff from base to head.",
-	"test_kind":                       "How the test came to be: generated (by an LLM), script (written by hand) or command.",
-	"efficiency_test":                 "The performance test that ran: the Python script, or the command line.",
-	"metric":                          "Name of the measured metric.",
-	"unit":                            "Unit of the metric.",
-	"direction":                       "Whether lower or higher values are better.",
-	"base_performance":                "Every measured sample at base, in the order run, warmups excluded; null for a run that produced no value.",
-	"head_performance":                "Every measured sample at head, as base_performance.",
-	"base_median":                     "Median of the base samples.",
-	"head_median":                     "Median of the head samples.",
-	"performance_improvement":         "Change of the median in percent, positive when head is better: (base-head)/base*100 when lower is better, (head-base)/base*100 when higher is better.",
-	"speedup":                         "Ratio of medians, above 1 when head is better whatever the direction.",
-	"ci_low":                          "Lower bound of the bootstrap confidence interval of the speedup, at ci_level.",
-	"ci_high":                         "Upper bound of the bootstrap confidence interval of the speedup, at ci_level.",
-	"p_value":                         "Two-sided Mann-Whitney U p-value of base against head.",
-	"ci_level":                        "Confidence level of the interval, such as 0.95.",
-	"verdict":                         "improved, regressed, unchanged or noisy; null unless status is ok.",
-	"verdict_reason":                  "One sentence saying why the verdict, with its numbers.",
-	"status":                          "ok, failed, skipped (a requirement this hardware does not meet) or blocked (an input failed).",
-	"failure_class":                   "Class of the failure, such as no_wheel or base_failed; for a blocked record, the class of the input failure that blocked it.",
-	"failure_message":                 "One sentence saying what went wrong.",
-	"test_passed":                     "True when the test ran at both sides and was compared, false when the measurement failed, null when it never ran.",
-	"generation_config":               "How the test was generated; null for tests written by hand or given as a command.",
-	"generation_config.generator":     "Label of the generator target.",
-	"generation_config.endpoint":      "OpenAI-compatible endpoint asked.",
-	"generation_config.model":         "Model asked for.",
-	"generation_config.served_model":  "Model the endpoint reported answering with.",
-	"generation_config.params":        "Every request parameter sent, sorted by name.",
-	"generation_config.params.name":   "Parameter name.",
-	"generation_config.params.value":  "Parameter value, as text.",
-	"generation_config.sample":        "Which sample of the generator this test is.",
-	"generation_config.prompt_cut":    "Whether the diff was cut to fit the prompt budget.",
-	"generation_config.attempts":      "Requests made, repairs included.",
-	"generation_config.prompt_tokens": "Prompt tokens over all attempts.",
-	"generation_config.output_tokens": "Output tokens over all attempts.",
-	"hardware":                        "Where the measurement ran.",
-	"hardware.class":                  "Digest of the stable hardware facts; measurements of one class are comparable.",
-	"hardware.cpu_model":              "CPU model.",
-	"hardware.cpu_count":              "Logical CPUs.",
-	"hardware.gpu_count":              "GPUs in the machine.",
-	"hardware.gpu_name":               "GPU model.",
-	"hardware.gpu_memory_mib":         "Memory of one GPU in MiB.",
-	"hardware.compute_capability":     "CUDA compute capability.",
-	"hardware.driver":                 "NVIDIA driver version.",
-	"hardware.cuda":                   "CUDA version the driver supports.",
-	"hardware.gpu_uuids":              "UUIDs of the GPUs the measurement held.",
-	"gpu_telemetry":                   "Summary of the GPU readings taken before and after every run; null without a GPU.",
-	"gpu_telemetry.readings":          "Number of readings.",
-	"gpu_telemetry.sm_clock_min_mhz":  "Lowest SM clock seen.",
-	"gpu_telemetry.sm_clock_max_mhz":  "Highest SM clock seen.",
-	"gpu_telemetry.mem_clock_min_mhz": "Lowest memory clock seen.",
-	"gpu_telemetry.mem_clock_max_mhz": "Highest memory clock seen.",
-	"gpu_telemetry.temperature_max_c": "Highest temperature seen, in degrees Celsius.",
-	"gpu_telemetry.power_mean_w":      "Mean power draw over the readings, in watts.",
-	"gpu_telemetry.power_max_w":       "Highest power draw seen, in watts.",
-	"gpu_telemetry.power_limit_w":     "Power limit of the device, in watts.",
-	"gpu_telemetry.throttled_samples": "Measured samples during which the GPU reported a slowdown.",
-	"gpu_telemetry.throttle_reasons":  "Every throttle reason reported.",
-	"environment":                     "The Python environments of the two sides.",
-	"environment.base_lock_digest":    "SHA-256 of the base environment's pip freeze.",
-	"environment.head_lock_digest":    "SHA-256 of the head environment's pip freeze.",
-	"environment.base_python":         "Python version at base.",
-	"environment.head_python":         "Python version at head.",
-	"environment.installer":           "Installer that built the environments (uv or pip, with version).",
-	"provenance":                      "Where the record came from.",
-	"provenance.isobench_version":     "Version of isobench that assembled the record.",
-	"provenance.build_time":           "Newest creation time of the cached results the record was assembled from (not the time the dataset was written, so an unchanged dataset is byte-identical).",
-	"provenance.actions":              "Every action the record depends on: the measurement and its inputs.",
-	"provenance.actions.id":           "Action ID.",
-	"provenance.actions.kind":         "Action kind: commit, generate, environment, measure, ...",
-	"provenance.actions.label":        "Target the action was planned for.",
-	"provenance.actions.key":          "Action key in isobench's cache; null for a blocked action.",
-	"provenance.actions.status":       "How the action ended.",
-	"provenance.actions.class":        "Failure class of the action.",
-	"provenance.actions.log":          "Digest of the action's log in isobench's cache.",
+	"benchmark":                              "Label of the benchmark target (//pkg:name).",
+	"commit":                                 "Label of the commit target.",
+	"instance_id":                            "Unique identifier of the record, SWE-bench's owner__name-<7-digit head SHA> (the repository's base name for a local path or bundle); the benchmark's name is appended where one commit has several records.",
+	"repo":                                   "owner/name when the repository was declared by a GitHub, GitLab, Bitbucket or Codeberg URL; else the repository as declared (local path or bundle).",
+	"repo_url":                               "Repository as declared: URL, local path or bundle.",
+	"pr_number":                              "Number of the pull request the head commit's subject ends with, as squash merges write it: \"... (#12345)\"; null when it names none.",
+	"pr_url":                                 "URL of that pull request on the forge; null when the repository is not a forge URL or no pull request is named.",
+	"base_commit":                            "Full SHA of the base commit (the parent of head unless declared).",
+	"head_commit":                            "Full SHA of the head commit, the change being measured.",
+	"commit_subject":                         "First line of the head commit's message.",
+	"commit_message":                         "Full message of the head commit.",
+	"commit_date":                            "Author date of the head commit, RFC 3339.",
+	"files_changed":                          "Paths of the files changed between base and head.",
+	"affected_apis":                          "Python functions and classes the diff touches, module-qualified (a heuristic on the diff text: def/class scopes around changed lines).",
+	"patch":                                  "Unified diff from base to head, without the test files (those are in test_patch).",
+	"test_patch":                             "The part of the diff that changes tests: files under a test, tests, testing or e2e directory, named test_*, *_test.* or conftest.py. Empty when the commit changes no test.",
+	"benchmark_command":                      "The command line the benchmark ran; null for a Python test script.",
+	"benchmark_model":                        "The model the command names with --model; null when it names none.",
+	"benchmark_mode":                         "serving, throughput or latency (from the vLLM benchmark script or `vllm bench` subcommand the command runs), script for a Python test, null otherwise.",
+	"test_kind":                              "How the test came to be: generated (by an LLM), script (written by hand) or command.",
+	"efficiency_test":                        "The performance test that ran: the Python script, or the command line.",
+	"metric":                                 "Name of the measured metric.",
+	"unit":                                   "Unit of the metric.",
+	"direction":                              "Whether lower or higher values are better.",
+	"base_performance":                       "Every measured sample at base, in the order run, warmups excluded; null for a run that produced no value.",
+	"head_performance":                       "Every measured sample at head, as base_performance.",
+	"base_median":                            "Median of the base samples.",
+	"head_median":                            "Median of the head samples.",
+	"performance_improvement":                "Change of the median in percent, positive when head is better: (base-head)/base*100 when lower is better, (head-base)/base*100 when higher is better.",
+	"speedup":                                "Ratio of medians, above 1 when head is better whatever the direction.",
+	"ci_low":                                 "Lower bound of the bootstrap confidence interval of the speedup, at ci_level.",
+	"ci_high":                                "Upper bound of the bootstrap confidence interval of the speedup, at ci_level.",
+	"p_value":                                "Two-sided Mann-Whitney U p-value of base against head.",
+	"ci_level":                               "Confidence level of the interval, such as 0.95.",
+	"verdict":                                "improved, regressed, unchanged or noisy; null unless status is ok.",
+	"verdict_reason":                         "One sentence saying why the verdict, with its numbers.",
+	"status":                                 "ok, failed, skipped (a requirement this hardware does not meet) or blocked (an input failed).",
+	"failure_class":                          "Class of the failure, such as no_wheel or base_failed; for a blocked record, the class of the input failure that blocked it.",
+	"failure_message":                        "One sentence saying what went wrong.",
+	"test_passed":                            "True when the test ran at both sides and was compared, false when the measurement failed, null when it never ran.",
+	"generation_config":                      "How the test was generated; null for tests written by hand or given as a command.",
+	"generation_config.generator":            "Label of the generator target.",
+	"generation_config.endpoint":             "OpenAI-compatible endpoint asked.",
+	"generation_config.model":                "Model asked for.",
+	"generation_config.served_model":         "Model the endpoint reported answering with.",
+	"generation_config.params":               "Every request parameter sent, sorted by name.",
+	"generation_config.params.name":          "Parameter name.",
+	"generation_config.params.value":         "Parameter value, as text.",
+	"generation_config.sample":               "Which sample of the generator this test is.",
+	"generation_config.prompt_cut":           "Whether the diff was cut to fit the prompt budget.",
+	"generation_config.attempts":             "Requests made, repairs included.",
+	"generation_config.prompt_tokens":        "Prompt tokens over all attempts.",
+	"generation_config.output_tokens":        "Output tokens over all attempts.",
+	"hardware":                               "Where the measurement ran.",
+	"hardware.class":                         "Digest of the stable hardware facts; measurements of one class are comparable.",
+	"hardware.cpu_model":                     "CPU model.",
+	"hardware.cpu_count":                     "Logical CPUs.",
+	"hardware.gpu_count":                     "GPUs in the machine.",
+	"hardware.gpu_name":                      "GPU model.",
+	"hardware.gpu_memory_mib":                "Memory of one GPU in MiB.",
+	"hardware.compute_capability":            "CUDA compute capability.",
+	"hardware.driver":                        "NVIDIA driver version.",
+	"hardware.cuda":                          "CUDA version the driver supports.",
+	"hardware.gpu_uuids":                     "UUIDs of the GPUs the measurement held.",
+	"gpu_telemetry":                          "Summary of the GPU readings taken before and after every run; null without a GPU.",
+	"gpu_telemetry.readings":                 "Number of readings.",
+	"gpu_telemetry.sm_clock_min_mhz":         "Lowest SM clock seen.",
+	"gpu_telemetry.sm_clock_max_mhz":         "Highest SM clock seen.",
+	"gpu_telemetry.mem_clock_min_mhz":        "Lowest memory clock seen.",
+	"gpu_telemetry.mem_clock_max_mhz":        "Highest memory clock seen.",
+	"gpu_telemetry.temperature_max_c":        "Highest temperature seen, in degrees Celsius.",
+	"gpu_telemetry.power_mean_w":             "Mean power draw over the readings, in watts.",
+	"gpu_telemetry.power_max_w":              "Highest power draw seen, in watts.",
+	"gpu_telemetry.power_limit_w":            "Power limit of the device, in watts.",
+	"gpu_telemetry.throttled_samples":        "Measured samples during which the GPU reported a slowdown.",
+	"gpu_telemetry.throttle_reasons":         "Every throttle reason reported.",
+	"environment":                            "The Python environments of the two sides.",
+	"environment.base_lock_digest":           "SHA-256 of the base environment's pip freeze.",
+	"environment.head_lock_digest":           "SHA-256 of the head environment's pip freeze.",
+	"environment.base_python":                "Python version at base.",
+	"environment.head_python":                "Python version at head.",
+	"environment.installer":                  "Installer that built the environments (uv or pip, with version).",
+	"environment.base_version":               "Version of the commit's project installed at base (the first package the environment names).",
+	"environment.head_version":               "Version of the commit's project installed at head.",
+	"environment.torch":                      "PyTorch version installed at head.",
+	"environment.cuda":                       "CUDA version that PyTorch at head was built for (its +cuXYZ build, else its CUDA runtime wheel); null for a CPU build.",
+	"environment.base_packages":              "Every distribution installed at base, from pip freeze, sorted by name.",
+	"environment.base_packages.name":         "Distribution name, normalized as PEP 503 does.",
+	"environment.base_packages.version":      "Installed version; the URL for a direct reference.",
+	"environment.head_packages":              "Every distribution installed at head, as base_packages.",
+	"environment.head_packages.name":         "Distribution name, normalized as PEP 503 does.",
+	"environment.head_packages.version":      "Installed version; the URL for a direct reference.",
+	"environment.base_spec":                  "What the base environment was asked for, evaluated for that side, and what the preflight resolved.",
+	"environment.base_spec.index_url":        "The main package index; null for PyPI.",
+	"environment.base_spec.extra_index_url":  "Extra indexes, searched first.",
+	"environment.base_spec.wheel_url":        "Direct wheel URLs tried when no index had the project.",
+	"environment.base_spec.packages":         "Requirements, overrides for the commit included; the first is the commit's project.",
+	"environment.base_spec.torch_backend":    "uv's --torch-backend.",
+	"environment.base_spec.resolve_as_of":    "Files uploaded after this time (RFC 3339, UTC) were left out when resolving.",
+	"environment.base_spec.install":          "wheel, source or pythonpath: how the commit's project was installed.",
+	"environment.base_spec.resolved":         "Files the preflight resolved the packages to.",
+	"environment.base_spec.resolved.package": "Distribution name.",
+	"environment.base_spec.resolved.version": "Version; null for a wheel found at a direct URL, whose name may not tell it.",
+	"environment.base_spec.resolved.url":     "URL of the file.",
+	"environment.base_spec.resolved.sha256":  "SHA-256 of the file, when the index gave it.",
+	"environment.head_spec":                  "What the head environment was asked for and resolved to, as base_spec.",
+	"environment.head_spec.index_url":        "The main package index; null for PyPI.",
+	"environment.head_spec.extra_index_url":  "Extra indexes, searched first.",
+	"environment.head_spec.wheel_url":        "Direct wheel URLs tried when no index had the project.",
+	"environment.head_spec.packages":         "Requirements, overrides for the commit included; the first is the commit's project.",
+	"environment.head_spec.torch_backend":    "uv's --torch-backend.",
+	"environment.head_spec.resolve_as_of":    "Files uploaded after this time (RFC 3339, UTC) were left out when resolving.",
+	"environment.head_spec.install":          "wheel, source or pythonpath: how the commit's project was installed.",
+	"environment.head_spec.resolved":         "Files the preflight resolved the packages to.",
+	"environment.head_spec.resolved.package": "Distribution name.",
+	"environment.head_spec.resolved.version": "Version; null for a wheel found at a direct URL, whose name may not tell it.",
+	"environment.head_spec.resolved.url":     "URL of the file.",
+	"environment.head_spec.resolved.sha256":  "SHA-256 of the file, when the index gave it.",
+	"provenance":                             "Where the record came from.",
+	"provenance.isobench_version":            "Version of isobench that assembled the record.",
+	"provenance.build_time":                  "Newest creation time of the cached results the record was assembled from (not the time the dataset was written, so an unchanged dataset is byte-identical).",
+	"provenance.actions":                     "Every action the record depends on: the measurement and its inputs.",
+	"provenance.actions.id":                  "Action ID.",
+	"provenance.actions.kind":                "Action kind: commit, generate, environment, measure, ...",
+	"provenance.actions.label":               "Target the action was planned for.",
+	"provenance.actions.key":                 "Action key in isobench's cache; null for a blocked action.",
+	"provenance.actions.status":              "How the action ended.",
+	"provenance.actions.class":               "Failure class of the action.",
+	"provenance.actions.log":                 "Digest of the action's log in isobench's cache.",
 }
 
 // feature is one column of the card: its path, Hugging Face type and nested features.
@@ -204,22 +248,37 @@ func yamlString(s string) string {
 func (c *Config) buildCard(records []Record) []byte {
 	var b strings.Builder
 	b.WriteString("---\n")
+	if c.PrettyName != "" {
+		fmt.Fprintf(&b, "pretty_name: %s\n", yamlString(c.PrettyName))
+	}
 	if c.License != "" {
 		fmt.Fprintf(&b, "license: %s\n", yamlString(c.License))
+	}
+	if len(c.TaskCategories) > 0 {
+		b.WriteString("task_categories:\n")
+		for _, tc := range c.TaskCategories {
+			fmt.Fprintf(&b, "- %s\n", yamlString(tc))
+		}
 	}
 	b.WriteString("tags:\n- isobench\n- performance\n- benchmark\n")
 	ext := "parquet"
 	if !c.writes(OutputParquet) {
 		ext = "jsonl"
 	}
-	fmt.Fprintf(&b, "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train-*.%s\n", ext)
+	// The files keep their names whatever the split is called: data_files maps the split to
+	// them, which is all the datasets library reads.
+	fmt.Fprintf(&b, "configs:\n- config_name: %s\n  data_files:\n  - split: %s\n    path: data/train-*.%s\n", c.ConfigName, c.Split, ext)
 	b.WriteString("dataset_info:\n  features:\n")
 	fs := features(reflect.TypeOf(Record{}), "")
 	writeYAML(&b, fs, "  ")
-	fmt.Fprintf(&b, "  splits:\n  - name: train\n    num_examples: %d\n", len(records))
+	fmt.Fprintf(&b, "  config_name: %s\n  splits:\n  - name: %s\n    num_examples: %d\n", c.ConfigName, c.Split, len(records))
 	b.WriteString("---\n\n")
 
-	fmt.Fprintf(&b, "# %s\n\n", c.Label.Name)
+	title := c.Label.Name
+	if c.PrettyName != "" {
+		title = c.PrettyName
+	}
+	fmt.Fprintf(&b, "# %s\n\n", title)
 	if c.Description != "" {
 		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(c.Description))
 	}
@@ -237,7 +296,7 @@ func (c *Config) buildCard(records []Record) []byte {
 		fmt.Fprintf(&b, "| `%s` | the records as JSON Lines (strict JSON: a missing value is null, never NaN) |\n", filePaths[OutputJSONL])
 	}
 	fmt.Fprintf(&b, "| `%s` | every action key the dataset was built from |\n\n", filePaths[OutputManifest])
-	fmt.Fprintf(&b, "```python\nfrom datasets import load_dataset\n\n# from this directory\nds = load_dataset(\"%s\", data_files=\"data/train-*.%s\", split=\"train\")\n```\n\n", extBuilder(ext), ext)
+	fmt.Fprintf(&b, "```python\nfrom datasets import load_dataset\n\n# from this directory\nds = load_dataset(\"%s\", data_files={\"%s\": \"data/train-*.%s\"}, split=\"%s\")\n```\n\n", extBuilder(ext), c.Split, ext, c.Split)
 	b.WriteString("## Features\n\n| feature | type | description |\n|---|---|---|\n")
 	writeTable(&b, fs)
 	return []byte(b.String())

@@ -29,7 +29,23 @@ type Config struct {
 	Output      string
 	Description string
 	License     string
+	// PrettyName and TaskCategories go into the card's header, as the Hugging Face Hub
+	// reads them; Split and ConfigName name the records' split and config there.
+	PrettyName     string
+	TaskCategories []string
+	Split          string
+	ConfigName     string
 }
+
+// The names the Hugging Face datasets library gives a dataset's only split and config when
+// nothing says otherwise.
+const (
+	defaultSplit      = "train"
+	defaultConfigName = "default"
+)
+
+// hfName is the form of a split or config name the datasets library accepts in data_files.
+var hfName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // Format is a file format a dataset is written in.
 type Format string
@@ -67,6 +83,16 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		Output:          t.String("output"),
 		Description:     t.String("description"),
 		License:         t.String("license"),
+		PrettyName:      t.String("pretty_name"),
+		TaskCategories:  t.Strings("task_categories"),
+		Split:           t.String("split"),
+		ConfigName:      t.String("config_name"),
+	}
+	if c.Split == "" {
+		c.Split = defaultSplit
+	}
+	if c.ConfigName == "" {
+		c.ConfigName = defaultConfigName
 	}
 	var diags hcl.Diagnostics
 	bad := func(attr, format string, args ...any) {
@@ -100,6 +126,11 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 	}
 	if t.Has("include") && len(c.Include) == 0 {
 		bad("include", `An empty include keeps no record; leave the attribute out to keep every outcome.`)
+	}
+	for _, a := range []struct{ attr, value string }{{"split", c.Split}, {"config_name", c.ConfigName}} {
+		if !hfName.MatchString(a.value) {
+			bad(a.attr, "%q cannot name a split or config of a Hugging Face dataset: use letters, digits, '_', '-' and '.', such as \"vllm\".", a.value)
+		}
 	}
 	if t.Has("output") && c.Output == "" {
 		bad("output", "The output directory is empty; leave the attribute out to write to isobench-out/%s/%s.", t.Label.Pkg, t.Label.Name)

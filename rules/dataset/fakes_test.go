@@ -98,7 +98,11 @@ func (fakeBenchmark) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, 
 	var envs []*engine.Action
 	for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
 		env := artifact.Environment{StoreKey: "k-" + string(side), Side: side, Commit: baseSHA, PythonVersion: "3.11.7",
-			Installer: "pip 23.2.1", Lock: "torch==2.3.0\n", LockDigest: "lock-" + string(side)}
+			Installer: "pip 23.2.1", Lock: "torch==2.3.0+cu121\nvllm @ https://wheels.example/vllm-1.0.0.dev-cp38-abi3-manylinux1_x86_64.whl\n",
+			LockDigest: "lock-" + string(side), Installed: map[string]string{"vllm": "0.6.4.dev1+g" + string(side)},
+			Resolved: []artifact.ResolvedFile{{Package: "vllm", URL: "https://wheels.example/vllm-1.0.0.dev-cp38-abi3-manylinux1_x86_64.whl", Direct: true}},
+			Spec: &artifact.EnvironmentSpec{Packages: []string{"vllm", "numpy<2"}, ResolveAsOf: "2026-01-01T00:00:00Z", Install: "wheel",
+				WheelURL: []string{"https://wheels.example/vllm-1.0.0.dev-cp38-abi3-manylinux1_x86_64.whl"}}}
 		fail := scenario == "blocked" && side == artifact.Head
 		envs = append(envs, p.Add(fake("environment //envs:wheel @ "+commit.Label.String()+" "+string(side)+" "+t.Label.Name,
 			"environment", engine.Label{Pkg: "envs", Name: "wheel"}, []*engine.Action{commit}, func() *engine.Result {
@@ -150,6 +154,8 @@ func measurement(benchmark, commit, scenario string) artifact.Measurement {
 	case "regressed":
 		m.Direction, m.Metric, m.Unit = "higher", "throughput", "tokens/s"
 		m.Stats = artifact.Stats{BaseMedian: f(100), HeadMedian: f(90), Speedup: f(0.9), CILow: f(0.85), CIHigh: f(0.95), PValue: f(0.01), Verdict: "regressed"}
+	case "command":
+		m.Test, m.Script, m.Command = "command", "", "python benchmarks/benchmark_serving.py --model Qwen/Qwen2.5-7B-Instruct --request-rate 1"
 	case "failed":
 		m.HeadValues, m.BaseValues, m.Stats = nil, nil, artifact.Stats{}
 		m.FailureClass, m.OutputTail = "base_failed", "Traceback: ImportError"

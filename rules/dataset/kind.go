@@ -14,7 +14,7 @@ const Name = "dataset"
 
 // RuleVersion enters every dataset key. Bump it when a record's content or a file's layout
 // changes, so that datasets built by an older rule are rebuilt.
-const RuleVersion = 1
+const RuleVersion = 2
 
 // benchmarkKind is the only kind of target a dataset collects. Other targets a pattern
 // matches (a commit declared in the same package, say) are left out silently, as Bazel's
@@ -42,6 +42,10 @@ func (Kind) Schema() *engine.Schema {
 		{Name: "output", Type: engine.TypeString},
 		{Name: "description", Type: engine.TypeString},
 		{Name: "license", Type: engine.TypeString},
+		{Name: "pretty_name", Type: engine.TypeString},
+		{Name: "task_categories", Type: engine.TypeStrings},
+		{Name: "split", Type: engine.TypeString},
+		{Name: "config_name", Type: engine.TypeString},
 	}}
 }
 

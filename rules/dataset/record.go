@@ -9,9 +9,16 @@ package dataset
 // efficiency_test, patch); the rest is isobench's own. A value that is not known is null,
 // never NaN or Infinity and never a made-up zero: pointers and nil slices say "unknown".
 type Record struct {
-	Benchmark     string   `json:"benchmark" parquet:"benchmark"` // label of the benchmark target
-	Commit        string   `json:"commit" parquet:"commit"`       // label of the commit target
-	Repo          *string  `json:"repo" parquet:"repo,optional"`  // repository as declared (URL, path or bundle)
+	Benchmark string `json:"benchmark" parquet:"benchmark"` // label of the benchmark target
+	Commit    string `json:"commit" parquet:"commit"`       // label of the commit target
+	// InstanceID is SWE-bench's owner__name-<short head>, unique in the dataset (identity.go).
+	InstanceID *string `json:"instance_id" parquet:"instance_id,optional"`
+	// Repo is owner/name for a forge URL (github.com/owner/name), else the repository as
+	// declared (a path or bundle); RepoURL is always as declared.
+	Repo          *string  `json:"repo" parquet:"repo,optional"`
+	RepoURL       *string  `json:"repo_url" parquet:"repo_url,optional"`
+	PRNumber      *int64   `json:"pr_number" parquet:"pr_number,optional"` // from "(#12345)" ending the subject
+	PRURL         *string  `json:"pr_url" parquet:"pr_url,optional"`
 	BaseCommit    *string  `json:"base_commit" parquet:"base_commit,optional"`
 	HeadCommit    *string  `json:"head_commit" parquet:"head_commit,optional"`
 	CommitSubject *string  `json:"commit_subject" parquet:"commit_subject,optional"`
@@ -19,11 +26,19 @@ type Record struct {
 	CommitDate    *string  `json:"commit_date" parquet:"commit_date,optional"`
 	FilesChanged  []string `json:"files_changed" parquet:"files_changed,optional,list"`
 	AffectedAPIs  []string `json:"affected_apis" parquet:"affected_apis,optional,list"`
-	Patch         *string  `json:"patch" parquet:"patch,optional"` // the unified diff base..head
+	// Patch is the unified diff base..head without the test files, TestPatch those alone
+	// (SWE-bench's split: files under test directories or named as tests).
+	Patch     *string `json:"patch" parquet:"patch,optional"`
+	TestPatch *string `json:"test_patch" parquet:"test_patch,optional"`
 
 	// TestKind is how the test came to be: "generated", "script" or "command".
 	TestKind       *string  `json:"test_kind" parquet:"test_kind,optional"`
 	EfficiencyTest []string `json:"efficiency_test" parquet:"efficiency_test,optional,list"`
+	// BenchmarkCommand is the command line that ran (null for a script); BenchmarkModel the
+	// model it names with --model; BenchmarkMode serving, throughput, latency or script.
+	BenchmarkCommand *string `json:"benchmark_command" parquet:"benchmark_command,optional"`
+	BenchmarkModel   *string `json:"benchmark_model" parquet:"benchmark_model,optional"`
+	BenchmarkMode    *string `json:"benchmark_mode" parquet:"benchmark_mode,optional"`
 
 	Metric    *string `json:"metric" parquet:"metric,optional"`
 	Unit      *string `json:"unit" parquet:"unit,optional"`
@@ -125,6 +140,44 @@ type Environment struct {
 	BasePython     *string `json:"base_python" parquet:"base_python,optional"`
 	HeadPython     *string `json:"head_python" parquet:"head_python,optional"`
 	Installer      *string `json:"installer" parquet:"installer,optional"`
+	// BaseVersion and HeadVersion are the versions of the commit's project installed at each
+	// side; Torch and CUDA those of PyTorch at head (CUDA from its +cuXYZ build).
+	BaseVersion *string `json:"base_version" parquet:"base_version,optional"`
+	HeadVersion *string `json:"head_version" parquet:"head_version,optional"`
+	Torch       *string `json:"torch" parquet:"torch,optional"`
+	CUDA        *string `json:"cuda" parquet:"cuda,optional"`
+	// BasePackages and HeadPackages are every installed distribution (pip freeze).
+	BasePackages []Package `json:"base_packages" parquet:"base_packages,optional,list"`
+	HeadPackages []Package `json:"head_packages" parquet:"head_packages,optional,list"`
+	BaseSpec     *EnvSpec  `json:"base_spec" parquet:"base_spec,optional"`
+	HeadSpec     *EnvSpec  `json:"head_spec" parquet:"head_spec,optional"`
+}
+
+// Package is one installed distribution.
+type Package struct {
+	Name    string `json:"name" parquet:"name"` // normalized (PEP 503)
+	Version string `json:"version" parquet:"version"`
+}
+
+// EnvSpec is what an environment was asked for, evaluated for its side, and the files the
+// preflight resolved: enough to build the same environment by hand.
+type EnvSpec struct {
+	IndexURL      *string         `json:"index_url" parquet:"index_url,optional"`
+	ExtraIndexURL []string        `json:"extra_index_url" parquet:"extra_index_url,list"`
+	WheelURL      []string        `json:"wheel_url" parquet:"wheel_url,list"`
+	Packages      []string        `json:"packages" parquet:"packages,list"`
+	TorchBackend  *string         `json:"torch_backend" parquet:"torch_backend,optional"`
+	ResolveAsOf   *string         `json:"resolve_as_of" parquet:"resolve_as_of,optional"`
+	Install       *string         `json:"install" parquet:"install,optional"`
+	Resolved      []ResolvedWheel `json:"resolved" parquet:"resolved,list"`
+}
+
+// ResolvedWheel is a file the preflight chose.
+type ResolvedWheel struct {
+	Package string  `json:"package" parquet:"package"`
+	Version *string `json:"version" parquet:"version,optional"` // null for a direct URL
+	URL     string  `json:"url" parquet:"url"`
+	SHA256  *string `json:"sha256" parquet:"sha256,optional"`
 }
 
 // Provenance ties a record to the actions it came from.

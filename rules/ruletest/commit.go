@@ -62,6 +62,7 @@ func (Commit) Schema() *engine.Schema {
 		{Name: "message", Type: engine.TypeString},
 		{Name: "diff", Type: engine.TypeString},
 		{Name: "files", Type: engine.TypeStrings},
+		{Name: "repo_url", Type: engine.TypeString}, // the facts' RepoURL, for records that read it
 	}}
 }
 
@@ -78,7 +79,8 @@ func (Commit) Decode(t *engine.Target) (any, hcl.Diagnostics) {
 		return c, nil
 	}
 	f := artifact.CommitFacts{Repo: RepoLabel, Head: c.head, Base: c.base, Short: gitrepo.Short(c.head),
-		Subject: t.String("subject"), Message: t.String("message"), Date: GivenDate, Diff: t.String("diff")}
+		Subject: t.String("subject"), Message: t.String("message"), Date: GivenDate, Diff: t.String("diff"),
+		RepoURL: t.String("repo_url")}
 	if f.Base == "" {
 		f.Base = GivenBase
 	}
