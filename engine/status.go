@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -13,7 +14,7 @@ import (
 type TargetState struct {
 	Label   Label
 	Kind    string
-	State   string // "cached", "stale", "failed", "skipped", "error"
+	State   string // "cached", "stale", "failed", "skipped", "error", "unused"
 	Class   string
 	Message string
 	// Stale lists the actions of the target that would execute, each with its reason.
@@ -48,20 +49,35 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 			reasons[a] = staleReason(opt.Store, a, o)
 		}
 	}
+	// The actions made from a target outside its own closure: a generator's tests and an
+	// environment's builds are planned per commit by the benchmarks that use them, and a
+	// target is stale when they are.
+	made := map[Label][]*Action{}
+	for _, a := range Closure(all) {
+		made[a.Label] = append(made[a.Label], a)
+	}
 	var states []TargetState
 	for _, l := range targets {
 		root := roots[l]
 		st := TargetState{Label: l, Kind: opt.Workspace.Targets[l].Kind}
-		for _, a := range Closure([]*Action{root}) {
-			if r, ok := reasons[a]; ok {
-				st.Stale = append(st.Stale, r)
+		seen := map[*Action]bool{}
+		for _, a := range append(Closure([]*Action{root}), made[l]...) {
+			if r, ok := reasons[a]; ok && !seen[a] {
+				st.Stale, seen[a] = append(st.Stale, r), true
 			}
 		}
 		o := visits[root]
+		var f *Failure
+		_, perCommit := opt.Workspace.Kinds[st.Kind].(PerCommit)
 		switch {
+		case perCommit && len(made[l]) <= 1 && len(st.Stale) == 0:
+			// Its actions are made per commit by the targets that use it; none was walked.
+			st.State, st.Message = "unused", "no target walked here uses it, so it makes nothing"
 		case len(st.Stale) > 0:
 			st.State = "stale"
-			if o != nil && o.Err != nil && len(st.Stale) == 1 {
+			// A failure to prepare that a build may not meet (a repository only a build
+			// fetches) leaves the target stale; any other is an error the build would meet.
+			if o != nil && o.Err != nil && len(st.Stale) == 1 && !(errors.As(o.Err, &f) && f.Transient) {
 				st.State, st.Message = "error", o.Err.Error()
 			}
 		case o != nil && o.Outcome != nil && o.Outcome.Status == StatusOK:

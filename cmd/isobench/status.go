@@ -17,6 +17,14 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The whole workspace is walked when it plans: the actions made from a generator or an
+	// environment target are planned by the benchmarks that use it, and its state is theirs.
+	walked := labels
+	if len(patterns) > 0 {
+		if all, allRoots, allPlanner, err := a.planQuietly(); err == nil {
+			walked, roots, planner = all, allRoots, allPlanner
+		}
+	}
 	remote, err := a.remote()
 	if err != nil {
 		return nil, err
@@ -24,10 +32,40 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 	if err := a.open("isobench status"); err != nil {
 		return nil, err
 	}
-	return engine.Inspect(context.Background(), labels, roots, engine.Options{
+	states, err := engine.Inspect(context.Background(), walked, roots, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(), Pools: planner.Pools(), GPUs: machineGPUs(),
-		Remote: remote,
+		Remote: remote, DebugKeys: debugKeys(),
 	})
+	if err != nil {
+		return nil, err
+	}
+	selected := map[engine.Label]bool{}
+	for _, l := range labels {
+		selected[l] = true
+	}
+	var out []engine.TargetState
+	for _, st := range states {
+		if selected[st.Label] {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+// planQuietly plans every target of the workspace, printing nothing: a caller that asked
+// about some targets uses it for context, and falls back to its own plan when it fails.
+func (a *app) planQuietly() ([]engine.Label, map[engine.Label]*engine.Action, *engine.Planner, error) {
+	labels := a.ws.Labels()
+	p := engine.NewPlanner(a.ws)
+	roots := map[engine.Label]*engine.Action{}
+	for _, l := range labels {
+		act, err := p.Plan(l)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		roots[l] = act
+	}
+	return labels, roots, p, nil
 }
 
 func cmdStatus(a *app, args []string) error {
@@ -42,7 +80,8 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	stale := 0
+	stale, errs := 0, 0
+	said := map[string]bool{} // a reason printed in full once, not under every target it reaches
 	for _, st := range states {
 		line := fmt.Sprintf("%-8s %s", st.State, st.Label)
 		if st.Class != "" {
@@ -53,15 +92,30 @@ func cmdStatus(a *app, args []string) error {
 		}
 		fmt.Fprintln(a.stdout, line)
 		for _, s := range st.Stale {
-			fmt.Fprintf(a.stdout, "           %s: %s\n", s.ID, s.Reason)
+			reason := s.Reason
+			if said[s.ID+reason] && strings.HasPrefix(reason, "cannot be prepared") {
+				reason = "cannot be prepared (see above)"
+			}
+			said[s.ID+s.Reason] = true
+			fmt.Fprintf(a.stdout, "           %s: %s\n", s.ID, reason)
 		}
-		if st.State == "stale" || st.State == "error" {
+		switch st.State {
+		case "stale":
 			stale++
+		case "error":
+			errs++
 		}
 	}
-	fmt.Fprintf(a.stdout, "%d targets, %d stale\n", len(states), stale)
+	fmt.Fprintf(a.stdout, "%d targets, %d stale", len(states), stale)
+	if errs > 0 {
+		fmt.Fprintf(a.stdout, ", %d that cannot be built as declared", errs)
+	}
+	fmt.Fprintln(a.stdout)
 	printStores(a)
-	if *detailed && stale > 0 {
+	switch {
+	case errs > 0:
+		return failure{exitFailed}
+	case *detailed && stale > 0:
 		return failure{2}
 	}
 	return nil

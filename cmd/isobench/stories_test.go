@@ -97,6 +97,11 @@ func TestUserStories(t *testing.T) {
 		status := c.must(0, append([]string{"status", "//dataset:all"}, vars...)...)
 		checkStaleAfterPromptEdit(t, status.stdout)
 		c.must(2, append([]string{"status", "--detailed-exitcode", "//dataset:all"}, vars...)...)
+		// why on the generator explains the actions made from it, one test per commit.
+		why := c.must(0, append([]string{"why", "//generated:llm"}, vars...)...)
+		if strings.Count(why.stdout, "generate //generated:llm @") != 3 || !strings.Contains(why.stdout, "prompt") {
+			t.Errorf("why //generated:llm after a prompt edit does not name its three tests and the prompt:\n%s", why.stdout)
+		}
 		if n := llm.count() - before; n != 0 {
 			t.Errorf("status sent %d requests; it must never execute anything", n)
 		}

@@ -32,7 +32,7 @@ func (c *target) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 	if headRef != "" || baseRef != "" {
 		s, err := c.use.session(spec, in.UserCache, root, in.Building)
 		if err != nil {
-			return nil, err
+			return nil, c.prepareFailure(err, root)
 		}
 		if headRef != "" {
 			if head, err = s.Resolve(ctx, c.Head); err != nil {

@@ -15,6 +15,9 @@ const (
 	ClassAmbiguousCommit = "ambiguous_commit"
 	ClassRootCommit      = "root_commit"
 	ClassUnreachable     = "repo_unreachable"
+	// ClassNotFetched is `status` meeting a repository no build has fetched yet: not a
+	// mistake, only something a build will learn (transient, like repo_unreachable).
+	ClassNotFetched = "not_fetched"
 )
 
 // Error is a failure with a class. Its message is a full sentence meant for the user.

@@ -100,7 +100,8 @@ func (s *Session) ensure(ctx context.Context) error {
 		return nil
 	}
 	if !s.building {
-		return fmt.Errorf("the repository %s has not been fetched on this machine yet, and only a build fetches; run isobench build first", s.m.Display)
+		return &Error{Class: ClassNotFetched, Transient: true, Msg: fmt.Sprintf(
+			"the repository %s has not been fetched on this machine yet, and only a build fetches; run isobench build first", s.m.Display)}
 	}
 	_, err := s.fetch(ctx)
 	return err
