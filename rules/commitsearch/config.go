@@ -103,11 +103,11 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		sources = t.Strings("keywords")
 	}
 	for _, src := range sources {
-		re, err := regexp.Compile("(?i)" + src)
-		if err != nil {
-			bad("keywords", "The keyword %q is not a regular expression: %s.", src, err)
+		if _, err := regexp.Compile(src); err != nil {
+			bad("keywords", "The keyword %q is not a regular expression (RE2 syntax): %s.", src, err)
 			continue
 		}
+		re := regexp.MustCompile("(?i)" + src)
 		c.Keywords = append(c.Keywords, keyword{src: src, re: re})
 	}
 	for _, attr := range []string{"paths", "exclude_paths"} {

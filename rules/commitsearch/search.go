@@ -185,8 +185,12 @@ func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, que
 		counters["classifications_recalled"] += int64(recalled)
 	}
 	if failure != nil {
-		r := engine.Transient(failure.Class, "%s (%d of %d classifications failed; the %d answers received are kept, and the next build asks only for the rest)",
-			strings.TrimSuffix(failure.Message, "."), failed, len(questions), len(questions)-failed)
+		kept := "nothing was answered"
+		if n := len(questions) - failed; n > 0 {
+			kept = fmt.Sprintf("the %d answers received are kept, and the next build asks only about the rest", n)
+		}
+		r := engine.Transient(failure.Class, "%s (%d of %d classifications failed; %s)",
+			strings.TrimSuffix(failure.Message, "."), failed, len(questions), kept)
 		r.Counters = counters
 		return r, nil
 	}
