@@ -34,6 +34,78 @@ type Measurement struct {
 	// ThrottledSamples counts the measured samples (warmups aside) taken while a GPU held by
 	// the run reported a hardware slowdown (Sample.Throttled).
 	ThrottledSamples int `json:"throttled_samples"`
+
+	// Metrics holds every metric the runs reported, the primary one first, each with its own
+	// direction and comparison; Stats is the primary's. Absent in records made before runs
+	// could report several metrics: Metric, BaseValues and HeadValues are then the only one.
+	Metrics []MetricResult `json:"metrics,omitempty"`
+	// Sampling says how many runs each side took and why sampling stopped (absent in older
+	// records, which always took the fixed number).
+	Sampling *Sampling `json:"sampling,omitempty"`
+	// FlaggedSamples counts the measured samples with a flag (Sample.Flags); FlaggedPolicy
+	// says whether the verdict kept them ("keep") or left them out ("exclude").
+	FlaggedSamples int    `json:"flagged_samples,omitempty"`
+	FlaggedPolicy  string `json:"flagged_policy,omitempty"`
+	// LoadedSamples counts the measured samples that ran while the CPU was oversubscribed or
+	// its time was stolen by the hypervisor (flag "cpu_loaded").
+	LoadedSamples int `json:"loaded_samples,omitempty"`
+}
+
+// MetricResult is one metric of a measurement: its values grouped by run, and its comparison.
+type MetricResult struct {
+	Name      string `json:"name"`
+	Unit      string `json:"unit"`
+	Direction string `json:"direction"` // "lower" or "higher" is better
+	Primary   bool   `json:"primary"`   // the metric that decides the benchmark's verdict
+	// BaseRuns and HeadRuns are the values of every measured run that counted, one list per
+	// run, in run order. Runs are independent; values inside one run are not.
+	BaseRuns [][]float64 `json:"base_runs"`
+	HeadRuns [][]float64 `json:"head_runs"`
+	Stats    Stats       `json:"stats"`
+}
+
+// Sampling is how the measured runs were taken.
+type Sampling struct {
+	Mode     string `json:"mode"` // "fixed" or "adaptive"
+	Min      int    `json:"min"`  // runs a side before the first look (= Max when fixed)
+	Max      int    `json:"max"`
+	Warmup   int    `json:"warmup"` // discarded runs a side, not counted in the runs below
+	BaseRuns int    `json:"base_runs"`
+	HeadRuns int    `json:"head_runs"`
+	Looks    int    `json:"looks"`   // times the runs were judged before stopping
+	Stopped  string `json:"stopped"` // "fixed", "settled" (decided early) or "max_runs"
+}
+
+// Sample flags: why a run's value may not be the code's own speed.
+const (
+	FlagHWSlowdown = "hw_slowdown" // a GPU held reported a hardware slowdown (thermal, power brake)
+	FlagLowClock   = "low_clock"   // the GPU's SM clock stayed far below its maximum the whole run
+	FlagCPULoaded  = "cpu_loaded"  // more tasks were runnable than CPUs, or steal time was high
+)
+
+// GPURun summarises the readings of one GPU taken every ~100 ms while a run executed (and at
+// its start and end). Nothing is ever set on the device: the clocks are watched, not locked.
+type GPURun struct {
+	UUID            string   `json:"uuid"`
+	Readings        int      `json:"readings"`
+	SMClockMinMHz   int      `json:"sm_clock_min_mhz"`
+	SMClockMedMHz   int      `json:"sm_clock_median_mhz"`
+	SMClockMaxMHz   int      `json:"sm_clock_max_mhz"`
+	DeviceMaxSMMHz  int      `json:"device_max_sm_clock_mhz,omitempty"` // the GPU's maximum SM clock
+	PowerMedianW    float64  `json:"power_median_w"`
+	PowerMaxW       float64  `json:"power_max_w"`
+	TemperatureMaxC int      `json:"temperature_max_c"`
+	ThrottleReasons []string `json:"throttle_reasons,omitempty"` // every reason seen during the run
+}
+
+// CPULoad is what competed with a run for the CPU, from /proc.
+type CPULoad struct {
+	// ProcsRunningMedian is the median of the kernel's count of runnable tasks over the run's
+	// readings (the run itself and isobench's reader included).
+	ProcsRunningMedian float64 `json:"procs_running_median"`
+	CPUs               int     `json:"cpus"`          // CPUs this process may use
+	Load1              float64 `json:"load1"`         // 1-minute load average at the start
+	StealPercent       float64 `json:"steal_percent"` // CPU time the hypervisor took, during the run
 }
 
 // Sample is one run of the test in a fresh process.
@@ -50,7 +122,18 @@ type Sample struct {
 	// that held several (Before and After are the first's).
 	OthersBefore []GPUState `json:"other_gpus_before,omitempty"`
 	OthersAfter  []GPUState `json:"other_gpus_after,omitempty"`
-	Throttled    bool       `json:"throttled"` // hardware slowdown seen before or after, on any GPU held
+	Throttled    bool       `json:"throttled"` // hardware slowdown seen during the run, on any GPU held
+
+	// Values are every value the run reported, by metric (Value is the primary metric's
+	// median). Absent in records made before runs could report several.
+	Values map[string][]float64 `json:"values,omitempty"`
+	// GPUs summarise the readings taken while the run executed, one per GPU held.
+	GPUs []GPURun `json:"gpus,omitempty"`
+	CPU  *CPULoad `json:"cpu_load,omitempty"`
+	// Flags say why the value may not be the code's own speed (FlagLowClock, ...);
+	// Excluded is true when the verdict left the sample out for them.
+	Flags    []string `json:"flags,omitempty"`
+	Excluded bool     `json:"excluded,omitempty"`
 }
 
 // Stats compares the two sides.

@@ -2,7 +2,10 @@ package benchmark
 
 import (
 	"fmt"
+	"maps"
+	"math/big"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
 	"github.com/isobench/isobench/rules/benchmark/stats"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // Defaults of a benchmark's settings.
@@ -24,6 +28,14 @@ const (
 	// DefaultTimeout per run. Upstream's generated GPU tests take from seconds to a few
 	// minutes (model loading dominates); ten minutes leaves room and still ends a hang.
 	DefaultTimeout = 10 * time.Minute
+	// DefaultMinSamples and DefaultMaxSamples bound adaptive sampling (`samples = "auto"`).
+	// Three a side is the fewest with which an interval can show that nothing changed, so an
+	// A/A comparison may stop there as unchanged; a difference can be called from five a side,
+	// where the exact Mann-Whitney test first reaches p < 0.008 (stats.Sequential). Thirty,
+	// three times the fixed default, is where a change of twice the noise is found, and bounds
+	// what an undecidable benchmark costs.
+	DefaultMinSamples = 3
+	DefaultMaxSamples = 30
 	// maxSamples guards against a typo (samples = 1000 instead of 10) that would hold a GPU
 	// for a day.
 	maxSamples = 200
@@ -47,6 +59,23 @@ const (
 	Higher Direction = "higher"
 )
 
+// FlaggedPolicy says whether runs with a flag (a low GPU clock, a hardware slowdown, a loaded
+// CPU) count in the verdict.
+type FlaggedPolicy string
+
+const (
+	KeepFlagged    FlaggedPolicy = "keep"    // the default: counted, and the verdict says how many
+	ExcludeFlagged FlaggedPolicy = "exclude" // left out; adaptive sampling then runs more
+)
+
+// DirectionOf is the direction of a metric.
+func (c *Config) DirectionOf(metric string) Direction {
+	if d, ok := c.Directions[metric]; ok {
+		return d
+	}
+	return c.Direction
+}
+
 // Config is a benchmark target's settings, decoded and checked once, at load time. Everything
 // of the kind beyond decode reads them here.
 type Config struct {
@@ -62,12 +91,22 @@ type Config struct {
 	// Environment is built per side; when zero, this machine's python3 runs the test.
 	Environment engine.Label
 
+	// Metric says how to read values; Metric.Name, when set, names the primary metric (the
+	// one whose verdict is the benchmark's), else the first metric the first run reports is.
 	Metric MetricSpec
 	// MetricRegex is Metric.Regex as written, for the key and the no_metric hint ("" for none).
 	MetricRegex string
-	Direction   Direction
+	// Direction is every metric's direction, unless Directions names the metric.
+	Direction  Direction
+	Directions map[string]Direction
 
-	Samples int // measured runs per side
+	// Samples is the number of measured runs per side, or with Adaptive the most;
+	// MinSamples the runs per side before the first look (= Samples when fixed).
+	Samples    int
+	MinSamples int
+	Adaptive   bool
+	// Flagged says what the verdict does with flagged runs.
+	Flagged FlaggedPolicy
 	Warmup  int // discarded runs per side before them
 	Timeout time.Duration
 
@@ -89,7 +128,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		Environment: t.Body.Label("environment"),
 		Direction:   Lower,
 		MetricRegex: t.String("metric_regex"),
-		Samples:     t.Int("samples", DefaultSamples),
+		Flagged:     KeepFlagged,
 		Warmup:      t.Int("warmup", DefaultWarmup),
 		Timeout:     t.Duration("timeout", DefaultTimeout),
 		Verdict:     stats.DefaultThresholds,
@@ -125,6 +164,27 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		c.Direction = Direction(d)
 	}
 	c.Metric = MetricSpec{Name: t.String("metric"), Unit: t.String("unit")}
+	if t.Has("primary_metric") {
+		if t.Has("metric") {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Primary metric given twice",
+				Detail:  fmt.Sprintf("The benchmark %s sets both metric and primary_metric, which mean the same; keep one.", t.Label),
+				Subject: t.AttrRange("primary_metric").Ptr()})
+		}
+		c.Metric.Name = t.String("primary_metric")
+	}
+	if ds := t.StringMap("directions"); len(ds) > 0 {
+		c.Directions = map[string]Direction{}
+		for name, d := range ds {
+			if d != string(Lower) && d != string(Higher) {
+				invalid(t.AttrRange("directions"), fmt.Errorf("the direction of %s must be \"lower\" or \"higher\", not %q", name, d))
+			}
+			c.Directions[name] = Direction(d)
+		}
+	}
+	if f := t.String("flagged_runs"); f != "" {
+		c.Flagged = FlaggedPolicy(f)
+	}
+	c.decodeSamples(t, invalid)
 	if c.MetricRegex != "" {
 		re, err := regexp.Compile(c.MetricRegex)
 		if err != nil {
@@ -135,9 +195,6 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 
 	// The schema makes both whole numbers; the range is checked here so that the message
 	// names both ends of it.
-	if c.Samples < 1 || c.Samples > maxSamples {
-		invalid(t.AttrRange("samples"), fmt.Errorf("samples must be between 1 and %d, not %d", maxSamples, c.Samples))
-	}
 	if c.Warmup < 0 || c.Warmup > maxSamples {
 		invalid(t.AttrRange("warmup"), fmt.Errorf("warmup must be between 0 and %d, not %d", maxSamples, c.Warmup))
 	}
@@ -173,7 +230,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 func (c *Config) lines() []engine.Line {
 	lines := []engine.Line{
 		engine.L("test", c.Test),
-		engine.L("samples", c.Samples),
+		engine.L("samples", c.samplesLine()),
 		engine.L("warmup", c.Warmup),
 		engine.L("timeout", c.Timeout),
 		engine.L("metric", c.Metric.Name),
@@ -181,10 +238,89 @@ func (c *Config) lines() []engine.Line {
 		engine.L("unit", c.Metric.Unit),
 		engine.L("direction", c.Direction),
 	}
+	for _, name := range slices.Sorted(maps.Keys(c.Directions)) {
+		lines = append(lines, engine.L("direction."+name, c.Directions[name]))
+	}
+	if c.Flagged != KeepFlagged {
+		lines = append(lines, engine.L("flagged_runs", c.Flagged))
+	}
 	lines = append(lines, c.Requires.Lines()...)
 	return append(lines,
 		engine.L("verdict.confidence", strconv.FormatFloat(c.Verdict.Confidence, 'g', -1, 64)),
 		engine.L("verdict.max_p_value", strconv.FormatFloat(c.Verdict.MaxP, 'g', -1, 64)),
 		engine.L("verdict.min_effect", strconv.FormatFloat(c.Verdict.MinEffect, 'g', -1, 64)),
 	)
+}
+
+// decodeSamples reads `samples`: a whole number of runs per side (fixed sampling), "auto"
+// (adaptive between DefaultMinSamples and DefaultMaxSamples), or { min = 5, max = 30 }.
+func (c *Config) decodeSamples(t *engine.Target, invalid func(hcl.Range, error)) {
+	rng := t.AttrRange("samples")
+	c.Samples, c.MinSamples = DefaultSamples, DefaultSamples
+	if !t.Has("samples") {
+		return
+	}
+	v := t.Value("samples")
+	bad := fmt.Errorf(`samples must be a whole number of runs per side, "auto", or { min = N, max = M }`)
+	whole := func(v cty.Value) (int, bool) {
+		if v.IsNull() || !v.IsKnown() || v.Type() != cty.Number {
+			return 0, false
+		}
+		bf := v.AsBigFloat()
+		n, acc := bf.Int64()
+		return int(n), bf.IsInt() && acc == big.Exact
+	}
+	switch {
+	case v.Type() == cty.Number:
+		n, ok := whole(v)
+		if !ok {
+			invalid(rng, fmt.Errorf("samples must be a whole number, but it is %s", v.AsBigFloat().Text('g', -1)))
+			return
+		}
+		c.Samples, c.MinSamples = n, n
+	case v.Type() == cty.String:
+		if v.AsString() != "auto" {
+			invalid(rng, bad)
+			return
+		}
+		c.Adaptive, c.MinSamples, c.Samples = true, DefaultMinSamples, DefaultMaxSamples
+	case v.Type().IsObjectType() || v.Type().IsMapType():
+		c.Adaptive, c.MinSamples, c.Samples = true, DefaultMinSamples, DefaultMaxSamples
+		for name, x := range v.AsValueMap() {
+			n, ok := whole(x)
+			switch {
+			case !ok:
+				invalid(rng, fmt.Errorf("samples.%s must be a whole number of runs per side", name))
+				return
+			case name == "min":
+				c.MinSamples = n
+			case name == "max":
+				c.Samples = n
+			default:
+				invalid(rng, fmt.Errorf("samples has min and max, not %s", name))
+				return
+			}
+		}
+		if c.MinSamples > c.Samples {
+			invalid(rng, fmt.Errorf("samples.min (%d) must not exceed samples.max (%d)", c.MinSamples, c.Samples))
+		}
+	default:
+		invalid(rng, bad)
+		return
+	}
+	switch {
+	case c.MinSamples < 1:
+		invalid(rng, fmt.Errorf("samples must be between 1 and %d, not %d", maxSamples, c.MinSamples))
+	case c.Samples > maxSamples:
+		invalid(rng, fmt.Errorf("samples must be between 1 and %d, not %d", maxSamples, c.Samples))
+	}
+}
+
+// samplesLine is the sampling for the key: "10" for fixed sampling, as before adaptive
+// sampling existed, so fixed measurements keep their keys' form; "auto 5..30" otherwise.
+func (c *Config) samplesLine() string {
+	if !c.Adaptive {
+		return strconv.Itoa(c.Samples)
+	}
+	return fmt.Sprintf("auto %d..%d", c.MinSamples, c.Samples)
 }

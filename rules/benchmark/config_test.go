@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -100,5 +101,48 @@ func TestDecodeDiagnosticsPointAtTheSetting(t *testing.T) {
 	_, diags := loadConfig(t, "script = \"x\"\n  samples = 0")
 	if len(diags) != 1 || diags[0].Subject == nil || diags[0].Subject.Start.Line != 11 || diags[0].Subject.Start.Column != 13 {
 		t.Errorf("diagnostics %v, want one at line 11, column 13 (the value of samples)", diags)
+	}
+}
+
+func TestDecodeSamplingAndMetrics(t *testing.T) {
+	for body, want := range map[string][3]int{ // adaptive?, min, max
+		`samples = 7`:                     {0, 7, 7},
+		`samples = "auto"`:                {1, DefaultMinSamples, DefaultMaxSamples},
+		`samples = { min = 3, max = 12 }`: {1, 3, 12},
+		`samples = { max = 50 }`:          {1, DefaultMinSamples, 50},
+	} {
+		c, diags := loadConfig(t, "script = \"x\"\n  "+body)
+		if diags.HasErrors() {
+			t.Fatalf("%s: %v", body, diags)
+		}
+		if got := [3]int{map[bool]int{true: 1}[c.Adaptive], c.MinSamples, c.Samples}; got != want {
+			t.Errorf("%s: adaptive, min, max = %v, want %v", body, got, want)
+		}
+	}
+	c, diags := loadConfig(t, `script = "x"
+  primary_metric = "throughput"
+  direction = "higher"
+  directions = { latency = "lower" }
+  flagged_runs = "exclude"`)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if c.Metric.Name != "throughput" || c.DirectionOf("throughput") != Higher || c.DirectionOf("latency") != Lower ||
+		c.DirectionOf("memory") != Higher || c.Flagged != ExcludeFlagged {
+		t.Errorf("config %+v", *c)
+	}
+	for body, want := range map[string]string{
+		`samples = "many"`:                         "samples must be a whole number of runs per side",
+		`samples = { min = 9, max = 4 }`:           "samples.min (9) must not exceed samples.max (4)",
+		`samples = { min = 2, most = 4 }`:          "samples has min and max, not most",
+		`samples = { max = 500 }`:                  "samples must be between 1 and 200, not 500",
+		`samples = 0`:                              "samples must be between 1 and 200, not 0",
+		`directions = { tput = "up" }`:             `the direction of tput must be "lower" or "higher", not "up"`,
+		"metric = \"a\"\n  primary_metric = \"b\"": "sets both metric and primary_metric",
+	} {
+		_, diags := loadConfig(t, "script = \"x\"\n  "+body)
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), want) {
+			t.Errorf("%s\n=> %v, want an error containing %q", body, diags, want)
+		}
 	}
 }

@@ -25,10 +25,13 @@ var schema = &engine.Schema{
 		{Name: "command", Type: engine.TypeString, Late: true},
 		{Name: "environment", Type: engine.TypeLabel, RefKind: "environment"},
 		{Name: "metric", Type: engine.TypeString},
+		{Name: "primary_metric", Type: engine.TypeString},
+		{Name: "directions", Type: engine.TypeStringMap},
+		{Name: "flagged_runs", Type: engine.TypeString, OneOf: []string{string(KeepFlagged), string(ExcludeFlagged)}},
 		{Name: "metric_regex", Type: engine.TypeString},
 		{Name: "unit", Type: engine.TypeString},
 		{Name: "direction", Type: engine.TypeString, OneOf: []string{string(Lower), string(Higher)}},
-		{Name: "samples", Type: engine.TypeInt}, // 1 to maxSamples: decode checks, naming both ends
+		{Name: "samples", Type: engine.TypeAny}, // a number, "auto" or {min, max}: decode checks
 		{Name: "warmup", Type: engine.TypeInt},  // 0 to maxSamples: likewise
 		{Name: "timeout", Type: engine.TypeDuration, Positive: true},
 	},
@@ -68,6 +71,9 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		return nil, err
 	}
 	m := &measure{label: t.Label, cfg: cfg, commit: commit}
+	if cfg.Requires.GPUs == 0 {
+		p.Pool(cpuPool, 1)
+	}
 	deps := []*engine.Action{commit}
 	if cfg.Test == TestGenerated {
 		if m.gen, err = p.PlanFor(cfg.Generator, commit, string(artifact.Head)); err != nil {

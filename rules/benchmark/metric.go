@@ -14,10 +14,10 @@ import (
 // isobench's own prompts ask for: "Execution time: 0.012345s".
 var executionTimeRE = regexp.MustCompile(`(?m)^\s*Execution time:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*s\b`)
 
-// A MetricSpec says how to find a run's value in its output.
+// A MetricSpec says how to find a run's values in its output.
 type MetricSpec struct {
-	// Name, when set, names the metric: a JSON line must carry that "metric" to count, and a
-	// regex match is recorded under it.
+	// Name, when set, names the primary metric; a JSON line without a "metric" and a regex
+	// match are recorded under it.
 	Name string
 	// Regex, when set, replaces the default formats: its last match in the output gives the
 	// value, from the group named "value", else the first group, else the whole match.
@@ -26,60 +26,72 @@ type MetricSpec struct {
 	Unit string
 }
 
-// Reading is a value found in a run's output.
+// Reading is one metric a run reported: every value of it, in the order printed.
 type Reading struct {
 	Metric string
-	Value  float64
 	Unit   string
+	Values []float64
 }
 
-// Parse finds the run's value. Without a regex it looks, from the end of the output, for the
-// last line that is a JSON object with a numeric "value" ({"metric": "latency", "value":
-// 0.0123, "unit": "s"}), and failing that for the last "Execution time: X s" line. stdout is
-// searched first, stderr only when stdout holds nothing: a test that logs to stderr and
-// reports on stdout is the common case, and a stray number in a log must not win.
-func (s MetricSpec) Parse(stdout, stderr []byte) (Reading, error) {
-	r, err := s.parse(stdout)
+// errUnits is a metric reported in two units within one run.
+type errUnits struct{ metric, a, b string }
+
+func (e errUnits) Error() string {
+	return fmt.Sprintf("the metric %s was reported in both %q and %q", e.metric, e.a, e.b)
+}
+
+// Parse finds every metric the run reported, in the order each first appears. Without a regex
+// every line that is a JSON object with a numeric "value" or a list of numbers in "values"
+// counts ({"metric": "latency", "values": [0.0121, 0.0119], "unit": "s"}); lines of the same
+// metric add up. Without any such line, the last "Execution time: X s" line is the one value.
+// stdout is searched first, stderr only when stdout holds nothing: a test that logs to stderr
+// and reports on stdout is the common case, and a stray number in a log must not win.
+func (s MetricSpec) Parse(stdout, stderr []byte) ([]Reading, error) {
+	rs, err := s.parse(stdout)
 	if err == errNoMetric {
-		r, err = s.parse(stderr)
+		rs, err = s.parse(stderr)
 	}
 	if err != nil {
-		return Reading{}, err
+		return nil, err
 	}
-	if math.IsNaN(r.Value) || math.IsInf(r.Value, 0) {
-		return Reading{}, fmt.Errorf("the test reported %v, which is not a measurement", r.Value)
+	for _, r := range rs {
+		for _, v := range r.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("the test reported %v for %s, which is not a measurement", v, r.Metric)
+			}
+		}
 	}
-	return r, nil
+	return rs, nil
 }
 
 var errNoMetric = fmt.Errorf("no metric found")
 
-func (s MetricSpec) parse(out []byte) (Reading, error) {
+func (s MetricSpec) parse(out []byte) ([]Reading, error) {
 	if s.Regex != nil {
 		return s.parseRegex(out)
 	}
-	if r, ok := s.lastJSON(out); ok {
-		return r, nil
+	if rs, err := s.jsonLines(out); err != nil || len(rs) > 0 {
+		return rs, err
 	}
 	m := executionTimeRE.FindAllSubmatch(out, -1)
 	if len(m) == 0 {
-		return Reading{}, errNoMetric
+		return nil, errNoMetric
 	}
 	v, err := strconv.ParseFloat(string(m[len(m)-1][1]), 64)
 	if err != nil {
-		return Reading{}, errNoMetric
+		return nil, errNoMetric
 	}
 	name := s.Name
 	if name == "" {
 		name = "execution_time"
 	}
-	return Reading{Metric: name, Value: v, Unit: "s"}, nil
+	return []Reading{{Metric: name, Values: []float64{v}, Unit: "s"}}, nil
 }
 
-func (s MetricSpec) parseRegex(out []byte) (Reading, error) {
+func (s MetricSpec) parseRegex(out []byte) ([]Reading, error) {
 	all := s.Regex.FindAllSubmatch(out, -1)
 	if len(all) == 0 {
-		return Reading{}, errNoMetric
+		return nil, errNoMetric
 	}
 	m := all[len(all)-1]
 	text := m[0]
@@ -90,42 +102,78 @@ func (s MetricSpec) parseRegex(out []byte) (Reading, error) {
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(string(text)), 64)
 	if err != nil {
-		return Reading{}, fmt.Errorf("metric_regex matched %q, which is not a number", text)
+		return nil, fmt.Errorf("metric_regex matched %q, which is not a number", text)
 	}
 	name := s.Name
 	if name == "" {
 		name = "value"
 	}
-	return Reading{Metric: name, Value: v, Unit: s.Unit}, nil
+	return []Reading{{Metric: name, Values: []float64{v}, Unit: s.Unit}}, nil
 }
 
-// lastJSON returns the last JSON line with a numeric value (and the wanted metric name).
-func (s MetricSpec) lastJSON(out []byte) (Reading, bool) {
-	lines := bytes.Split(out, []byte("\n"))
-	for i := len(lines) - 1; i >= 0; i-- {
-		line := bytes.TrimSpace(lines[i])
+// jsonLines collects every JSON line with a numeric value or list of values, by metric.
+func (s MetricSpec) jsonLines(out []byte) ([]Reading, error) {
+	var rs []Reading
+	index := map[string]int{}
+	for _, line := range bytes.Split(out, []byte("\n")) {
+		line = bytes.TrimSpace(line)
 		if len(line) < 2 || line[0] != '{' || line[len(line)-1] != '}' {
 			continue
 		}
 		var obj struct {
-			Metric *string  `json:"metric"`
-			Value  *float64 `json:"value"`
-			Unit   string   `json:"unit"`
+			Metric *string    `json:"metric"`
+			Value  *float64   `json:"value"`
+			Values []*float64 `json:"values"`
+			Unit   string     `json:"unit"`
 		}
-		if json.Unmarshal(line, &obj) != nil || obj.Value == nil {
+		if json.Unmarshal(line, &obj) != nil || (obj.Value == nil && len(obj.Values) == 0) {
+			continue
+		}
+		var vals []float64
+		if obj.Value != nil {
+			vals = append(vals, *obj.Value)
+		}
+		for _, v := range obj.Values {
+			if v != nil {
+				vals = append(vals, *v)
+			}
+		}
+		if len(vals) == 0 {
 			continue
 		}
 		name := s.Name
 		if obj.Metric != nil {
-			if s.Name != "" && *obj.Metric != s.Name {
-				continue // another metric the test reports
-			}
 			name = *obj.Metric
 		}
 		if name == "" {
 			name = "value"
 		}
-		return Reading{Metric: name, Value: *obj.Value, Unit: obj.Unit}, true
+		i, seen := index[name]
+		if !seen {
+			i = len(rs)
+			index[name] = i
+			rs = append(rs, Reading{Metric: name, Unit: obj.Unit})
+		}
+		if rs[i].Unit != obj.Unit {
+			return nil, errUnits{name, rs[i].Unit, obj.Unit}
+		}
+		rs[i].Values = append(rs[i].Values, vals...)
+	}
+	return rs, nil
+}
+
+// primary picks the reading that decides the verdict: the one named, else the first.
+func (s MetricSpec) primary(rs []Reading) (Reading, bool) {
+	if len(rs) == 0 {
+		return Reading{}, false
+	}
+	if s.Name == "" {
+		return rs[0], true
+	}
+	for _, r := range rs {
+		if r.Metric == s.Name {
+			return r, true
+		}
 	}
 	return Reading{}, false
 }

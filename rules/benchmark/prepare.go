@@ -14,7 +14,15 @@ import (
 
 // ruleVersion enters every measurement key; bump it when the way samples are taken or
 // judged changes.
-const ruleVersion = 1
+const ruleVersion = 2
+
+// cpuPool is the pool every CPU benchmark holds, of size one: two CPU measurements never run
+// at once. Pinning each to cores of its own would not be enough: cores share the last-level
+// cache, the memory bandwidth and the package's power and turbo budget, so a neighbour on
+// another core still moves a timing by several percent (pyperf's advice is a quiet machine for
+// the same reason). GPU benchmarks hold their devices instead and run side by side, one per
+// GPU; their host processes share the CPUs, which each run's cpu_load records.
+const cpuPool = "benchmark-cpu"
 
 // measure is one benchmark target's measure action and the actions it reads.
 type measure struct {
@@ -104,7 +112,9 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 	if cfg.Requires.GPUs > 0 {
 		w.Needs.GPUs = cfg.Requires.GPUs
 	} else {
+		// One CPU measurement at a time (cpuPool), on one CPU slot.
 		w.Needs.CPU = 1
+		w.Needs.Pools = map[string]int{cpuPool: 1}
 	}
 	w.Run = func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 		return newRunner(m, pr, x).run(ctx)

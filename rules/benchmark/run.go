@@ -2,8 +2,8 @@ package benchmark
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/isobench/isobench/engine"
@@ -31,12 +31,14 @@ type runner struct {
 	pr  *prepared
 	x   *engine.Exec
 	rec *artifact.Measurement
-	// first is the first value read: it names the metric and unit of the record.
-	first *Reading
+	// units are the unit of every metric seen, and order the metrics in the order first seen;
+	// every later run must report a metric in the unit it was first reported in.
+	units map[string]string
+	order []string
 }
 
 func newRunner(m *measure, pr *prepared, x *engine.Exec) *runner {
-	return &runner{m: m, pr: pr, x: x, rec: pr.record(m)}
+	return &runner{m: m, pr: pr, x: x, rec: pr.record(m), units: map[string]string{}}
 }
 
 // run takes every sample, then compares the sides. The first run that fails ends the
@@ -62,8 +64,14 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 	defer sides.release()
 
 	order := Schedule(cfg.Warmup, cfg.Samples)
-	fmt.Fprintf(r.x.Log, "measuring %s: %d samples and %d warmup runs per side, interleaved, timeout %s per run\n",
-		r.m.label, cfg.Samples, cfg.Warmup, cfg.Timeout)
+	if cfg.Adaptive {
+		fmt.Fprintf(r.x.Log, "measuring %s: adaptive sampling, %d to %d samples and %d warmup runs per side, interleaved, timeout %s per run\n",
+			r.m.label, cfg.MinSamples, cfg.Samples, cfg.Warmup, cfg.Timeout)
+	} else {
+		fmt.Fprintf(r.x.Log, "measuring %s: %d samples and %d warmup runs per side, interleaved, timeout %s per run\n",
+			r.m.label, cfg.Samples, cfg.Warmup, cfg.Timeout)
+	}
+	look := newLooker(r)
 	for i, rn := range order {
 		if err := ctx.Err(); err != nil {
 			return engine.Transient("cancelled", "The measurement was cancelled."), nil
@@ -74,8 +82,12 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 			return r.failed(res), nil
 		}
 		fmt.Fprintf(r.x.Log, "[%d/%d] %s\n", i+1, len(order), describe(sample, r.rec.Unit))
+		// A round is a pair of runs, one a side; adaptive sampling judges after each.
+		if cfg.Adaptive && !rn.Warmup && i%2 == 1 && look.stop() {
+			break
+		}
 	}
-	return r.finish()
+	return r.finish(look)
 }
 
 // sample runs one process and reads its value. It returns a failure result when the run
@@ -83,10 +95,24 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.Sample, *engine.Result) {
 	cfg := r.m.cfg
 	sample := artifact.Sample{Side: rn.Side, Index: rn.Index, Warmup: rn.Warmup}
-	sample.Before, sample.OthersBefore = r.readGPUs()
+	watch := probe().Watch(r.x.GPUs, hardware.WatchInterval)
 	res, err := side.exec(ctx, r.x, rn, cfg.Timeout)
-	sample.After, sample.OthersAfter = r.readGPUs()
-	sample.Throttled = throttled(sample)
+	seen := watch.Stop()
+	sample.GPUs, sample.CPU = seen.GPUs, seen.CPU
+	if len(seen.First) > 0 {
+		sample.Before, sample.After = &seen.First[0], &seen.Last[0]
+		sample.OthersBefore, sample.OthersAfter = seen.First[1:], seen.Last[1:]
+	}
+	sample.Throttled = seen.Throttled()
+	if sample.Throttled {
+		sample.Flags = append(sample.Flags, artifact.FlagHWSlowdown)
+	}
+	if seen.LowClock() {
+		sample.Flags = append(sample.Flags, artifact.FlagLowClock)
+	}
+	if hardware.CPULoaded(seen.CPU) {
+		sample.Flags = append(sample.Flags, artifact.FlagCPULoaded)
+	}
 	if err != nil {
 		return sample, engine.Transient("error", "The test could not be started: %s", err)
 	}
@@ -112,23 +138,42 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 		}
 		return sample, engine.Failed(class, "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
 	}
-	reading, err := cfg.Metric.Parse(res.Stdout, res.Stderr)
+	readings, err := cfg.Metric.Parse(res.Stdout, res.Stderr)
+	if u, ok := err.(errUnits); ok {
+		r.logTail(what, res)
+		return sample, engine.Failed(ClassMetricMismatch, "%s reported %s.", capitalize(what), u)
+	}
+	primary, ok := cfg.Metric.primary(readings)
+	if err == nil && !ok {
+		err = fmt.Errorf("it reported no metric %s", cfg.Metric.Name)
+	}
 	if err != nil {
 		r.logTail(what, res)
 		return sample, engine.Failed(ClassNoMetric, "%s printed no metric the benchmark could read (%s); %s",
 			capitalize(what), err, metricHint(cfg))
 	}
-	if r.first == nil {
-		// The first value read names the metric and its unit; every other run must agree.
-		r.first = &reading
-		r.rec.Metric, r.rec.Unit = reading.Metric, reading.Unit
+	if r.rec.Metric == "" {
+		// The first run names the primary metric (when the benchmark does not) and its unit.
+		r.rec.Metric, r.rec.Unit = primary.Metric, primary.Unit
 	}
-	if reading.Metric != r.first.Metric || reading.Unit != r.first.Unit {
+	if primary.Metric != r.rec.Metric {
 		r.logTail(what, res)
-		return sample, engine.Failed(ClassMetricMismatch, "%s reported %s in %q, but earlier runs reported %s in %q.",
-			capitalize(what), reading.Metric, reading.Unit, r.rec.Metric, r.rec.Unit)
+		return sample, engine.Failed(ClassMetricMismatch, "%s reported %s first, but earlier runs reported %s first; name the metric that decides with metric = \"...\".",
+			capitalize(what), primary.Metric, r.rec.Metric)
 	}
-	v := reading.Value
+	sample.Values = map[string][]float64{}
+	for _, rd := range readings {
+		if u, seen := r.units[rd.Metric]; seen && u != rd.Unit {
+			r.logTail(what, res)
+			return sample, engine.Failed(ClassMetricMismatch, "%s reported %s in %q, but earlier runs reported it in %q.",
+				capitalize(what), rd.Metric, rd.Unit, u)
+		} else if !seen {
+			r.units[rd.Metric] = rd.Unit
+			r.order = append(r.order, rd.Metric)
+		}
+		sample.Values[rd.Metric] = rd.Values
+	}
+	v := stats.Median(primary.Values)
 	sample.Value = &v
 	if rn.Index == 0 || rn.Index == cfg.Warmup {
 		// The first run and the first sample of each side show in the log what the test
@@ -138,41 +183,6 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	return sample, nil
 }
 
-// readGPUs reads every GPU held: the first is the sample's main reading, the rest go beside it.
-func (r *runner) readGPUs() (*artifact.GPUState, []artifact.GPUState) {
-	var first *artifact.GPUState
-	var others []artifact.GPUState
-	for i, idx := range r.x.GPUs {
-		st, err := probe().Read(idx)
-		if err != nil {
-			continue
-		}
-		if i == 0 {
-			first = st
-		} else {
-			others = append(others, *st)
-		}
-	}
-	return first, others
-}
-
-func throttled(s artifact.Sample) bool {
-	if hardware.Slowdown(s.Before) || hardware.Slowdown(s.After) {
-		return true
-	}
-	for i := range s.OthersBefore {
-		if hardware.Slowdown(&s.OthersBefore[i]) {
-			return true
-		}
-	}
-	for i := range s.OthersAfter {
-		if hardware.Slowdown(&s.OthersAfter[i]) {
-			return true
-		}
-	}
-	return false
-}
-
 // failed turns a run's failure into the result, with the record so far as its Meta: the
 // dataset describes failures from it.
 func (r *runner) failed(res *engine.Result) *engine.Result {
@@ -180,53 +190,9 @@ func (r *runner) failed(res *engine.Result) *engine.Result {
 		r.rec.FailureClass = res.Class
 	}
 	r.fillValues()
+	r.rec.Sampling = r.sampling(nil)
 	res.Meta = r.rec
 	return res
-}
-
-// finish compares the sides and stores the record.
-func (r *runner) finish() (*engine.Result, error) {
-	cfg := r.m.cfg
-	r.fillValues()
-	c := stats.Compare(r.rec.BaseValues, r.rec.HeadValues, cfg.Direction == Higher, cfg.Verdict)
-	r.rec.Stats = artifact.Stats{
-		BaseMedian: num(c.BaseMedian), HeadMedian: num(c.HeadMedian),
-		BaseMAD: num(c.BaseMAD), HeadMAD: num(c.HeadMAD),
-		Speedup: num(c.Speedup), CILow: num(c.CILow), CIHigh: num(c.CIHigh),
-		PValue: num(c.P), U: num(c.U),
-		Verdict: c.Verdict, Reason: c.Reason,
-		Confidence: cfg.Verdict.Confidence, MaxPValue: cfg.Verdict.MaxP, MinEffect: cfg.Verdict.MinEffect,
-	}
-	fmt.Fprintf(r.x.Log, "verdict: %s. %s\n", c.Verdict, c.Reason)
-	if r.rec.ThrottledSamples > 0 {
-		fmt.Fprintf(r.x.Log, "warning: %d samples ran while a GPU reported a hardware slowdown.\n", r.rec.ThrottledSamples)
-	}
-	data, err := json.Marshal(r.rec)
-	if err != nil {
-		return nil, err
-	}
-	res := engine.OK(map[string][]byte{artifact.MeasurementOutput: data}, r.rec)
-	res.Counters = map[string]int64{"samples": int64(len(r.rec.Samples))}
-	return res, nil
-}
-
-// fillValues collects the measured (non-warmup) values of each side, in run order.
-func (r *runner) fillValues() {
-	r.rec.BaseValues, r.rec.HeadValues = []float64{}, []float64{}
-	r.rec.ThrottledSamples = 0
-	for _, s := range r.rec.Samples {
-		if s.Warmup || s.Value == nil {
-			continue
-		}
-		if s.Throttled {
-			r.rec.ThrottledSamples++
-		}
-		if s.Side == artifact.Base {
-			r.rec.BaseValues = append(r.rec.BaseValues, *s.Value)
-		} else {
-			r.rec.HeadValues = append(r.rec.HeadValues, *s.Value)
-		}
-	}
 }
 
 // num turns NaN and infinities into null: the record is strict JSON.
@@ -242,12 +208,24 @@ func describe(s artifact.Sample, unit string) string {
 	if s.Value != nil {
 		v = fmt.Sprintf("%g %s", *s.Value, unit)
 	}
-	flag := ""
-	if s.Throttled {
-		flag = " [hardware slowdown]"
+	if s.Value != nil && len(s.Values) > 0 {
+		n := 0
+		for _, vs := range s.Values {
+			n += len(vs)
+		}
+		if n > 1 {
+			v += fmt.Sprintf(" (median; %d values of %d metric%s)", n, len(s.Values), plural(len(s.Values)))
+		}
+	}
+	extra := ""
+	for _, g := range s.GPUs {
+		extra += fmt.Sprintf("; SM clock %d/%d/%d MHz (min/median/max of %d readings), %.0f W", g.SMClockMinMHz, g.SMClockMedMHz, g.SMClockMaxMHz, g.Readings, g.PowerMedianW)
+	}
+	if len(s.Flags) > 0 {
+		extra += " [" + strings.Join(s.Flags, ", ") + "]"
 	}
 	return fmt.Sprintf("%s %s %d: %s in %s%s", s.Side, runKind(Run{Warmup: s.Warmup}), s.Index+1, v,
-		time.Duration(s.Seconds*float64(time.Second)).Round(time.Millisecond), flag)
+		time.Duration(s.Seconds*float64(time.Second)).Round(time.Millisecond), extra)
 }
 
 func runKind(rn Run) string {

@@ -1,15 +1,23 @@
 // Command bench-stats measures the quality of the benchmark verdict's defaults on this
-// machine: how often an A/A comparison (the same workload on both sides) is called improved or
-// regressed, and how often a true 10% speedup is called improved.
+// machine, for fixed and for adaptive sampling: how often an A/A comparison (the same workload
+// on both sides) is called improved or regressed, how often a true 10% speedup is called
+// improved, and how many runs a side each mode takes for a 2x change, a 10% change and none.
 //
 //	go run ./scripts/bench-stats            # or: make bench-stats
 //	go run ./scripts/bench-stats -mode process -n 20
 //
-// It prints, last, `aa_false_positive_rate=X detect_10pct_rate=Y`. The goal is X <= 0.05 and
-// Y >= 0.90.
+// It prints, last, one line per sampling mode:
 //
-// Each comparison takes the rule's default samples and warmup per side, in the rule's
-// balanced order (benchmark.Schedule), and is judged by stats.Compare with
+//	bench-stats sampling=fixed aa_false_positive_rate=X detect_10pct_rate=Y runs_2x=A runs_10pct=B runs_aa=C
+//	bench-stats sampling=adaptive ...
+//
+// The goal is X <= 0.05 and Y >= 0.90 in both modes, and adaptive runs at most half of fixed's
+// on the 2x change and on none.
+//
+// Each comparison takes the rule's default warmup per side, then its runs in the rule's
+// balanced order (benchmark.Schedule): fixed sampling the default samples a side, judged once;
+// adaptive sampling one round after another, judged after each from the minimum on by
+// stats.Sequential, the rule's own stopping rule, until it stops. The thresholds are
 // stats.DefaultThresholds: the numbers are those of the rule's statistics, on timings this
 // machine really produced. Two ways of producing them:
 //
@@ -89,62 +97,92 @@ func main() {
 		fatal(fmt.Errorf("the clock must be cpu or wall, not %q", *clock))
 	}
 
-	fmt.Printf("bench-stats: %d A/A and %d 10%% comparisons, %d samples and %d warmup runs per side, %s mode, %s clock, %s per base sample\n",
-		*n, *n, benchmark.DefaultSamples, benchmark.DefaultWarmup, *mode, *clock, w.describe())
+	fmt.Printf("bench-stats: %d A/A, %d 10%% and %d 2x comparisons per sampling mode, %d warmup runs per side, %s mode, %s clock, %s per base sample\n",
+		*n, *n, *n, benchmark.DefaultWarmup, *mode, *clock, w.describe())
+	fmt.Printf("fixed sampling: %d runs a side; adaptive: %d to %d, stats.Sequential (first look spends %.0f%% of max p)\n",
+		benchmark.DefaultSamples, benchmark.DefaultMinSamples, benchmark.DefaultMaxSamples, 100*stats.FirstLookShare)
 	fmt.Printf("thresholds: confidence %g, max p %g, min effect %g; %d CPUs\n",
 		stats.DefaultThresholds.Confidence, stats.DefaultThresholds.MaxP, stats.DefaultThresholds.MinEffect, runtime.NumCPU())
 	fmt.Printf("load average before: %s\n", loadAverage())
 	start := time.Now()
-	aa, ten := map[string]int{}, map[string]int{}
+	modes := []struct {
+		name string
+		seq  stats.Sequential
+	}{
+		{"fixed", stats.Sequential{Min: benchmark.DefaultSamples, Max: benchmark.DefaultSamples}},
+		{"adaptive", stats.Sequential{Min: benchmark.DefaultMinSamples, Max: benchmark.DefaultMaxSamples}},
+	}
+	type tally struct {
+		verdicts map[string]int
+		runs     int
+	}
+	results := map[string]map[float64]*tally{}
 	var spreads []float64
-	// A/A and 10% comparisons alternate, so a change in the machine's load during the run
-	// falls on both kinds alike.
+	factors := []float64{1, 1.1, 2}
+	for _, m := range modes {
+		results[m.name] = map[float64]*tally{}
+		for _, f := range factors {
+			results[m.name][f] = &tally{verdicts: map[string]int{}}
+		}
+	}
+	// The kinds of comparison and the modes alternate, so a change in the machine's load
+	// during the run falls on all of them alike.
 	for i := 0; i < *n; i++ {
-		for _, factor := range []float64{1, 1.1} {
-			base, head, err := compare(w, factor)
-			if err != nil {
-				fatal(err)
-			}
-			c := stats.Compare(base, head, false, stats.DefaultThresholds)
-			spreads = append(spreads, stats.MAD(base)/stats.Median(base), stats.MAD(head)/stats.Median(head))
-			kind := "aa"
-			if factor == 1 {
-				aa[c.Verdict]++
-			} else {
-				ten[c.Verdict]++
-				kind = "10%"
-			}
-			if *verbose {
-				fmt.Printf("%3d %-3s speedup %.4f [%.4f, %.4f] p %.2g %s\n    base %s\n    head %s\n", i+1, kind,
-					c.Speedup, c.CILow, c.CIHigh, c.P, c.Verdict, relative(base, c.BaseMedian), relative(head, c.BaseMedian))
+		for _, m := range modes {
+			for _, factor := range factors {
+				base, head, c, err := compare(w, factor, m.seq)
+				if err != nil {
+					fatal(err)
+				}
+				spreads = append(spreads, stats.MAD(base)/stats.Median(base), stats.MAD(head)/stats.Median(head))
+				t := results[m.name][factor]
+				t.verdicts[c.Verdict]++
+				t.runs += len(base)
+				if *verbose {
+					fmt.Printf("%3d %-8s x%-3g %2d runs speedup %.4f [%.4f, %.4f] p %.2g %s\n    base %s\n    head %s\n", i+1, m.name, factor,
+						len(base), c.Speedup, c.CILow, c.CIHigh, c.P, c.Verdict, relative(base, c.BaseMedian), relative(head, c.BaseMedian))
+				}
 			}
 		}
 	}
-	fp := float64(aa[stats.Improved]+aa[stats.Regressed]) / float64(*n)
-	det := float64(ten[stats.Improved]) / float64(*n)
-	fmt.Printf("A/A verdicts: %s\n", counts(aa))
-	fmt.Printf("10%% verdicts: %s\n", counts(ten))
 	fmt.Printf("median relative spread (MAD/median) of a side: %.2f%%; took %s; load average after: %s\n",
 		100*stats.Median(spreads), time.Since(start).Round(time.Second), loadAverage())
-	met := fp <= 0.05 && det >= 0.90
-	fmt.Printf("goal (aa_false_positive_rate <= 0.05, detect_10pct_rate >= 0.90): %s\n", map[bool]string{true: "met", false: "missed"}[met])
-	fmt.Printf("aa_false_positive_rate=%.2f detect_10pct_rate=%.2f\n", fp, det)
+	met := true
+	var lines []string
+	for _, m := range modes {
+		r := results[m.name]
+		for _, f := range factors {
+			fmt.Printf("%s x%g verdicts: %s\n", m.name, f, counts(r[f].verdicts))
+		}
+		fp := float64(r[1].verdicts[stats.Improved]+r[1].verdicts[stats.Regressed]) / float64(*n)
+		det := float64(r[1.1].verdicts[stats.Improved]) / float64(*n)
+		met = met && fp <= 0.05 && det >= 0.90
+		mean := func(f float64) float64 { return float64(r[f].runs) / float64(*n) }
+		lines = append(lines, fmt.Sprintf("bench-stats sampling=%s aa_false_positive_rate=%.2f detect_10pct_rate=%.2f runs_2x=%.1f runs_10pct=%.1f runs_aa=%.1f",
+			m.name, fp, det, mean(2), mean(1.1), mean(1)))
+	}
+	fmt.Printf("goal (aa_false_positive_rate <= 0.05, detect_10pct_rate >= 0.90 in both modes): %s\n", map[bool]string{true: "met", false: "missed"}[met])
+	for _, l := range lines {
+		fmt.Println(l)
+	}
 	if *check && !met {
 		os.Exit(1)
 	}
 }
 
-// compare takes one comparison's samples in the rule's order; head runs 1/factor of base's
-// work, a speedup of factor.
-func compare(w workload, factor float64) (base, head []float64, err error) {
-	for _, r := range benchmark.Schedule(benchmark.DefaultWarmup, benchmark.DefaultSamples) {
+// compare takes one comparison's samples in the rule's order, as fixed or adaptive sampling
+// takes them (seq), and judges them as the rule does; head runs 1/factor of base's work, a
+// speedup of factor. Adaptive sampling judges after each round of one run a side, from the
+// minimum on, and stops when stats.Sequential says so.
+func compare(w workload, factor float64, seq stats.Sequential) (base, head []float64, c stats.Comparison, err error) {
+	for i, r := range benchmark.Schedule(benchmark.DefaultWarmup, seq.Max) {
 		scale := 1.0
 		if r.Side == artifact.Head {
 			scale = 1 / factor
 		}
 		v, err := w.sample(scale)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, c, err
 		}
 		if r.Warmup {
 			continue
@@ -154,8 +192,14 @@ func compare(w workload, factor float64) (base, head []float64, err error) {
 		} else {
 			head = append(head, v)
 		}
+		if i%2 == 1 && (seq.Min < seq.Max || len(base) == seq.Max) {
+			var stop bool
+			if c, stop = seq.Look(stats.Singletons(base), stats.Singletons(head), false, stats.DefaultThresholds); stop {
+				break
+			}
+		}
 	}
-	return base, head, nil
+	return base, head, c, nil
 }
 
 // A workload takes one sample of scale times the base amount of work, in seconds.
@@ -326,8 +370,11 @@ func (p *python) sample(scale float64) (float64, error) {
 	if res.ExitCode != 0 {
 		return 0, fmt.Errorf("the python loop failed: %s", res.Output())
 	}
-	r, err := benchmark.MetricSpec{}.Parse(res.Stdout, res.Stderr)
-	return r.Value, err
+	rs, err := benchmark.MetricSpec{}.Parse(res.Stdout, res.Stderr)
+	if err != nil {
+		return 0, err
+	}
+	return rs[0].Values[0], nil
 }
 
 func (p *python) describe() string {

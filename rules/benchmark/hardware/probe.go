@@ -40,6 +40,9 @@ type GPU struct {
 	UUID              string `json:"uuid"`
 	ComputeCapability string `json:"compute_capability"` // "9.0"
 	MemoryMiB         int    `json:"memory_mib"`
+	// MaxSMClockMHz is the highest SM clock the device may run at (0 when NVML does not say):
+	// the reference a run's clock readings are judged against.
+	MaxSMClockMHz int `json:"max_sm_clock_mhz,omitempty"`
 }
 
 // Prober holds an initialised NVML library and the devices it found. It is safe for
@@ -106,6 +109,7 @@ func New(lib nvml.Interface) (p *Prober) {
 		if m, ret := dev.GetMemoryInfo(); ret == nvml.SUCCESS {
 			g.MemoryMiB = int(m.Total >> 20)
 		}
+		g.MaxSMClockMHz = maxSMClock(dev)
 		p.info.GPUs = append(p.info.GPUs, g)
 		p.devices[i] = dev
 	}
@@ -171,4 +175,19 @@ func (i Info) GPUModel() string {
 func (i Info) DriverMajor() string {
 	major, _, _ := strings.Cut(i.Driver, ".")
 	return major
+}
+
+// maxSMClock asks for the device's maximum SM clock. It is read apart from the other facts so
+// that a binding that cannot answer (a mock without it, an old driver) costs this one number,
+// not the whole device.
+func maxSMClock(dev nvml.Device) (mhz int) {
+	defer func() {
+		if recover() != nil {
+			mhz = 0
+		}
+	}()
+	if v, ret := dev.GetMaxClockInfo(nvml.CLOCK_SM); ret == nvml.SUCCESS {
+		return int(v)
+	}
+	return 0
 }

@@ -56,6 +56,7 @@ func Simulate(n int, model GPUModel, hot ...int) *Prober {
 			}
 			return 2619, nvml.SUCCESS
 		}
+		dev.GetMaxClockInfoFunc = func(nvml.ClockType) (uint32, nvml.Return) { return 1980, nvml.SUCCESS }
 		dev.GetTemperatureFunc = func(nvml.TemperatureSensors) (uint32, nvml.Return) { return celsius, nvml.SUCCESS }
 		dev.GetPowerUsageFunc = func() (uint32, nvml.Return) { return 120000, nvml.SUCCESS }
 		dev.GetEnforcedPowerLimitFunc = func() (uint32, nvml.Return) { return 700000, nvml.SUCCESS }

@@ -16,12 +16,28 @@ const BootstrapResamples = 4000
 // SpeedupCI returns a percentile-bootstrap confidence interval, at the given level (0.95 for
 // 95%), of the speedup of head over base: median(base)/median(head) when lower values are
 // better, median(head)/median(base) when higher ones are. Each side is resampled with
-// replacement independently, as the two sides are independent runs.
-//
-// The random source is seeded from the samples themselves, so the interval is a pure function
-// of its inputs: replaying a stored measurement, or recomputing it from its samples, gives the
-// same numbers.
+// replacement independently, as the two sides are independent runs. It is SpeedupCIRuns with
+// one value per run.
 func SpeedupCI(base, head []float64, higherIsBetter bool, level float64) (low, high float64) {
+	return SpeedupCIRuns(Singletons(base), Singletons(head), higherIsBetter, level)
+}
+
+// SpeedupCIRuns is the interval of the speedup when each run (process) reported several
+// values. Runs are the unit of independence: values inside one run share its process, its
+// memory layout, its clocks, and are not independent draws. The bootstrap is therefore in two
+// stages (Davison and Hinkley's hierarchical resampling): each resample draws the side's runs
+// with replacement, then each drawn run's values with replacement; a run is summarised by the
+// median of its values and a side by the median of its runs (as Summarize does). With one
+// value per run it is the ordinary bootstrap of the medians. The second stage adds the
+// within-run spread to the between-run spread the first stage already sees, so the interval
+// errs on the wide side rather than treating a thousand correlated values as a thousand
+// independent ones.
+//
+// The random source is seeded from the values themselves, so the interval is a pure function
+// of its inputs: replaying a stored measurement, or recomputing it from its values, gives the
+// same numbers.
+func SpeedupCIRuns(base, head [][]float64, higherIsBetter bool, level float64) (low, high float64) {
+	base, head = nonEmpty(base), nonEmpty(head)
 	if len(base) == 0 || len(head) == 0 {
 		return math.NaN(), math.NaN()
 	}
@@ -29,15 +45,26 @@ func SpeedupCI(base, head []float64, higherIsBetter bool, level float64) (low, h
 	ratios := make([]float64, 0, BootstrapResamples)
 	bs := make([]float64, len(base))
 	hs := make([]float64, len(head))
+	var scratch []float64
+	draw := func(runs [][]float64, out []float64) {
+		for i := range out {
+			run := runs[rng.IntN(len(runs))]
+			if len(run) == 1 {
+				out[i] = run[0] // no second stage: the same draws as a one-stage bootstrap
+				continue
+			}
+			scratch = scratch[:0]
+			for range run {
+				scratch = append(scratch, run[rng.IntN(len(run))])
+			}
+			sort.Float64s(scratch)
+			out[i] = medianSorted(scratch)
+		}
+		sort.Float64s(out)
+	}
 	for r := 0; r < BootstrapResamples; r++ {
-		for i := range bs {
-			bs[i] = base[rng.IntN(len(base))]
-		}
-		for i := range hs {
-			hs[i] = head[rng.IntN(len(head))]
-		}
-		sort.Float64s(bs)
-		sort.Float64s(hs)
+		draw(base, bs)
+		draw(head, hs)
 		s := speedup(medianSorted(bs), medianSorted(hs), higherIsBetter)
 		if !math.IsNaN(s) && !math.IsInf(s, 0) {
 			ratios = append(ratios, s)
@@ -59,21 +86,39 @@ func speedup(baseMedian, headMedian float64, higherIsBetter bool) float64 {
 	return baseMedian / headMedian
 }
 
-// seed hashes the samples (their bit patterns, in order, with the side boundary) into the two
-// words a PCG source takes.
-func seed(base, head []float64) (uint64, uint64) {
+// seed hashes the values (their bit patterns, in order, with the side boundary) into the two
+// words a PCG source takes. Run boundaries enter only when some run has more than one value,
+// so one value per run seeds exactly as the one-stage bootstrap always has.
+func seed(base, head [][]float64) (uint64, uint64) {
 	h := fnv.New128a()
 	var buf [8]byte
-	write := func(xs []float64) {
-		binary.LittleEndian.PutUint64(buf[:], uint64(len(xs)))
+	word := func(x uint64) {
+		binary.LittleEndian.PutUint64(buf[:], x)
 		h.Write(buf[:])
-		for _, x := range xs {
-			binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x))
-			h.Write(buf[:])
+	}
+	grouped := false
+	write := func(runs [][]float64) {
+		n := 0
+		for _, r := range runs {
+			n += len(r)
+			grouped = grouped || len(r) != 1
+		}
+		word(uint64(n))
+		for _, r := range runs {
+			for _, x := range r {
+				word(math.Float64bits(x))
+			}
 		}
 	}
 	write(base)
 	write(head)
+	if grouped {
+		for _, side := range [][][]float64{base, head} {
+			for _, r := range side {
+				word(uint64(len(r)))
+			}
+		}
+	}
 	sum := h.Sum(nil)
 	return binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:])
 }

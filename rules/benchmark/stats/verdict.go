@@ -72,14 +72,23 @@ type Comparison struct {
 // Exact p-values are discrete: with n samples a side the smallest two-sided p is
 // 2/C(2n, n), so at least 5 samples a side are needed for p < 0.01.
 func Compare(base, head []float64, higherIsBetter bool, t Thresholds) Comparison {
+	return CompareRuns(Singletons(base), Singletons(head), higherIsBetter, t)
+}
+
+// CompareRuns is Compare for runs that each reported several values. Each run counts once:
+// the medians, MADs and the Mann-Whitney test are those of the runs' medians (Summarize), and
+// the interval comes from the two-stage bootstrap over runs and then values (SpeedupCIRuns).
+// With one value per run it is exactly Compare.
+func CompareRuns(base, head [][]float64, higherIsBetter bool, t Thresholds) Comparison {
+	b, h := Summarize(base), Summarize(head)
 	c := Comparison{
-		BaseMedian: Median(base), HeadMedian: Median(head),
-		BaseMAD: MAD(base), HeadMAD: MAD(head),
+		BaseMedian: Median(b), HeadMedian: Median(h),
+		BaseMAD: MAD(b), HeadMAD: MAD(h),
 	}
 	c.Speedup = speedup(c.BaseMedian, c.HeadMedian, higherIsBetter)
-	c.CILow, c.CIHigh = SpeedupCI(base, head, higherIsBetter, t.Confidence)
-	c.U, c.P = MannWhitney(base, head)
-	if len(base) == 0 || len(head) == 0 || !finite(c.Speedup) || !finite(c.CILow) || !finite(c.CIHigh) {
+	c.CILow, c.CIHigh = SpeedupCIRuns(base, head, higherIsBetter, t.Confidence)
+	c.U, c.P = MannWhitney(b, h)
+	if len(b) == 0 || len(h) == 0 || !finite(c.Speedup) || !finite(c.CILow) || !finite(c.CIHigh) {
 		c.Verdict = Noisy
 		c.Reason = "There are not enough valid samples on both sides to compare them."
 		return c

@@ -1,0 +1,83 @@
+package benchmark
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/benchmark/stats"
+	"github.com/isobench/isobench/rules/gitrepo/gittest"
+)
+
+// valuesTest times the loop five times in one process and reports every time as one metric
+// and the loop's rate as another, higher-is-better one.
+const valuesTest = `import json, time
+from work import N
+
+def work(n):
+    x = 0
+    for i in range(n):
+        x = (x + i) & 0xFFFF
+    return x
+
+times = []
+for _ in range(5):
+    t = time.process_time()
+    work(N)
+    times.append(time.process_time() - t)
+print(json.dumps({"metric": "loop", "values": times[:3], "unit": "s"}))
+print("a log line between")
+print(json.dumps({"metric": "loop", "values": times[3:], "unit": "s"}))
+print(json.dumps({"metric": "rate", "value": 1 / min(times), "unit": "1/s"}))
+`
+
+// TestAdaptiveManyValuesAndMetrics: a 2x change reported as several values and two metrics
+// per run is decided at the minimum of adaptive sampling, every metric with its own
+// direction and verdict, and every value kept grouped by run.
+func TestAdaptiveManyValuesAndMetrics(t *testing.T) {
+	r := gittest.New(t)
+	r.Commit("base", map[string]string{"bench.py": valuesTest, "work.py": "N = 200000\n"})
+	head := r.Commit("loop less", map[string]string{"work.py": "N = 100000\n"})
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
+		"benchmarks/BUILD.hcl": `
+benchmark "halved" {
+  commit     = "//commits:c"
+  command    = "python bench.py"
+  samples    = { min = 5, max = 12 }
+  warmup     = 0
+  directions = { rate = "higher" }
+}
+`,
+	})
+	w.jobs = 1
+	o, rec, log := w.build(nil).measure(t, "halved")
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
+	}
+	s := rec.Sampling
+	// Settled at the first look after 5 runs a side on a quiet machine; a run slowed by a
+	// neighbour on a busy one can cost a few more rounds.
+	if s == nil || s.Mode != "adaptive" || s.BaseRuns != s.HeadRuns || s.BaseRuns < 5 || s.BaseRuns > 9 || s.Stopped != stats.StopSettled {
+		t.Fatalf("sampling %+v, want adaptive, settled after 5 to 9 runs a side\n%s", s, log)
+	}
+	if rec.Stats.Verdict != stats.Improved || rec.Metric != "loop" {
+		t.Errorf("primary %s: %s (%s)", rec.Metric, rec.Stats.Verdict, rec.Stats.Reason)
+	}
+	if len(rec.Metrics) != 2 || !rec.Metrics[0].Primary || rec.Metrics[1].Name != "rate" || rec.Metrics[1].Direction != "higher" ||
+		rec.Metrics[1].Unit != "1/s" || rec.Metrics[1].Stats.Verdict != stats.Improved {
+		t.Fatalf("metrics %+v", rec.Metrics)
+	}
+	if got := rec.Metrics[0].BaseRuns; len(got) != s.BaseRuns || len(got[0]) != 5 {
+		t.Errorf("loop's base runs %v, want %d runs of 5 values", got, s.BaseRuns)
+	}
+	for _, x := range rec.Samples {
+		if len(x.Values["loop"]) != 5 || len(x.Values["rate"]) != 1 || x.CPU == nil || x.CPU.CPUs < 1 {
+			t.Errorf("sample %+v", x)
+		}
+	}
+	if !strings.Contains(log, fmt.Sprintf("improved after %d runs a side; sampling stops.", s.BaseRuns)) {
+		t.Errorf("the log does not say why sampling stopped:\n%s", log)
+	}
+}

@@ -1,0 +1,109 @@
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestRunsOfOneValueAreTheOneStageBootstrap(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	base, head := noisy(rng, 1, 0.02, 10), noisy(rng, 0.9, 0.02, 10)
+	a, b := Compare(base, head, false, DefaultThresholds), CompareRuns(Singletons(base), Singletons(head), false, DefaultThresholds)
+	if a != b {
+		t.Errorf("Compare and CompareRuns of singletons differ:\n%+v\n%+v", a, b)
+	}
+}
+
+// TestValuesInsideARunAreNotIndependent: a run's many values share its process, so a shift
+// between runs (here each run has its own offset) must widen the interval, and a thousand
+// values from three runs must not look like a thousand independent samples.
+func TestValuesInsideARunAreNotIndependent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	run := func(center float64) []float64 {
+		offset := math.Exp(0.05 * rng.NormFloat64()) // the run's own speed
+		return noisy(rng, center*offset, 0.005, 200)
+	}
+	var base, head [][]float64
+	var flatBase, flatHead []float64
+	for i := 0; i < 4; i++ {
+		base, head = append(base, run(1)), append(head, run(1))
+		flatBase, flatHead = append(flatBase, base[i]...), append(flatHead, head[i]...)
+	}
+	grouped := CompareRuns(base, head, false, DefaultThresholds)
+	pooled := Compare(flatBase, flatHead, false, DefaultThresholds)
+	if grouped.P < 0.1 {
+		t.Errorf("A/A runs with 800 values a side give p = %g; runs, not values, are the unit", grouped.P)
+	}
+	if w, pw := grouped.CIHigh-grouped.CILow, pooled.CIHigh-pooled.CILow; w < 3*pw {
+		t.Errorf("the two-stage interval (width %.4f) should be far wider than the pooled one (%.4f)", w, pw)
+	}
+	if grouped.Verdict == Improved || grouped.Verdict == Regressed {
+		t.Errorf("A/A with run-to-run spread is %s: %s", grouped.Verdict, grouped.Reason)
+	}
+	lo, hi := SpeedupCIRuns(base, head, false, 0.95)
+	if lo2, hi2 := SpeedupCIRuns(base, head, false, 0.95); lo != lo2 || hi != hi2 {
+		t.Error("the two-stage interval must be a pure function of the values")
+	}
+}
+
+func TestSequentialSpendsNoMoreThanMaxP(t *testing.T) {
+	for _, s := range []Sequential{{5, 30}, {3, 30}, {3, 4}, {10, 10}, {5, 200}} {
+		sum := s.Alpha(s.Min, 0.01)
+		if s.Min < 5 && s.Max >= 5 && sum != 0 {
+			t.Errorf("%+v: a look at %d runs a side, where no p below 0.008 exists, spends %g", s, s.Min, sum)
+		}
+		for n := s.Min + 1; n <= s.Max; n++ {
+			sum += s.Alpha(n, 0.01)
+		}
+		if sum > 0.01*(1+1e-12) || sum < 0.01*(1-1e-12) {
+			t.Errorf("%+v spends %g over all looks, want 0.01", s, sum)
+		}
+	}
+	// The first look can decide at five runs a side: exact p there goes down to 0.0079.
+	if a := (Sequential{5, 30}).Alpha(5, 0.01); a <= 2.0/252 {
+		t.Errorf("the first look may spend %g, below the smallest p at 5 a side", a)
+	}
+}
+
+// TestSequentialStopsEarlyAndStaysHonest simulates adaptive sampling on log-normal timings
+// with 2% noise: a 2x change stops at the minimum, A/A stops as unchanged at the minimum,
+// and over repeated looks A/A is rarely called different while a 10% change is found.
+func TestSequentialStopsEarlyAndStaysHonest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	s := Sequential{Min: 5, Max: 30}
+	run := func(factor float64) (string, int) {
+		var base, head [][]float64
+		for {
+			base = append(base, noisy(rng, 1, 0.02, 1))
+			head = append(head, noisy(rng, 1/factor, 0.02, 1))
+			if c, stop := s.Look(base, head, false, DefaultThresholds); stop {
+				return c.Verdict, len(base)
+			}
+		}
+	}
+	if v, n := run(2); v != Improved || n != 5 {
+		t.Errorf("2x: %s after %d runs a side, want improved after 5", v, n)
+	}
+	const trials = 200
+	fp, found, aaRuns := 0, 0, 0
+	for i := 0; i < trials; i++ {
+		v, n := run(1)
+		aaRuns += n
+		if v == Improved || v == Regressed {
+			fp++
+		}
+		if v, _ := run(1.1); v == Improved {
+			found++
+		}
+	}
+	if rate := float64(fp) / trials; rate > 0.05 {
+		t.Errorf("A/A false positive rate %.3f, want <= 0.05", rate)
+	}
+	if rate := float64(found) / trials; rate < 0.9 {
+		t.Errorf("10%% detection rate %.3f, want >= 0.9", rate)
+	}
+	if mean := float64(aaRuns) / trials; mean > 6 {
+		t.Errorf("A/A took %.1f runs a side on average, want about the minimum of 5", mean)
+	}
+}
