@@ -36,6 +36,11 @@
 //	source_requirements  files in the commit's tree installed first; default ["requirements.txt"]
 //	pythonpath           directories of the tree put on PYTHONPATH; default ["."]
 //	timeout              of each installer command; default 2h
+//	wheel_url (late)     direct URL(s) of the project's wheel, asked with HEAD when no index
+//	                     has a page for it (direct.go: vLLM's wheels of late 2024)
+//	resolve_as_of (late) a date or RFC 3339 time (commit.date): files uploaded later are left
+//	                     out, by the preflight and by the installer (asof.go)
+//	python_install       true: uv installs a missing Python while building
 //	override { commits = [SHA prefixes], packages, env, python }   per-commit additions
 //
 // When an index URL mentions `commit`, the project is looked up on such indexes only: a
