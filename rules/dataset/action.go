@@ -45,6 +45,7 @@ func (c *Config) lines(g *gathered) []engine.Line {
 	lines := []engine.Line{
 		engine.L("dataset", c.Label),
 		engine.L("isobench-version", Version()),
+		engine.L("schema-version", SchemaVersion),
 		engine.L("patterns", strings.Join(c.Benchmarks, ",")),
 		engine.L("formats", joinFormats(c.Formats)),
 		engine.L("include", strings.Join(include, ",")),

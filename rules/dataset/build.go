@@ -66,6 +66,7 @@ func buildRecord(src *source) Record {
 		setPerformance(&r, m)
 		r.Hardware = hardware(&m.Hardware)
 		r.GPUTelemetry = telemetry(m.Samples)
+		setRuns(&r, m)
 	}
 	r.Environment = environment(src.envs, m)
 

@@ -129,6 +129,37 @@ var fieldDocs = map[string]string{
 	"environment.head_spec.resolved.version": "Version; null for a wheel found at a direct URL, whose name may not tell it.",
 	"environment.head_spec.resolved.url":     "URL of the file.",
 	"environment.head_spec.resolved.sha256":  "SHA-256 of the file, when the index gave it.",
+	"metrics":                                "Every metric the runs reported, the primary one (metric) first; a record measured before runs could report several has one metric of one value per run.",
+	"metrics.name":                           "Metric name.",
+	"metrics.unit":                           "Unit of the metric.",
+	"metrics.direction":                      "Whether lower or higher values of this metric are better.",
+	"metrics.primary":                        "True for the metric that decides the verdict.",
+	"metrics.base_runs":                      "Values of every measured base run that counted, one entry per run (process); runs are independent, values inside a run are not.",
+	"metrics.base_runs.values":               "The values one run reported, in the order printed.",
+	"metrics.head_runs":                      "Values of every measured head run, as base_runs.",
+	"metrics.head_runs.values":               "The values one run reported, in the order printed.",
+	"metrics.base_median":                    "Median over base runs of each run's median.",
+	"metrics.head_median":                    "Median over head runs of each run's median.",
+	"metrics.speedup":                        "Ratio of the medians, above 1 when head is better in this metric's direction.",
+	"metrics.ci_low":                         "Lower bound of the two-stage bootstrap interval (runs, then values within runs) of the speedup.",
+	"metrics.ci_high":                        "Upper bound of that interval.",
+	"metrics.p_value":                        "Two-sided Mann-Whitney U p-value of the runs' medians.",
+	"metrics.verdict":                        "improved, regressed, unchanged or noisy, for this metric.",
+	"metrics.verdict_reason":                 "One sentence on why, with the numbers.",
+	"sampling":                               "How the measured runs were taken; null in records made before adaptive sampling.",
+	"sampling.mode":                          "fixed (samples = N) or adaptive (samples = \"auto\" or { min, max }).",
+	"sampling.min":                           "Runs a side before the first look (equal to max when fixed).",
+	"sampling.max":                           "Most runs a side.",
+	"sampling.warmup":                        "Discarded runs a side before the measured ones.",
+	"sampling.base_runs":                     "Measured base runs taken, warmups excluded.",
+	"sampling.head_runs":                     "Measured head runs taken, warmups excluded.",
+	"sampling.looks":                         "Times adaptive sampling judged the runs before it stopped (1 for fixed sampling).",
+	"sampling.stopped":                       "Why sampling stopped: fixed, settled (the verdict was decided before max) or max_runs.",
+	"flagged_runs":                           "Measured runs flagged low_clock, hw_slowdown or cpu_loaded; null in older records.",
+	"loaded_runs":                            "Measured runs during which more tasks were runnable than CPUs, or the hypervisor stole over 10% of the CPU time.",
+	"flagged_policy":                         "keep or exclude: whether the verdict counted the flagged runs.",
+	"gpu_telemetry.low_clock_samples":        "Measured samples whose SM clock stayed below half the GPU's maximum in every reading of the run.",
+	"gpu_telemetry.sm_clock_run_median_mhz":  "Median over runs of each run's median SM clock, read every ~100 ms while it ran; null in older records.",
 	"provenance":                             "Where the record came from.",
 	"provenance.isobench_version":            "Version of isobench that assembled the record.",
 	"provenance.build_time":                  "Newest creation time of the cached results the record was assembled from (not the time the dataset was written, so an unchanged dataset is byte-identical).",
@@ -282,8 +313,8 @@ func (c *Config) buildCard(records []Record) []byte {
 	if c.Description != "" {
 		fmt.Fprintf(&b, "%s\n\n", strings.TrimSpace(c.Description))
 	}
-	fmt.Fprintf(&b, "Built by isobench %s from the target `%s`: %d records, one per benchmark of %s.\n\n",
-		Version(), c.Label, len(records), "`"+strings.Join(c.Benchmarks, "`, `")+"`")
+	fmt.Fprintf(&b, "Built by isobench %s from the target `%s`: %d records, one per benchmark of %s. Record schema version %d.\n\n",
+		Version(), c.Label, len(records), "`"+strings.Join(c.Benchmarks, "`, `")+"`", SchemaVersion)
 	b.WriteString("## Outcomes\n\n| outcome | records |\n|---|---|\n")
 	for _, o := range outcomes(records) {
 		fmt.Fprintf(&b, "| %s | %d |\n", o.name, o.count)

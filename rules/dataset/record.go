@@ -64,6 +64,18 @@ type Record struct {
 	// VerdictReason is the measurement's one sentence on why, with its numbers.
 	VerdictReason *string `json:"verdict_reason" parquet:"verdict_reason,optional"`
 
+	// Metrics holds every metric the runs reported, the primary one (the one above) first,
+	// each with its values grouped by run and its own comparison. A record measured before
+	// runs could report several values has one metric of one value per run.
+	Metrics  []MetricRecord `json:"metrics" parquet:"metrics,optional,list"`
+	Sampling *Sampling      `json:"sampling" parquet:"sampling,optional"`
+	// FlaggedRuns counts the measured runs with a flag (low GPU clock, hardware slowdown,
+	// loaded CPU), LoadedRuns those on a loaded CPU; FlaggedPolicy says whether the verdict
+	// kept or excluded the flagged runs.
+	FlaggedRuns   *int64  `json:"flagged_runs" parquet:"flagged_runs,optional"`
+	LoadedRuns    *int64  `json:"loaded_runs" parquet:"loaded_runs,optional"`
+	FlaggedPolicy *string `json:"flagged_policy" parquet:"flagged_policy,optional"`
+
 	// Status is ok, failed, skipped or blocked; FailureClass the class of the failure (for a
 	// blocked benchmark, the class of the failure that blocked it).
 	Status         string  `json:"status" parquet:"status"`
@@ -78,6 +90,43 @@ type Record struct {
 	GPUTelemetry     *GPUTelemetry     `json:"gpu_telemetry" parquet:"gpu_telemetry,optional"`
 	Environment      *Environment      `json:"environment" parquet:"environment,optional"`
 	Provenance       Provenance        `json:"provenance" parquet:"provenance"`
+}
+
+// MetricRecord is one metric of a measurement. Values are grouped by run: runs are
+// independent processes, values inside one are not.
+type MetricRecord struct {
+	Name          string      `json:"name" parquet:"name"`
+	Unit          *string     `json:"unit" parquet:"unit,optional"`
+	Direction     string      `json:"direction" parquet:"direction"`
+	Primary       bool        `json:"primary" parquet:"primary"`
+	BaseRuns      []RunValues `json:"base_runs" parquet:"base_runs,list"`
+	HeadRuns      []RunValues `json:"head_runs" parquet:"head_runs,list"`
+	BaseMedian    *float64    `json:"base_median" parquet:"base_median,optional"`
+	HeadMedian    *float64    `json:"head_median" parquet:"head_median,optional"`
+	Speedup       *float64    `json:"speedup" parquet:"speedup,optional"`
+	CILow         *float64    `json:"ci_low" parquet:"ci_low,optional"`
+	CIHigh        *float64    `json:"ci_high" parquet:"ci_high,optional"`
+	PValue        *float64    `json:"p_value" parquet:"p_value,optional"`
+	Verdict       *string     `json:"verdict" parquet:"verdict,optional"`
+	VerdictReason *string     `json:"verdict_reason" parquet:"verdict_reason,optional"`
+}
+
+// RunValues are the values one run reported for a metric. A struct rather than a list of
+// lists, which Parquet readers handle unevenly.
+type RunValues struct {
+	Values []float64 `json:"values" parquet:"values,list"`
+}
+
+// Sampling says how many runs each side took and why sampling stopped.
+type Sampling struct {
+	Mode     string `json:"mode" parquet:"mode"`
+	Min      int64  `json:"min" parquet:"min"`
+	Max      int64  `json:"max" parquet:"max"`
+	Warmup   int64  `json:"warmup" parquet:"warmup"`
+	BaseRuns int64  `json:"base_runs" parquet:"base_runs"`
+	HeadRuns int64  `json:"head_runs" parquet:"head_runs"`
+	Looks    int64  `json:"looks" parquet:"looks"`
+	Stopped  string `json:"stopped" parquet:"stopped"`
 }
 
 // GenerationConfig says how a generated test was obtained. It is null for tests written by
@@ -130,6 +179,11 @@ type GPUTelemetry struct {
 	PowerLimitW      *float64 `json:"power_limit_w" parquet:"power_limit_w,optional"`
 	ThrottledSamples int64    `json:"throttled_samples" parquet:"throttled_samples"`
 	ThrottleReasons  []string `json:"throttle_reasons" parquet:"throttle_reasons,list"`
+	// LowClockSamples counts the measured samples whose GPU clock stayed far below its
+	// maximum for the whole run; SMClockRunMedianMHz is the median over runs of each run's
+	// median SM clock, read every ~100 ms while it ran.
+	LowClockSamples     int64  `json:"low_clock_samples" parquet:"low_clock_samples"`
+	SMClockRunMedianMHz *int64 `json:"sm_clock_run_median_mhz" parquet:"sm_clock_run_median_mhz,optional"`
 }
 
 // Environment names the Python environments the two sides ran in by their lock digests

@@ -34,3 +34,12 @@ func Version() string {
 	}
 	return "(devel)"
 }
+
+// SchemaVersion numbers the record's columns. It changes whenever a column is added, removed
+// or changes meaning, enters every dataset key (so datasets are rewritten in the new shape),
+// and the card states it, so a reader can tell which columns to expect.
+//
+//	1  one value per run, one metric
+//	2  metrics (values grouped by run, several metrics), sampling, flagged_runs, loaded_runs,
+//	   flagged_policy, gpu_telemetry.low_clock_samples and sm_clock_run_median_mhz
+const SchemaVersion = 2

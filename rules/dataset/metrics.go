@@ -1,0 +1,74 @@
+package dataset
+
+import (
+	"slices"
+
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+// setRuns fills what a measurement says about its runs: every metric with its values grouped
+// by run, how sampling went, the flagged runs, and the clocks watched during the runs. A
+// measurement made before runs could report several values has no Metrics: its one metric is
+// rebuilt from its values and stats, one value per run, so every record has the same columns.
+func setRuns(r *Record, m *artifact.Measurement) {
+	metrics := m.Metrics
+	if len(metrics) == 0 && (len(m.BaseValues) > 0 || len(m.HeadValues) > 0) {
+		metrics = []artifact.MetricResult{{Name: m.Metric, Unit: m.Unit, Direction: m.Direction, Primary: true,
+			BaseRuns: singletons(m.BaseValues), HeadRuns: singletons(m.HeadValues), Stats: m.Stats}}
+	}
+	for _, mr := range metrics {
+		rec := MetricRecord{Name: mr.Name, Unit: str(mr.Unit), Direction: mr.Direction, Primary: mr.Primary,
+			BaseRuns: runValues(mr.BaseRuns), HeadRuns: runValues(mr.HeadRuns),
+			BaseMedian: finitePtr(mr.Stats.BaseMedian), HeadMedian: finitePtr(mr.Stats.HeadMedian),
+			Speedup: finitePtr(mr.Stats.Speedup), CILow: finitePtr(mr.Stats.CILow), CIHigh: finitePtr(mr.Stats.CIHigh),
+			PValue: finitePtr(mr.Stats.PValue), Verdict: str(mr.Stats.Verdict), VerdictReason: str(mr.Stats.Reason)}
+		r.Metrics = append(r.Metrics, rec)
+	}
+	if s := m.Sampling; s != nil {
+		r.Sampling = &Sampling{Mode: s.Mode, Min: int64(s.Min), Max: int64(s.Max), Warmup: int64(s.Warmup),
+			BaseRuns: int64(s.BaseRuns), HeadRuns: int64(s.HeadRuns), Looks: int64(s.Looks), Stopped: s.Stopped}
+		flagged, loaded := int64(m.FlaggedSamples), int64(m.LoadedSamples)
+		r.FlaggedRuns, r.LoadedRuns, r.FlaggedPolicy = &flagged, &loaded, str(m.FlaggedPolicy)
+	}
+	if t := r.GPUTelemetry; t != nil {
+		var medians []int64
+		for _, s := range m.Samples {
+			if s.Warmup {
+				continue
+			}
+			if slices.Contains(s.Flags, artifact.FlagLowClock) {
+				t.LowClockSamples++
+			}
+			for _, g := range s.GPUs {
+				medians = append(medians, int64(g.SMClockMedMHz))
+			}
+		}
+		if len(medians) > 0 {
+			slices.Sort(medians)
+			mid := medians[len(medians)/2]
+			t.SMClockRunMedianMHz = &mid
+		}
+	}
+}
+
+func runValues(runs [][]float64) []RunValues {
+	out := make([]RunValues, len(runs))
+	for i, r := range runs {
+		out[i] = RunValues{Values: []float64{}}
+		for _, v := range r {
+			if p := finite(v); p != nil {
+				out[i].Values = append(out[i].Values, *p)
+			}
+		}
+	}
+	return out
+}
+
+// singletons makes each value a run of its own, the shape of an older record's values.
+func singletons(xs []float64) [][]float64 {
+	runs := make([][]float64, len(xs))
+	for i, x := range xs {
+		runs[i] = []float64{x}
+	}
+	return runs
+}
