@@ -76,6 +76,10 @@ func (l *loader) parse(rel string) *hcl.File {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()})
 		return nil
 	}
+	if d := checkLimits(src, rel); d != nil { // limits.go
+		l.diags = append(l.diags, d)
+		return nil
+	}
 	f, diags := l.parser.ParseHCL(src, rel)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
