@@ -3,6 +3,7 @@ package environment
 import (
 	"context"
 	"errors"
+	"io"
 	"fmt"
 	"strings"
 	"testing"
@@ -155,5 +156,30 @@ func TestPythonInstallNeedsUV(t *testing.T) {
 	var f *engine.Failure
 	if !errors.As(err, &f) || f.Class != "python_missing" || !strings.Contains(err.Error(), "python_install = true needs uv") {
 		t.Fatalf("python_install without uv: %v, want python_missing saying uv is needed", err)
+	}
+}
+
+// BenchmarkNoWheelPreflight measures what a commit with neither an index page nor a direct
+// wheel costs the preflight: the page request on the commit's index and the HEAD request of
+// the wheel URL, over real HTTP to a local server.
+func BenchmarkNoWheelPreflight(b *testing.B) {
+	ix := newIndex(b)
+	py, err := findPython(context.Background(), []string{"3"})
+	if err != nil {
+		b.Skip(err)
+	}
+	r, _ := parseRequirement("toy")
+	ranks := rankTags(supportedTags(py))
+	commit := sha("bench")
+	wheel := []string{ix.URL + "/" + commit + "/toy-1.0.0.dev-py3-none-any.whl"}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		file, _, paged, _, err := resolveOne(context.Background(), io.Discard, []string{ix.URL + "/" + commit}, time.Time{}, r, ranks, py)
+		if err != nil || file != nil || paged {
+			b.Fatalf("resolveOne: %v %v %v", file, paged, err)
+		}
+		if file, _, _, err = headWheel(context.Background(), io.Discard, wheel, r, ranks); err != nil || file != nil {
+			b.Fatalf("headWheel: %v %v", file, err)
+		}
 	}
 }

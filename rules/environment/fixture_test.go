@@ -96,7 +96,7 @@ type index struct {
 	raw      map[string][]byte        // path -> a file served there without any page, as a direct URL
 }
 
-func newIndex(t *testing.T) *index {
+func newIndex(t testing.TB) *index {
 	ix := &index{pages: map[string][]string{}, files: map[string][]byte{}, hits: map[string]int{},
 		hold: map[string]chan struct{}{}, reached: make(chan string, 16), requires: map[string]string{},
 		uploaded: map[string]time.Time{}, raw: map[string][]byte{}}
