@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
 	"fmt"
 	"strings"
 	"testing"
@@ -181,5 +182,33 @@ func BenchmarkNoWheelPreflight(b *testing.B) {
 		if file, _, _, err = headWheel(context.Background(), io.Discard, wheel, r, ranks); err != nil || file != nil {
 			b.Fatalf("headWheel: %v %v", file, err)
 		}
+	}
+}
+
+// TestUploadTimes reads PEP 700 upload times from JSON pages and uv's data-upload-time from
+// HTML ones, and leaves out what is newer or undated.
+func TestUploadTimes(t *testing.T) {
+	base, _ := url.Parse("https://example.org/simple/toy/")
+	js, err := parseJSONPage([]byte(`{"files": [
+	  {"filename": "toy-1.0-py3-none-any.whl", "url": "toy-1.0-py3-none-any.whl", "hashes": {}, "upload-time": "2024-11-01T10:00:00.123456Z"},
+	  {"filename": "toy-2.0-py3-none-any.whl", "url": "toy-2.0-py3-none-any.whl", "hashes": {}, "upload-time": "2025-01-01T00:00:00Z"},
+	  {"filename": "toy-3.0-py3-none-any.whl", "url": "toy-3.0-py3-none-any.whl", "hashes": {}}]}`), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := parseHTMLPage([]byte(`<a href="toy-1.0-py3-none-any.whl" data-upload-time="2024-11-01T10:00:00Z">toy-1.0-py3-none-any.whl</a>`), base)
+	if len(html) != 1 || !html[0].UploadTime.Equal(time.Date(2024, 11, 1, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("HTML page: %+v", html)
+	}
+	cutoff, err := parseAsOf("2024-11-28T09:01:02-08:00")
+	if err != nil || asOfText(cutoff) != "2024-11-28T17:01:02Z" {
+		t.Fatalf("parseAsOf: %v %v", asOfText(cutoff), err)
+	}
+	kept, newer, undated := datedFiles(js, cutoff)
+	if len(kept) != 1 || kept[0].Filename != "toy-1.0-py3-none-any.whl" || newer != 1 || undated != 1 {
+		t.Errorf("datedFiles kept %+v, %d newer, %d undated; want 1.0, 1, 1", kept, newer, undated)
+	}
+	if d, err := parseAsOf("2024-11-28"); err != nil || asOfText(d) != "2024-11-28T00:00:00Z" {
+		t.Errorf("a date: %v %v", d, err)
 	}
 }
