@@ -55,6 +55,7 @@ type StoreGC struct {
 	Item       string // singular: "environment"
 	Removed    []RemovedItem
 	Busy       int // items in use by a running build, left alone
+	Kept       int // items a workspace's latest build used, never removed
 	BytesFreed int64
 	BytesLeft  int64
 }

@@ -73,11 +73,16 @@ func (w *Workspace) PackageOf(dir string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-// ID names the workspace in the per-user cache: its base name and a hash of its path, so two
-// checkouts never share a store by accident.
+// ID names the workspace in the per-user cache: its name (the `workspace { name }` of
+// isobench.hcl, else its directory's) and a hash of its path, so two checkouts never share a
+// store by accident.
 func (w *Workspace) ID() string {
 	sum := sha256.Sum256([]byte(w.Root))
-	return filepath.Base(w.Root) + "-" + hex.EncodeToString(sum[:])[:12]
+	hash := hex.EncodeToString(sum[:])[:12]
+	if n := SafeName(w.Settings.Name); w.Settings.Name != "" && n != "" {
+		return n + "-" + hash
+	}
+	return filepath.Base(w.Root) + "-" + hash
 }
 
 // Labels returns every target label, sorted.
@@ -114,7 +119,19 @@ func (w *Workspace) CacheDir(override string) string {
 	case w.Settings.CacheDir != "":
 		return resolvePath(w.Root, w.Settings.CacheDir)
 	}
-	return filepath.Join(UserCacheDir(), "workspaces", w.ID())
+	dir := filepath.Join(UserCacheDir(), "workspaces", w.ID())
+	// A store made before the workspace's name named it is under its directory's name: keep
+	// using it rather than start an empty one.
+	if w.Settings.Name != "" {
+		sum := sha256.Sum256([]byte(w.Root))
+		old := filepath.Join(UserCacheDir(), "workspaces", filepath.Base(w.Root)+"-"+hex.EncodeToString(sum[:])[:12])
+		if _, err := os.Stat(dir); err != nil && old != dir {
+			if _, err := os.Stat(old); err == nil {
+				return old
+			}
+		}
+	}
+	return dir
 }
 
 // OutputDir is where datasets are written.

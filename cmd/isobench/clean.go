@@ -6,8 +6,12 @@ import (
 	"slices"
 )
 
+// cmdClean removes the workspace's cache entries. They include recorded results (a model's
+// answers, measurements) that the next build pays for again, so without --yes it only says
+// what it would remove.
 func cmdClean(a *app, args []string) error {
 	fs := a.flags("clean", true)
+	yes := fs.Bool("yes", false, "remove them: without it, clean lists what it would remove and removes nothing")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
@@ -18,6 +22,19 @@ func cmdClean(a *app, args []string) error {
 		return err
 	}
 	defer a.close()
+	if !*yes {
+		st, err := a.store.Stats()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "clean would remove every cache entry of %s (%s): %d entries and %d older results (%.1f MiB on disk)\n",
+			a.ws.Root, a.store.Dir(), st.Entries, st.HistoryEntries, mib(st.DiskBytes))
+		for _, k := range slices.Sorted(maps.Keys(st.ByMnemonic)) {
+			fmt.Fprintf(a.stdout, "  %-12s %d\n", k, st.ByMnemonic[k])
+		}
+		fmt.Fprintln(a.stdout, "Among them are recorded results, a model's answers and measurements: the next build executes them again, and pays for them again.")
+		return usageError{"nothing removed\nhint: isobench clean --yes removes them; isobench gc removes only what is old or unused"}
+	}
 	if err := a.store.Clean(); err != nil {
 		return err
 	}

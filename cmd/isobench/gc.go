@@ -16,11 +16,15 @@ import (
 // fits --max-size. Nothing the latest build of any workspace used is removed.
 func cmdGC(a *app, args []string) error {
 	fs := a.flags("gc", true)
-	olderThan := fs.Duration("older-than", 30*24*time.Hour, "remove what was not used for this long (0: no age limit)")
+	olderThan := fs.Duration("older-than", 30*24*time.Hour, "remove what was not used for this long; 0s removes everything the latest builds did not use")
 	maxSize := fs.String("max-size", "", "then remove the least recently used until the store fits in `SIZE`, e.g. 50G (default: no budget)")
 	dryRun := fs.Bool("dry-run", false, "list what would be removed and remove nothing")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
+	}
+	if *olderThan <= 0 {
+		// The stores read zero as "no age limit"; a user writing 0s means "older than now".
+		*olderThan = time.Nanosecond
 	}
 	budget, err := parseSize(*maxSize)
 	if err != nil {
@@ -45,7 +49,8 @@ func cmdGC(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "cache: %s %d entries and %d blobs (%.1f MiB)\n", verb, len(rep.Entries), rep.Blobs, mib(rep.BytesFreed))
+	fmt.Fprintf(a.stdout, "cache: %s %d entries and %d blobs (%.1f MiB); kept the %d results the latest build of each action used\n",
+		verb, len(rep.Entries), rep.Blobs, mib(rep.BytesFreed), len(keep))
 	for _, owner := range kindsWith[engine.StoreOwner]() {
 		g, err := owner.CollectGarbage(engine.UserCacheDir(), engine.StoreGCOptions{OlderThan: *olderThan, MaxBytes: budget, DryRun: *dryRun})
 		if err != nil {
@@ -54,8 +59,8 @@ func cmdGC(a *app, args []string) error {
 		for _, r := range g.Removed {
 			fmt.Fprintf(a.stdout, "  %s %s %s (%.1f MiB, last used %s)\n", verb, g.Item, r.Key, mib(r.Bytes), r.LastUsed.Format(time.DateTime))
 		}
-		fmt.Fprintf(a.stdout, "%s: %s %d (%.1f MiB), %d in use, %.1f MiB left\n",
-			g.Name, verb, len(g.Removed), mib(g.BytesFreed), g.Busy, mib(g.BytesLeft))
+		fmt.Fprintf(a.stdout, "%s: %s %d (%.1f MiB); kept %d that the latest builds used and %d busy in a running build; %.1f MiB left\n",
+			g.Name, verb, len(g.Removed), mib(g.BytesFreed), g.Kept, g.Busy, mib(g.BytesLeft))
 	}
 	return nil
 }

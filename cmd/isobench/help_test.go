@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,27 @@ func TestCLIHelp(t *testing.T) {
 	r = c.must(2, "build", "--frob")
 	if r.stdout != "" || !strings.Contains(r.stderr, "-frob") || !strings.Contains(r.stderr, "isobench build --help") {
 		t.Errorf("a wrong flag: stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+}
+
+// TestCLICleanAndNames: clean says what it would remove and removes nothing without --yes;
+// the store is named after the workspace's name; version and datasets name one producer.
+func TestCLICleanAndNames(t *testing.T) {
+	ws, _ := commitWorkspace(t)
+	c := newCLI(t, ws)
+	c.must(0, "build", "//commits:all")
+	if dirs, _ := filepath.Glob(filepath.Join(c.home, "workspaces", "t-*")); len(dirs) != 1 {
+		t.Errorf("the store is not named after workspace { name = \"t\" }: %v", dirs)
+	}
+	r := c.must(2, "clean")
+	if !strings.Contains(r.stdout, "commit       2") || !strings.Contains(r.stdout, "pays for them again") || !strings.Contains(r.stderr, "--yes") {
+		t.Errorf("clean without --yes:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	}
+	if r := c.must(0, "status", "//commits:all"); strings.Contains(r.stdout, "stale    //") {
+		t.Errorf("clean without --yes removed something:\n%s", r.stdout)
+	}
+	c.must(0, "clean", "--yes")
+	if r := c.must(0, "status", "//commits:all"); !strings.Contains(r.stdout, "never built") {
+		t.Errorf("clean --yes left results:\n%s", r.stdout)
 	}
 }

@@ -17,6 +17,10 @@ import (
 	"github.com/isobench/isobench/rules/repo"
 )
 
+// The dataset kind writes the producer's version into every record and report: the same
+// one `isobench version` prints.
+func init() { dataset.SetVersion(Version()) }
+
 // kinds lists every target kind this binary knows.
 func kinds() []engine.Kind {
 	return []engine.Kind{

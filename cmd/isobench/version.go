@@ -5,16 +5,33 @@ import (
 	"runtime/debug"
 )
 
-// version is set at link time by the Makefile (-X main.version=...).
+// version is set at link time by the Makefile (-X main.version=...: `git describe`).
 var version = "dev"
 
-// Version returns the version with the VCS revision the binary was built from, when known.
+// Version is the version this binary reports everywhere: `isobench version`, and the
+// provenance of every dataset and report (kinds.go hands it to the dataset kind), so that
+// all of them name the same producer. A binary the Makefile stamped says what git describe
+// said; any other says "dev+" and the VCS revision it was built from, "-dirty" when the
+// checkout had changes.
 func Version() string {
+	if version != "dev" {
+		return version
+	}
 	v := version
 	if info, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", false
 		for _, s := range info.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				v += "+" + s.Value[:12]
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+		if len(rev) >= 12 {
+			v += "+" + rev[:12]
+			if dirty {
+				v += "-dirty"
 			}
 		}
 	}

@@ -190,7 +190,7 @@ func (Kind) CollectGarbage(userCache string, o engine.StoreGCOptions) (*engine.S
 	if err != nil {
 		return nil, err
 	}
-	out := &engine.StoreGC{Name: "environments", Item: "environment", Busy: len(rep.Busy),
+	out := &engine.StoreGC{Name: "environments", Item: "environment", Busy: len(rep.Busy), Kept: rep.Kept,
 		BytesFreed: rep.BytesFreed, BytesLeft: rep.BytesLeft}
 	for _, info := range rep.Removed {
 		out.Removed = append(out.Removed, engine.RemovedItem{Key: info.Key, Bytes: info.Bytes, LastUsed: info.LastUsed})
@@ -217,6 +217,7 @@ type gcOptions struct {
 type gcReport struct {
 	Removed    []cache.DirInfo // least recently used first; incomplete ones first of all
 	Busy       []string        // keys that were in use and stayed
+	Kept       int             // environments a workspace's latest build used, never removed
 	BytesFreed int64
 	BytesLeft  int64 // what the store holds afterwards (or would, in a dry run)
 }
@@ -277,6 +278,7 @@ func gc(userCache string, o gcOptions) (*gcReport, error) {
 	for _, info := range infos {
 		switch {
 		case keep[info.Key]:
+			rep.Kept++
 		case !info.Complete, o.OlderThan > 0 && info.LastUsed.Before(cutoff):
 			remove(info)
 			continue
