@@ -1,0 +1,182 @@
+// Command searchbench measures a commit search over a repository of 10,000 commits without a
+// model: the scan (one git log over the range, the filters, the facts of the candidates) and
+// the search that writes the list. It makes the repository with git fast-import (about 6% of
+// the messages hold a performance keyword, some of those change too many files or lines),
+// builds once (cloning the mirror), then executes the search again with --rerun and times
+// each build, and finally times null builds. It prints
+//
+//	searchbench commits=N candidates=C first_s=F rerun_min_s=A rerun_median_s=B null_min_s=X null_median_s=Y
+//
+// where the rerun and null figures are the min and median of -runs builds of one process run.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+)
+
+func main() {
+	bin := flag.String("isobench", "bin/isobench", "the isobench binary to measure")
+	n := flag.Int("n", 10000, "commits in the repository")
+	runs := flag.Int("runs", 7, "builds timed for each figure")
+	keep := flag.Bool("keep", false, "keep the temporary workspace")
+	flag.Parse()
+	binary, err := filepath.Abs(*bin)
+	check(err)
+	dir, err := os.MkdirTemp("", "isobench-searchbench-")
+	check(err)
+	if !*keep {
+		defer os.RemoveAll(dir)
+	}
+	repo := filepath.Join(dir, "repo")
+	makeRepo(repo, *n)
+	ws := filepath.Join(dir, "ws")
+	writeWorkspace(ws, repo)
+	env := append(os.Environ(), "ISOBENCH_HOME="+filepath.Join(dir, "home"))
+
+	first, out := build(binary, ws, env)
+	log.Printf("first build (clone and scan): %.2fs\n%s", first, out)
+	var rerun, null []float64
+	for i := 0; i < *runs; i++ {
+		s, out := build(binary, ws, env, "--rerun", "//mining:s")
+		if !strings.Contains(out, "2 executed") {
+			log.Fatalf("the rerun did not execute the scan and the search:\n%s", out)
+		}
+		rerun = append(rerun, s)
+	}
+	for i := 0; i < *runs; i++ {
+		s, out := build(binary, ws, env)
+		if !strings.Contains(out, " 0 executed") {
+			log.Fatalf("the null build executed something:\n%s", out)
+		}
+		null = append(null, s)
+	}
+	list, err := os.ReadFile(filepath.Join(ws, "mining", "perf_commits.csv"))
+	check(err)
+	candidates := strings.Count(string(list), "\n") - 1
+	logCmd := exec.Command(binary, "-C", ws, "log", "//mining:s")
+	logCmd.Env = env
+	logOut, _ := logCmd.CombinedOutput()
+	if m := regexp.MustCompile(`(?m)^scanned .*$`).Find(logOut); m != nil {
+		log.Printf("last scan: %s", m)
+	}
+	fmt.Printf("searchbench commits=%d candidates=%d first_s=%.3f rerun_min_s=%.3f rerun_median_s=%.3f null_min_s=%.3f null_median_s=%.3f\n",
+		*n, candidates, first, minOf(rerun), median(rerun), minOf(null), median(null))
+}
+
+// makeRepo writes n commits with git fast-import. Every 16th commit's message holds a
+// keyword; of those, every 5th changes 15 files and every 7th 600 lines, so the size filters
+// have work; every 9th commit changes only documentation.
+func makeRepo(dir string, n int) {
+	git(dir, "init", "-q", "-b", "main", dir)
+	var stream bytes.Buffer
+	for i := 1; i <= n; i++ {
+		msg := fmt.Sprintf("Refactor module %d\n\nMove code around.\n", i)
+		files := map[string]string{fmt.Sprintf("vllm/m%d.py", i%200): fmt.Sprintf("x = %d\n", i)}
+		switch {
+		case i%16 == 0:
+			msg = fmt.Sprintf("Speed up the scheduler (%d)\n\nAvoid a copy per step.\n", i)
+			if i%5 == 0 {
+				for k := 0; k < 15; k++ {
+					files[fmt.Sprintf("vllm/wide/f%d.py", k)] = fmt.Sprintf("y = %d\n", i)
+				}
+			}
+			if i%7 == 0 {
+				files["vllm/big.py"] = strings.Repeat(fmt.Sprintf("row %d\n", i), 600)
+			}
+		case i%9 == 0:
+			files = map[string]string{"docs/index.md": fmt.Sprintf("# docs %d\n", i)}
+		}
+		fmt.Fprintf(&stream, "commit refs/heads/main\nmark :%d\nauthor Bench <bench@example.com> %d +0000\ncommitter Bench <bench@example.com> %d +0000\ndata %d\n%s\n",
+			i, 1700000000+60*i, 1700000000+60*i, len(msg), msg)
+		if i > 1 {
+			fmt.Fprintf(&stream, "from :%d\n", i-1)
+		}
+		paths := make([]string, 0, len(files))
+		for p := range files {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			fmt.Fprintf(&stream, "M 644 inline %s\ndata %d\n%s\n", p, len(files[p]), files[p])
+		}
+	}
+	cmd := exec.Command("git", "fast-import", "--quiet")
+	cmd.Dir, cmd.Stdin = dir, &stream
+	if out, err := cmd.CombinedOutput(); err != nil {
+		log.Fatalf("git fast-import: %v\n%s", err, out)
+	}
+}
+
+func writeWorkspace(ws, repo string) {
+	for _, d := range []string{"repos", "mining"} {
+		check(os.MkdirAll(filepath.Join(ws, d), 0o755))
+	}
+	write := func(name, content string) { check(os.WriteFile(filepath.Join(ws, name), []byte(content), 0o644)) }
+	write("isobench.hcl", "workspace {\n  name = \"searchbench\"\n}\n")
+	write("repos/BUILD.hcl", fmt.Sprintf("repo \"r\" {\n  url = %q\n}\n", repo))
+	write("mining/BUILD.hcl", `commit_search "s" {
+  repo          = "//repos:r"
+  to            = "main"
+  paths         = ["vllm/**"]
+  exclude_paths = ["docs/**"]
+  max_files     = 10
+  max_lines     = 500
+  output        = "perf_commits.csv"
+}
+`)
+}
+
+// build runs one build and returns its wall time in seconds and its output.
+func build(bin, ws string, env []string, args ...string) (float64, string) {
+	cmd := exec.Command(bin, append([]string{"build", "//mining:s"}, args...)...)
+	cmd.Dir, cmd.Env = ws, env
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	s := time.Since(t0).Seconds()
+	if err != nil {
+		log.Fatalf("isobench build %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return s, string(out)
+}
+
+func minOf(xs []float64) float64 {
+	m := xs[0]
+	for _, x := range xs {
+		m = min(m, x)
+	}
+	return m
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func git(dir string, args ...string) string {
+	cmd := exec.Command("git", args...)
+	if args[0] != "init" {
+		cmd.Dir = dir
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		log.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
