@@ -31,6 +31,11 @@ type Measurement struct {
 	// FailureClass and OutputTail are set when a run failed (base_failed, no_metric, ...).
 	FailureClass string `json:"failure_class,omitempty"`
 	OutputTail   string `json:"output_tail,omitempty"`
+	// Isolation is how the runs were isolated: "namespaces" (a sandbox of their own) or
+	// "process-group" (where the kernel refused namespaces). AllowNetwork is set when the
+	// benchmark let them reach the machine's network. Absent in older records.
+	Isolation    string `json:"isolation,omitempty"`
+	AllowNetwork bool   `json:"allow_network,omitempty"`
 	// ThrottledSamples counts the measured samples (warmups aside) taken while a GPU held by
 	// the run reported a hardware slowdown (Sample.Throttled).
 	ThrottledSamples int `json:"throttled_samples"`

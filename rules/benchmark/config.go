@@ -112,6 +112,8 @@ type Config struct {
 
 	Requires hardware.Requirements // normalized: a GPU property implies one GPU
 	Verdict  stats.Thresholds
+
+	Isolation Isolation // secrets and allow_network (sandbox.go)
 }
 
 // decode reads a benchmark target's attributes into its Config. It reports a test given more
@@ -185,6 +187,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		c.Flagged = FlaggedPolicy(f)
 	}
 	c.decodeSamples(t, invalid)
+	c.Isolation = decodeIsolation(t, invalid)
 	if c.MetricRegex != "" {
 		re, err := regexp.Compile(c.MetricRegex)
 		if err != nil {

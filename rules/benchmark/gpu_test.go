@@ -35,7 +35,9 @@ func TestGPUMeasurementsWithMockNVML(t *testing.T) {
 	r := gittest.New(t)
 	r.Commit("a", map[string]string{"README": "a\n"})
 	head := r.Commit("b", map[string]string{"README": "b\n"})
-	spans := filepath.Join(t.TempDir(), "spans")
+	spansDir := t.TempDir()
+	engine.ShareWithSandboxes(t, spansDir) // the runs write their spans from their sandboxes
+	spans := filepath.Join(spansDir, "spans")
 	files := map[string]string{
 		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
 	}

@@ -98,7 +98,9 @@ func TestCommandTemplates(t *testing.T) {
 	r := gittest.New(t)
 	base := r.Commit("a", map[string]string{"x": "a\n"})
 	head := r.Commit("b", map[string]string{"x": "b\n"})
-	out := filepath.Join(t.TempDir(), "shas")
+	outDir := t.TempDir()
+	engine.ShareWithSandboxes(t, outDir) // the commands write their SHAs from their sandboxes
+	out := filepath.Join(outDir, "shas")
 	w := newWorkspace(t, map[string]string{
 		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
 		"benchmarks/BUILD.hcl": fmt.Sprintf(`benchmark "t" {

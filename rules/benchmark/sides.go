@@ -36,6 +36,11 @@ type sideSetup struct {
 	tree  string
 	vars  map[string]string
 	path0 string // directory put first on PATH
+	// envDir is the side's environment, "" for the machine's python3 (sandbox.go).
+	envDir       string
+	pythonPrefix string // where the machine's python3 is installed, when it runs the test
+	network      bool
+	secrets      []string // names of the variables passed from isobench's environment
 }
 
 type sideSetups map[artifact.Side]*sideSetup
@@ -60,6 +65,7 @@ func (s sideSetups) release() {
 // writes next to its sources (result files, caches) cannot leak into another benchmark.
 func (r *runner) setup(ctx context.Context) (sideSetups, error) {
 	out := sideSetups{}
+	r.recordIsolation()
 	var script string
 	if r.pr.script != nil {
 		script = filepath.Join(r.x.TempDir, "test", "benchmark.py")
@@ -71,7 +77,8 @@ func (r *runner) setup(ctx context.Context) (sideSetups, error) {
 		}
 	}
 	for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
-		s := &sideSetup{side: side, vars: map[string]string{}}
+		s := &sideSetup{side: side, vars: map[string]string{},
+			network: r.m.cfg.Isolation.AllowNetwork, secrets: r.m.cfg.Isolation.Secrets}
 		python, err := r.python(side, s)
 		if err != nil {
 			out.release()
@@ -117,6 +124,7 @@ func (r *runner) python(side artifact.Side, s *sideSetup) (string, error) {
 			s.vars[k] = v
 		}
 		s.path0 = artifact.BinIn(dir)
+		s.envDir = dir
 		return python, nil
 	}
 	py := machinePython()
@@ -133,6 +141,7 @@ func (r *runner) python(side artifact.Side, s *sideSetup) (string, error) {
 		}
 	}
 	s.path0 = bin
+	s.pythonPrefix = engine.InstallPrefix(py.path)
 	return py.path, nil
 }
 
@@ -161,6 +170,10 @@ func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout ti
 	for k, v := range s.vars {
 		vars[k] = v
 	}
+	secrets, mask, _ := engine.SecretVars(s.secrets)
+	for k, v := range secrets {
+		vars[k] = v
+	}
 	dir := runDir
 	if s.tree != "" {
 		dir = s.tree
@@ -172,6 +185,8 @@ func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout ti
 		Env:       engine.MinimalEnv(runDir, vars),
 		Timeout:   timeout,
 		MaxOutput: maxOutput,
+		Sandbox:   s.sandbox(x, runDir),
+		Mask:      mask,
 	})
 }
 

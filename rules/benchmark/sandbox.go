@@ -1,0 +1,74 @@
+package benchmark
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
+)
+
+// A test is untrusted code: each run is an engine.Sandbox (namespaces of its own, see
+// engine/sandbox.go). It sees the system's directories, its environment and the action's
+// files (the script, the commit's tree) read-only, and writes only its run directory. It
+// reaches loopback alone unless the benchmark says allow_network = true, and gets the user's
+// variables named in secrets and no others.
+
+// isolationAttrs are the benchmark's attributes about the sandbox. They are appended to the
+// schema here, beside the code that uses them.
+var isolationAttrs = []engine.Attr{
+	{Name: "secrets", Type: engine.TypeStrings},
+	{Name: "allow_network", Type: engine.TypeBool},
+}
+
+func init() { schema.Attrs = append(schema.Attrs, isolationAttrs...) }
+
+// Isolation is what a benchmark declares about its runs' sandbox. Neither enters the key:
+// secrets are not part of the work, and a test that needs the network says so in its record.
+type Isolation struct {
+	// Secrets name variables of isobench's environment passed to every run, masked in
+	// whatever of the output is kept.
+	Secrets []string
+	// AllowNetwork shares the machine's network with the runs.
+	AllowNetwork bool
+}
+
+// decodeIsolation reads secrets and allow_network.
+func decodeIsolation(t *engine.Target, invalid func(rng hcl.Range, err error)) Isolation {
+	iso := Isolation{Secrets: t.Strings("secrets"), AllowNetwork: t.Bool("allow_network", false)}
+	if err := engine.CheckSecretNames(iso.Secrets); err != nil {
+		invalid(t.AttrRange("secrets"), fmt.Errorf("secrets must name environment variables: %v", err))
+	}
+	return iso
+}
+
+// sandbox is the sandbox of one run of a side: runDir is its only writable directory.
+func (s *sideSetup) sandbox(x *engine.Exec, runDir string) *engine.Sandbox {
+	sb := &engine.Sandbox{ReadOnly: []string{x.TempDir}, Writable: []string{runDir}, Network: s.network}
+	if s.envDir != "" {
+		// The environment, and the interpreter its python links to (a uv or pyenv Python
+		// under the user's home is not among the system's directories).
+		sb.ReadOnly = append(sb.ReadOnly, s.envDir)
+		if prefix := engine.InstallPrefix(artifact.PythonIn(s.envDir)); prefix != "" {
+			sb.ReadOnly = append(sb.ReadOnly, prefix)
+		}
+	}
+	if s.pythonPrefix != "" {
+		sb.ReadOnly = append(sb.ReadOnly, s.pythonPrefix)
+	}
+	return sb
+}
+
+// recordIsolation states in the record how the runs were isolated, and in the log why not
+// better when namespaces are not to be had.
+func (r *runner) recordIsolation() {
+	iso, why := engine.SandboxIsolation()
+	r.rec.Isolation = string(iso)
+	r.rec.AllowNetwork = r.m.cfg.Isolation.AllowNetwork
+	if iso != engine.IsolationNamespaces {
+		fmt.Fprintf(r.x.Log, "warning: the test runs without a sandbox (%s): it can see this machine's files, processes and network\n", why)
+	}
+	if _, _, unset := engine.SecretVars(r.m.cfg.Isolation.Secrets); len(unset) > 0 {
+		fmt.Fprintf(r.x.Log, "warning: secrets not set in isobench's environment, so not passed: %v\n", unset)
+	}
+}
