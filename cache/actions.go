@@ -162,6 +162,9 @@ func (s *Store) PutEntry(e *Entry) error {
 	if err != nil {
 		return fmt.Errorf("encoding action %s: %w", e.Key, err)
 	}
+	if err := s.room(2 * len(val)); err != nil { // the entry, and the one it moves to history
+		return err
+	}
 	defer s.lockDigest(e.Key)()
 	err = s.update(func(txn *badger.Txn) error {
 		k := dbKey(prefixEntry, string(e.Key))

@@ -18,6 +18,9 @@ var ErrCorrupt = errors.New("cache blob does not match its digest")
 // with every rebuild of an unchanged output.
 func (s *Store) Put(data []byte) (Digest, error) {
 	d := Sum(data)
+	if err := s.room(len(data)); err != nil {
+		return "", err
+	}
 	defer s.lockDigest(d)()
 	err := s.update(func(txn *badger.Txn) error {
 		_, err := txn.Get(dbKey(prefixBlobSize, string(d)))

@@ -18,6 +18,13 @@ import (
 // midway may leave some written and some not, which a manifest of the last
 // build can afford.
 func (s *Store) PutManifests(m map[string][]byte) error {
+	n := 0
+	for name, v := range m {
+		n += len(name) + len(v)
+	}
+	if err := s.room(n); err != nil {
+		return err
+	}
 	err := s.batch(func(wb *badger.WriteBatch) error {
 		for name, v := range m {
 			if err := wb.Set(dbKey(prefixManifest, name), v); err != nil {

@@ -20,6 +20,9 @@ func (s *Store) Touch(keys []Digest, at time.Time) error {
 		}
 	}
 	v := encodeTime(at)
+	if err := s.room(len(keys) * (len(prefixUsed) + 64 + len(v))); err != nil {
+		return err
+	}
 	err := s.batch(func(wb *badger.WriteBatch) error {
 		for _, k := range keys {
 			if err := wb.Set(dbKey(prefixUsed, string(k)), v); err != nil {
