@@ -1,10 +1,10 @@
 # Model weights and compile caches: the generated tests build the changed module with random
-# weights and download no model, so they need neither HF_TOKEN nor a model cache. Tests that
-# load a model (vllm.LLM("...")) need HF_HOME with the weights and, for gated models,
-# HF_TOKEN; the test sandbox ("Untrusted tests in a real sandbox") has not landed in this
-# tree, so a test runs with the minimal environment and no secrets. Triton and
-# torch.compile caches live in the test's own scratch directory, so each run compiles afresh
-# and warmup = 1 absorbs it.
+# weights and download no model, so they need neither HF_TOKEN nor a model cache. Each run is
+# sandboxed: it writes only its own run directory and reaches loopback alone. A test that
+# loads a gated model would add secrets = ["HF_TOKEN"] (passed to the runs, masked in their
+# output) and allow_network = true to download the weights; a read-only shared model cache
+# for the sandbox is not there yet. Triton and torch.compile caches live in the run's own
+# directory, so each run compiles afresh and warmup = 1 absorbs it.
 benchmark "perf" {
   for_each    = toset(["flash_attn_cpu", "qwen3_reasoning_parser", "merge_async_iterators", "triton_prefill_attention", "moe_intermediate_cache"])
   commit      = "//commits:perf.${each.key}"
