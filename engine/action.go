@@ -68,6 +68,10 @@ type Work struct {
 	// Done, when set, is the result without running anything (a requirement this machine
 	// cannot meet, say). It is cached like any other result.
 	Done *Result
+	// Parts are the keys of the parts Run keeps or recalls through Exec.Memo: a replayed
+	// result marks them used, so gc keeps them for as long as it keeps the result and a
+	// later run that needs most of them again (a longer range) still finds them.
+	Parts []cache.Digest
 }
 
 // Needs are what an action holds while it runs. CPU slots and GPUs come from the machine;

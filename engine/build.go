@@ -91,8 +91,20 @@ func (b *builder) process(ctx context.Context, a *Action) (*Visit, error) {
 	}
 	v.Outcome = outcomeOf(d.entry, true)
 	ev.Status, ev.Class, ev.Message, ev.Cached = v.Outcome.Status, v.Outcome.Class, v.Outcome.Message, true
+	b.touchParts(d.work.Parts)
 	b.emit(ev)
 	return v, nil
+}
+
+// touchParts marks the parts a replayed result stands on as used, so that gc keeps them as
+// long as it keeps the result.
+func (b *builder) touchParts(keys []cache.Digest) {
+	if len(keys) == 0 {
+		return
+	}
+	b.mu.Lock()
+	b.touched = append(b.touched, keys...)
+	b.mu.Unlock()
 }
 
 // run executes an action that has no usable cached result, once the dependencies it reads
