@@ -41,6 +41,7 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 	}
 	lines := []engine.Line{engine.L("input.scan", in.OutputDigest(scan, artifact.ScanOutput)), engine.L("format", s.Format)}
 	var questions []question
+	var parts []cache.Digest
 	needs := engine.Needs{CPU: 1}
 	if s.judge != nil {
 		lines = append(lines, engine.L("generator", s.Generator))
@@ -58,6 +59,7 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 			part := append([]engine.Line{engine.L("commit", cand.Facts.Head)}, s.judge.Lines()...)
 			desc := engine.PartDescription(classifyMnemonic, ruleVersion, append(part, q.Lines...))
 			questions = append(questions, question{cand: cand, desc: desc, q: q})
+			parts = append(parts, engine.KeyOf(desc))
 			lines = append(lines, engine.L("classify."+cand.Facts.Short, engine.KeyOf(desc)))
 		}
 		if len(questions) > 0 {
@@ -78,6 +80,7 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 		RuleVersion: ruleVersion,
 		Lines:       lines,
 		Needs:       needs,
+		Parts:       parts,
 		Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 			return s.run(ctx, x, &sc, questions, path)
 		},
@@ -116,11 +119,11 @@ func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, que
 		limit = max(1, s.judge.Concurrency())
 	}
 	slots := make(chan struct{}, limit)
-	var keepErr error
+	// Recall first, so the questions to send are counted before any is sent.
+	var toAsk []int
 	for i := range questions {
-		q := &questions[i]
 		if x.Memo != nil {
-			if data, ok, err := x.Memo.Recall(q.desc); err != nil {
+			if data, ok, err := x.Memo.Recall(questions[i].desc); err != nil {
 				return nil, err
 			} else if ok {
 				var a engine.Answer
@@ -130,13 +133,21 @@ func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, que
 				}
 			}
 		}
+		toAsk = append(toAsk, i)
+	}
+	var keepErr error
+	done := 0
+	for _, i := range toAsk {
+		q := &questions[i]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
+				mu.Lock()
 				answers[i] = asked{answer: &engine.Answer{Failure: engine.Transient("cancelled", "The search was cancelled.")}}
+				mu.Unlock()
 				return
 			}
 			defer func() { <-slots }()
@@ -144,7 +155,11 @@ func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, que
 			a := q.q.Ask(ctx, &log)
 			mu.Lock()
 			defer mu.Unlock()
-			fmt.Fprintf(x.Log, "%s %s\n%s  %s\n", q.cand.Facts.Short, q.cand.Facts.Subject, indent(log.String()), verdictLine(a))
+			// The attempts first, then one line per commit, numbered: the live display shows
+			// a running action's last line, so it reads as the search's progress.
+			done++
+			fmt.Fprintf(x.Log, "%s[%d/%d] %s %s: %s\n", indent(log.String()), done, len(toAsk), q.cand.Facts.Short,
+				q.cand.Facts.Subject, verdictLine(a))
 			for k, n := range a.Counters {
 				counters[k] += n
 			}
