@@ -81,10 +81,14 @@ func (s *Sandbox) binds() []sandboxBind {
 	}
 	testShared.Unlock()
 	for _, p := range s.ReadOnly {
-		out = append(out, sandboxBind{Path: p})
+		if p != "" {
+			out = append(out, sandboxBind{Path: p})
+		}
 	}
 	for _, p := range s.Writable {
-		out = append(out, sandboxBind{Path: p, Writable: true})
+		if p != "" {
+			out = append(out, sandboxBind{Path: p, Writable: true})
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		return strings.Count(out[i].Path, "/") < strings.Count(out[j].Path, "/")

@@ -38,7 +38,8 @@ type build struct {
 	facts    *artifact.CommitFacts
 	root     string // workspace root, to find a local repository
 	storeKey string
-	desc     string // the store lines as text, kept in the directory's record
+	desc     string   // the store lines as text, kept in the directory's record
+	secrets  []string // names of the variables passed from isobench's environment
 }
 
 func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, resolve *engine.Action, side artifact.Side) (*engine.Work, error) {
@@ -55,7 +56,7 @@ func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, re
 			"uv (--exclude-newer) or pip %d.%d or later (--uploaded-prior-to); pip %s has neither, and would install today's dependencies. Install uv, or upgrade pip.",
 			pipUploadedPriorToMajor, pipUploadedPriorToMinor, inst.Version)
 	}
-	b := &build{spec: sp, py: py, inst: inst, mode: c.Install, facts: facts, root: in.Workspace.Root}
+	b := &build{spec: sp, py: py, inst: inst, mode: c.Install, facts: facts, root: in.Workspace.Root, secrets: c.Secrets}
 	if resolve != nil {
 		if err := in.DecodeOutput(resolve, resolveOutput, &b.res); err != nil {
 			return nil, fmt.Errorf("reading the preflight of %s: %w", resolve.ID, err)
@@ -227,7 +228,11 @@ func (b *build) run(ctx context.Context, x *engine.Exec) (*engine.Result, error)
 func (b *build) buildAndCheck(ctx context.Context, x *engine.Exec, dir string, done func(bool) error) (*engine.Result, error) {
 	start := time.Now()
 	fmt.Fprintf(x.Log, "building %s with %s and Python %s (%s)\n", dir, b.inst, b.py.Version, b.py.Exe)
-	st := &step{ctx: ctx, log: x.Log, env: installEnv(b.installerVars()), dir: x.TempDir, timeout: b.Timeout}
+	secrets, mask, unset := engine.SecretVars(b.secrets)
+	if len(unset) > 0 {
+		fmt.Fprintf(x.Log, "warning: secrets not set in isobench's environment, so not passed: %v\n", unset)
+	}
+	st := &step{ctx: ctx, log: x.Log, env: installEnv(b.installerVars(), secrets), mask: mask, dir: x.TempDir, timeout: b.Timeout}
 	rec, err := b.buildInto(st, x, dir)
 	counters := map[string]int64{"envs_built": 1, "installer_runs": int64(st.runs)}
 	if err == nil {

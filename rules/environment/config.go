@@ -33,6 +33,10 @@ type Config struct {
 	Timeout            time.Duration // of each installer command
 	// PythonInstall lets uv install the requested Python when no interpreter matches.
 	PythonInstall bool
+	// Secrets name variables of isobench's environment the installers get (a private
+	// index's credentials); no other variable of the user's that could be one reaches them
+	// (installEnv). They never enter the key.
+	Secrets []string
 
 	Packages      engine.LateAttr // list of requirements
 	IndexURL      engine.LateAttr
@@ -125,6 +129,7 @@ var schema = &engine.Schema{
 		{Name: "wheel_url", Type: engine.TypeAny, Late: true},
 		{Name: "resolve_as_of", Type: engine.TypeString, Late: true},
 		{Name: "python_install", Type: engine.TypeBool},
+		{Name: "secrets", Type: engine.TypeStrings},
 	},
 	Blocks: []engine.BlockSchema{{Name: "override", Repeated: true, Schema: &engine.Schema{Attrs: []engine.Attr{
 		{Name: "commits", Type: engine.TypeStrings, Required: true},
@@ -155,6 +160,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		SourceRequirements: t.Strings("source_requirements"),
 		PythonPath:         t.Strings("pythonpath"),
 		Timeout:            t.Duration("timeout", defaultInstallTimeout),
+		Secrets:            t.Strings("secrets"),
 		Packages:           t.Late("packages"),
 		IndexURL:           t.Late("index_url"),
 		ExtraIndexURL:      t.Late("extra_index_url"),
@@ -279,6 +285,9 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 			Env:      o.StringMap("env"),
 			Python:   stringsOf(o.Value("python")),
 		})
+	}
+	if err := engine.CheckSecretNames(c.Secrets); err != nil {
+		bad(t.Body, "secrets", "secrets must name environment variables: %s.", err)
 	}
 
 	return c, diags

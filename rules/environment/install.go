@@ -76,29 +76,62 @@ func atLeast(v string, major, minor int) bool {
 	return pv.compare(pyVersion{release: []int{major, minor}, post: -1, dev: -1}) >= 0
 }
 
-// installEnv is the environment installers run with: the caller's, minus everything that
-// would change what gets installed without entering the key (pip and uv configuration files,
-// PIP_INDEX_URL, PIP_FIND_LINKS and the like, an activated virtual environment, PYTHONPATH),
-// plus the target's env. Transport settings (certificates, proxies, timeouts, caches) stay:
-// they change how files are fetched, not which.
-func installEnv(user map[string]string) []string {
+// installEnv is the environment installers run with: the variables of the caller's that say
+// how to build and fetch (installerEnvVars: paths, compilers, CUDA, proxies, certificates,
+// caches), minus everything that would change what gets installed without entering the key
+// (pip and uv configuration files, PIP_INDEX_URL, PIP_FIND_LINKS and the like, an activated
+// virtual environment, PYTHONPATH), plus the declared secrets and the target's env. Nothing
+// else of the user's reaches a package's build script: an API key in isobench's environment
+// stays there unless the target names it in secrets.
+func installEnv(user, secrets map[string]string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
+		case secrets[k] != "":
+			continue // added below
 		case (strings.HasPrefix(k, "PIP_") || strings.HasPrefix(k, "UV_")) && !keptInstallerVars[k]:
 			continue
 		case k == "VIRTUAL_ENV" || k == "CONDA_PREFIX" || k == "PYTHONPATH" || k == "PYTHONHOME" || k == "PYTHONUSERBASE":
+			continue
+		case !installerEnvVar(k):
 			continue
 		}
 		env = append(env, kv)
 	}
 	env = append(env, "PIP_CONFIG_FILE="+os.DevNull, "UV_NO_CONFIG=1", "PIP_NO_INPUT=1",
 		"PIP_DISABLE_PIP_VERSION_CHECK=1", "NO_COLOR=1", "PYTHONNOUSERSITE=1")
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		env = append(env, k+"="+secrets[k])
+	}
 	for _, k := range slices.Sorted(maps.Keys(user)) {
 		env = append(env, k+"="+user[k])
 	}
 	return env
+}
+
+// installerEnvVars are the user's variables an installer may need: where things are, how
+// to compile (a package built from source runs a compiler, maybe nvcc), how to reach an
+// index (proxies, certificates), and the installers' own transport settings. Prefixes end
+// in "_".
+var installerEnvVars = []string{
+	"PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR", "LC_",
+	"XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "PYENV_", "SOURCE_DATE_EPOCH",
+	"CC", "CXX", "CPP", "FC", "AR", "LD", "NM", "RANLIB", "CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS",
+	"LD_LIBRARY_PATH", "LIBRARY_PATH", "CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "PKG_CONFIG_PATH",
+	"MAKEFLAGS", "MAX_JOBS", "CMAKE_", "NINJA_", "CUDA_", "CUDACXX", "CUDAHOSTCXX", "NVCC_", "TORCH_CUDA_ARCH_LIST",
+	"http_proxy", "https_proxy", "no_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
+	"SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "NIX_SSL_CERT_FILE",
+	"PIP_", "UV_",
+}
+
+func installerEnvVar(k string) bool {
+	for _, v := range installerEnvVars {
+		if k == v || strings.HasSuffix(v, "_") && strings.HasPrefix(k, v) {
+			return true
+		}
+	}
+	return false
 }
 
 var keptInstallerVars = map[string]bool{
@@ -115,7 +148,8 @@ type step struct {
 	ctx     context.Context
 	log     io.Writer
 	env     []string
-	dir     string // working directory
+	mask    []string // the declared secrets' values, masked in the log
+	dir     string   // working directory
 	timeout time.Duration
 	runs    int // installer commands run (venv included), for the build summary
 }
@@ -139,8 +173,12 @@ func (s *step) run(what, path string, args ...string) ([]byte, error) {
 // exec runs any command of the build: an installer, or the environment's interpreter.
 func (s *step) exec(what, path string, args ...string) ([]byte, error) {
 	fmt.Fprintf(s.log, "$ %s %s\n", path, strings.Join(args, " "))
+	// A package's build script is untrusted code. The sandbox keeps the machine's files and
+	// network in view (caches, sources and indexes are wherever the user keeps them) but
+	// gives it a PID namespace of its own: it cannot read isobench's environment through
+	// /proc, and nothing it starts outlives the command or a killed isobench.
 	res, err := engine.RunCommand(s.ctx, engine.Command{Path: path, Args: args, Dir: s.dir, Env: s.env,
-		Timeout: s.timeout, Log: s.log})
+		Timeout: s.timeout, Log: s.log, Mask: s.mask, Sandbox: &engine.Sandbox{HostFiles: true, Network: true}})
 	if err != nil {
 		return nil, &stepError{What: fmt.Sprintf("%s could not start: %s", what, err)}
 	}

@@ -142,7 +142,10 @@ func (b *build) runCheck(ctx context.Context, x *engine.Exec, dir string, rec *e
 	vars["PATH"] = artifact.BinIn(dir) + string(os.PathListSeparator) + os.Getenv("PATH")
 	fmt.Fprintf(x.Log, "$ python -c %q\n", b.check)
 	res, err := engine.RunCommand(ctx, engine.Command{Path: artifact.PythonIn(dir), Args: []string{"-c", b.check},
-		Dir: x.TempDir, Env: engine.MinimalEnv(x.TempDir, vars), Timeout: checkTimeout, Log: x.Log})
+		Dir: x.TempDir, Env: engine.MinimalEnv(x.TempDir, vars), Timeout: checkTimeout, Log: x.Log,
+		// The code it imports is the commit's: the check runs sandboxed like a test, with
+		// the environment and its interpreter read-only.
+		Sandbox: &engine.Sandbox{ReadOnly: []string{dir, engine.InstallPrefix(artifact.PythonIn(dir))}, Writable: []string{x.TempDir}}})
 	switch {
 	case err != nil:
 		return engine.Failed("check_failed", "The environment's Python could not start for the check: %s.", err)
