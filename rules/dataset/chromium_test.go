@@ -115,6 +115,12 @@ func TestReportInChromium(t *testing.T) {
 	if !box.In(img.Bounds()) {
 		t.Fatalf("the plot at %v lies outside the %v screenshot", box, img.Bounds())
 	}
+	// On a phone's width the page lays out without sideways scrolling: wide tables scroll in
+	// their own box, plots and cards fit.
+	narrow, _ := chromium(t, bin, url, "--dump-dom", "--window-size=400,1400")
+	if m := regexp.MustCompile(`data-width="(\d+) (\d+)"`).FindStringSubmatch(narrow); m == nil || m[1] != m[2] {
+		t.Errorf("at 400 px the page is wider than the window (scroll width, window width): %v", m)
+	}
 	for verdict, color := range verdictColors {
 		if verdict == "unchanged" {
 			continue // no record in the sample is unchanged

@@ -3,8 +3,9 @@ package dataset
 // pageTemplate is the whole page. Styles and the script are inline: the page must open from
 // a file with no network. The script is optional for a reader (everything is visible
 // without it); it opens a log's <details> when a link to it is followed, and records on the
-// root element whether the plot was laid out (data-plot, data-plot-rect) and any script
-// error (data-errors), which the browser test reads.
+// root element whether the plot was laid out (data-plot, data-plot-rect), how wide the page
+// is laid out against the window (data-width), and any script error (data-errors), which
+// the browser test reads.
 const pageTemplate = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -21,16 +22,24 @@ nav a { margin-right: 12px; }
 a { color: #06c; }
 .meta { color: #666; }
 table { border-collapse: collapse; }
+.scroll { overflow-x: auto; max-width: 100%; }
 td, th { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f5f5f5; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.plot { overflow-x: auto; }
+svg { display: block; width: 100%; max-width: 600px; height: auto; }
+.plot { max-width: 600px; }
 article { border: 1px solid #e3e3e3; border-left: 5px solid var(--c, #999); border-radius: 4px; padding: 10px 12px; margin: 12px 0; }
 article:target { box-shadow: 0 0 0 3px #ffd54f; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; background: var(--c, #999); }
-dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; margin: 6px 0; }
+dl { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 2px 12px; margin: 6px 0; }
 dt { color: #666; }
-dd { margin: 0; }
+dd { margin: 0; overflow-wrap: anywhere; }
+article { overflow-wrap: anywhere; }
+@media (max-width: 560px) {
+  body { padding: 0 8px 32px; }
+  dl { grid-template-columns: minmax(0, 1fr); }
+  dt { margin-top: 4px; }
+}
 code { font-size: 12px; }
 pre { background: #f7f7f7; border: 1px solid #eee; padding: 8px; overflow: auto; max-height: 480px; font-size: 12px; white-space: pre-wrap; word-break: break-all; }
 details { margin: 6px 0; }
@@ -62,10 +71,10 @@ summary { cursor: pointer; }
 
 <section id="hardware">
 <h2>Hardware</h2>
-{{if .Hardware}}<table>
+{{if .Hardware}}<div class="scroll"><table>
 <tr><th>class</th><th>GPU</th><th>GPUs</th><th>memory (MiB)</th><th>compute capability</th><th>driver</th><th>CUDA</th><th>CPU</th><th>CPUs</th><th>benchmarks</th></tr>
 {{range .Hardware}}<tr><td><code>{{printf "%.12s" .H.Class}}</code></td><td>{{deref .H.GPUName}}</td><td class="num">{{.H.GPUCount}}</td><td class="num">{{derefInt .H.GPUMemMiB}}</td><td>{{deref .H.ComputeCap}}</td><td>{{deref .H.Driver}}</td><td>{{deref .H.CUDA}}</td><td>{{.H.CPUModel}}</td><td class="num">{{.H.CPUCount}}</td><td class="num">{{.Records}}</td></tr>
-{{end}}</table>{{else}}<p>No measurement recorded its hardware.</p>{{end}}
+{{end}}</table></div>{{else}}<p>No measurement recorded its hardware.</p>{{end}}
 </section>
 
 <section id="benchmarks">
@@ -74,16 +83,18 @@ summary { cursor: pointer; }
 <h3>{{.R.Benchmark}} <span class="badge">{{.Outcome}}</span></h3>
 {{with .R.CommitSubject}}<div>{{.}}</div>{{end}}
 <dl>
-<dt>commits</dt><dd><code>{{.Base}}</code> → <code>{{.Head}}</code>{{if .R.Commit}} ({{.R.Commit}}){{end}}</dd>
-{{if .Speedup}}<dt>speedup</dt><dd>{{.Speedup}}</dd>{{end}}
-{{with .R.VerdictReason}}<dt>verdict</dt><dd>{{.}}</dd>{{end}}
+<dt>commits</dt><dd>{{if .BaseURL}}<a class="forge" href="{{.BaseURL}}"><code>{{.Base}}</code></a>{{else}}<code>{{.Base}}</code>{{end}} → {{if .HeadURL}}<a class="forge" href="{{.HeadURL}}"><code>{{.Head}}</code></a>{{else}}<code>{{.Head}}</code>{{end}}{{if .R.Commit}} ({{.R.Commit}}){{end}}</dd>
+{{if .Speedup}}<dt>speedup</dt><dd>{{.Speedup}}{{with .Faster}} · <strong>{{.}}</strong>{{end}}</dd>{{end}}
+{{with .Reason}}<dt>verdict</dt><dd>{{.}}</dd>{{end}}
 {{if .Improvement}}<dt>improvement</dt><dd>{{.Improvement}} ({{deref .R.Metric}}{{with .R.Unit}}, {{.}}{{end}}, {{deref .R.Direction}} is better)</dd>{{end}}
 {{if .PValue}}<dt>p-value</dt><dd>{{.PValue}}</dd>{{end}}
 {{if .R.FailureClass}}<dt>{{if eq .R.Status "skipped"}}reason{{else}}failure{{end}}</dt><dd class="failure"><code>{{deref .R.FailureClass}}</code>{{with .R.FailureMessage}}: {{.}}{{end}}</dd>{{end}}
-{{with .R.AffectedAPIs}}<dt>affected APIs</dt><dd>{{range $i, $a := .}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}</dd>{{end}}
+{{if .APIs}}<dt>affected APIs</dt><dd>{{range $i, $a := .APIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}{{if .MoreAPIs}} <details class="more"><summary>and {{len .MoreAPIs}} more</summary>{{range $i, $a := .MoreAPIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}</details>{{end}}</dd>{{end}}
 {{with .R.GPUTelemetry}}<dt>GPU</dt><dd>SM clock {{.SMClockMinMHz}}–{{.SMClockMaxMHz}} MHz, up to {{.TemperatureMaxC}} °C, {{.ThrottledSamples}} throttled samples</dd>{{end}}
 {{if .Logs}}<dt>logs</dt><dd>{{range $i, $l := .Logs}}{{if $i}} · {{end}}<a class="log-link" href="#{{$l.Anchor}}" title="{{$l.ID}}">{{$l.Kind}}</a>{{end}}</dd>{{end}}
 </dl>
+{{range .Tests}}<details class="test"><summary>{{.Title}} ({{.Lines}} lines)</summary><pre>{{.Text}}</pre></details>
+{{end}}
 {{.Dist}}
 </article>
 {{end}}</section>
@@ -118,6 +129,7 @@ summary { cursor: pointer; }
       if (box.width > 0 && box.height > 0) { drawn++; }
     }
     root.setAttribute("data-plot", plot ? "drawn " + drawn + " of " + marks.length : "absent");
+    root.setAttribute("data-width", document.documentElement.scrollWidth + " " + document.documentElement.clientWidth);
     if (plot) {
       var r = plot.getBoundingClientRect();
       root.setAttribute("data-plot-rect", [r.left + scrollX, r.top + scrollY, r.width, r.height].map(Math.round).join(" "));

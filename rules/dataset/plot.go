@@ -39,50 +39,56 @@ func colorOf(r *Record) string {
 	return neutralColor
 }
 
-// Geometry of the speedup plot, in SVG user units (pixels at 100% zoom).
+// Geometry of the plots, in SVG user units. The SVGs scale to the width of the page (up to
+// maxPlotWidth CSS pixels, page.go) and keep their proportions, so they are drawn narrow:
+// on a phone 440 units become about 370 pixels and a 12-unit font stays readable, and
+// nothing needs scrolling sideways. Each row of the speedup plot puts its label and value
+// on a line of their own above the whisker, so long labels take no width from the axis.
 const (
-	rowHeight   = 22
-	labelWidth  = 250
-	plotWidth   = 500
-	valueWidth  = 170
-	plotTop     = 30
-	plotPadding = 12
+	plotWidth   = 440
+	plotLeft    = 8
+	plotRight   = 8
+	rowHeight   = 36
+	plotTop     = 26
+	plotPadding = 10
 )
 
-// speedupPlot draws one row per record: the speedup as a dot, its confidence interval as a
-// whisker, on a logarithmic axis centred on 1 so that 2x faster and 2x slower lie equally
-// far from "no change". Records without a speedup (failed, skipped) keep their row, with
-// their outcome in words, so the plot accounts for every benchmark.
+// speedupPlot draws two lines per record: the benchmark (a link to its card) and the speedup
+// with its interval, then the speedup as a dot and its confidence interval as a whisker on a
+// logarithmic axis, so that 2x faster and 2x slower lie equally far from "no change". The
+// axis spans the data and 1, not more. Records without a speedup (failed, skipped) keep
+// their row, with their outcome in words, so the plot accounts for every benchmark.
 func speedupPlot(records []Record) string {
 	lo, hi := axisRange(records)
 	x := func(v float64) float64 {
-		return labelWidth + plotPadding + (math.Log(v)-math.Log(lo))/(math.Log(hi)-math.Log(lo))*(plotWidth-2*plotPadding)
+		return plotLeft + plotPadding + (math.Log(v)-math.Log(lo))/(math.Log(hi)-math.Log(lo))*(plotWidth-plotLeft-plotRight-2*plotPadding)
 	}
-	height := plotTop + rowHeight*len(records) + 30
-	width := labelWidth + plotWidth + valueWidth
+	bottom := plotTop + rowHeight*len(records)
+	height := bottom + 28
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg id="speedup-plot" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="Speedup of head over base per benchmark, with confidence intervals">`,
-		width, height, width, height)
-	bottom := plotTop + rowHeight*len(records)
-	fmt.Fprintf(&b, `<rect class="frame" x="%d" y="%d" width="%d" height="%d" fill="#fafafa" stroke="#ddd"/>`, labelWidth, plotTop-8, plotWidth, bottom-plotTop+16)
+		plotWidth, height, plotWidth, height)
+	fmt.Fprintf(&b, `<rect class="frame" x="%d" y="%d" width="%d" height="%d" fill="#fafafa" stroke="#ddd"/>`, plotLeft, plotTop-6, plotWidth-plotLeft-plotRight, bottom-plotTop+12)
 	for _, t := range ticks(lo, hi, x) {
 		tx := x(t)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#e5e5e5"/>`, tx, plotTop-8, tx, bottom+8)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#555">%s×</text>`, tx, bottom+22, trimFloat(t))
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#e5e5e5"/>`, tx, plotTop-6, tx, bottom+6)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" font-size="11" fill="#555">%s×</text>`, tx, bottom+20, trimFloat(t))
 	}
-	fmt.Fprintf(&b, `<line class="one" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#333" stroke-dasharray="4 3"/>`, x(1), plotTop-8, x(1), bottom+8)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" fill="#333">slower ←</text>`, labelWidth+4, plotTop-14)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" fill="#333" text-anchor="end">→ faster</text>`, labelWidth+plotWidth-4, plotTop-14)
+	fmt.Fprintf(&b, `<line class="one" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#333" stroke-dasharray="4 3"/>`, x(1), plotTop-6, x(1), bottom+6)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" fill="#333">← slower</text>`, plotLeft, plotTop-10)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="12" fill="#333" text-anchor="end">faster →</text>`, plotWidth-plotRight, plotTop-10)
 	for i := range records {
 		r := &records[i]
-		y := plotTop + rowHeight*i + rowHeight/2
-		fmt.Fprintf(&b, `<a href="#%s"><text x="%d" y="%d" font-size="12" text-anchor="end" fill="#06c">%s</text></a>`,
-			recordID(i), labelWidth-8, y+4, html.EscapeString(shorten(r.Benchmark, 40)))
+		top := plotTop + rowHeight*i
+		y := top + 24
+		fmt.Fprintf(&b, `<a href="#%s"><text x="%d" y="%d" font-size="12" fill="#06c">%s</text></a>`,
+			recordID(i), plotLeft+4, top+11, html.EscapeString(shorten(r.Benchmark, 34)))
 		if r.Speedup == nil {
-			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#888">%s</text>`, labelWidth+plotPadding, y+4, html.EscapeString(OutcomeOf(r)))
+			fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#888">%s</text>`, plotLeft+plotPadding, y+4, html.EscapeString(OutcomeOf(r)))
 			continue
 		}
 		color := colorOf(r)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#333" text-anchor="end">%s</text>`, plotWidth-plotRight-4, top+11, html.EscapeString(speedupText(r)))
 		if r.CILow != nil && r.CIHigh != nil {
 			x1, x2 := x(clamp(*r.CILow, lo, hi)), x(clamp(*r.CIHigh, lo, hi))
 			fmt.Fprintf(&b, `<line class="ci" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>`, x1, y, x2, y, color)
@@ -91,25 +97,27 @@ func speedupPlot(records []Record) string {
 		}
 		fmt.Fprintf(&b, `<circle class="mark" data-verdict="%s" cx="%.1f" cy="%d" r="5" fill="%s"><title>%s: %s</title></circle>`,
 			html.EscapeString(OutcomeOf(r)), x(clamp(*r.Speedup, lo, hi)), y, color, html.EscapeString(r.Benchmark), html.EscapeString(speedupText(r)))
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#333">%s</text>`, labelWidth+plotWidth+8, y+4, html.EscapeString(speedupText(r)))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
 }
 
-// axisRange is the speedup axis: every speedup and interval bound, symmetric around 1 in log
-// space, and at least 0.9 to 1.1 so that a plot of tiny changes does not magnify noise.
+// axisRange is the speedup axis: from the smallest to the largest speedup or interval bound,
+// 1 included, with a margin, and at least 0.9 to 1.1 so that a plot of tiny changes does not
+// magnify noise. A bound beyond 1000x either way is clamped: a broken measurement must not
+// squash every other row.
 func axisRange(records []Record) (lo, hi float64) {
-	d := math.Log(1.1)
+	min, max := math.Log(1/1.1), math.Log(1.1)
 	for i := range records {
 		for _, p := range []*float64{records[i].Speedup, records[i].CILow, records[i].CIHigh} {
-			if p != nil && *p > 0 && !math.IsInf(*p, 0) {
-				d = math.Max(d, math.Abs(math.Log(*p))*1.08)
+			if p != nil && *p > 0 && !math.IsInf(*p, 0) && !math.IsNaN(*p) {
+				min, max = math.Min(min, math.Log(*p)), math.Max(max, math.Log(*p))
 			}
 		}
 	}
-	d = math.Min(d, math.Log(1000)) // a broken measurement must not squash every other row
-	return math.Exp(-d), math.Exp(d)
+	min, max = math.Max(min, math.Log(1e-3)), math.Min(max, math.Log(1e3))
+	margin := (max - min) * 0.06
+	return math.Exp(min - margin), math.Exp(max + margin)
 }
 
 func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
@@ -117,7 +125,7 @@ func clamp(v, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, v)) }
 // ticks picks round speedups inside the axis, 1 always, and others outwards from it as long
 // as their labels stay apart on screen (x maps a speedup to its position).
 func ticks(lo, hi float64, x func(float64) float64) []float64 {
-	const minGap = 44
+	const minGap = 40
 	below := []float64{0.95, 0.9, 0.8, 0.67, 0.5, 0.25, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001}
 	above := []float64{1.05, 1.1, 1.25, 1.5, 2, 4, 5, 10, 20, 50, 100, 200, 500, 1000}
 	out := []float64{1}
@@ -137,14 +145,19 @@ func ticks(lo, hi float64, x func(float64) float64) []float64 {
 	return out
 }
 
-// distributionPlot draws every sample of both sides as dots on one linear axis, with each
-// side's median as a bar, so a reader sees spread and overlap, not just two numbers.
+// distributionPlot draws every sample of both sides as dots, with each side's median as a
+// bar, so a reader sees spread and overlap, not just two numbers. The axis is logarithmic
+// when the samples span more than a factor of 3 (a 500x speedup would otherwise put every
+// head sample in one dot), linear otherwise, with round ticks either way, and titled with
+// the metric, its unit and the runs per side.
 func distributionPlot(r *Record) string {
 	var all []float64
-	for _, side := range [][]*float64{r.BasePerformance, r.HeadPerformance} {
+	count := [2]int{}
+	for i, side := range [][]*float64{r.BasePerformance, r.HeadPerformance} {
 		for _, v := range side {
 			if v != nil {
 				all = append(all, *v)
+				count[i]++
 			}
 		}
 	}
@@ -153,23 +166,41 @@ func distributionPlot(r *Record) string {
 	}
 	sort.Float64s(all)
 	lo, hi := all[0], all[len(all)-1]
+	logScale := lo > 0 && hi/lo > 3
 	if lo == hi {
 		lo, hi = lo-math.Max(math.Abs(lo)*0.05, 1e-9), hi+math.Max(math.Abs(hi)*0.05, 1e-9)
 	}
-	const width, left, right, rowH = 640, 60, 20, 26
-	x := func(v float64) float64 { return left + (v-lo)/(hi-lo)*(width-left-right) }
+	const left, right, rowH, top = 40, 12, 24, 18
+	scale := func(v float64) float64 { return v }
+	if logScale {
+		scale = math.Log
+	}
+	span := scale(hi) - scale(lo)
+	lo2, hi2 := scale(lo)-span*0.04, scale(hi)+span*0.04
+	x := func(v float64) float64 { return left + (scale(v)-lo2)/(hi2-lo2)*(plotWidth-left-right) }
+	height := top + 2*rowH + 22
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="dist" xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="Samples at base and head">`,
-		width, 2*rowH+26, width, 2*rowH+26)
+		plotWidth, height, plotWidth, height)
+	unit := ""
+	if r.Unit != nil && *r.Unit != "" {
+		unit = " (" + *r.Unit + ")"
+	}
+	axis := "linear axis"
+	if logScale {
+		axis = "logarithmic axis"
+	}
+	fmt.Fprintf(&b, `<text class="dist-title" x="%d" y="12" font-size="11" fill="#555">%s%s · %d base and %d head runs · %s</text>`,
+		4, html.EscapeString(deref(r.Metric)), html.EscapeString(unit), count[0], count[1], axis)
 	for row, side := range []struct {
 		name   string
 		values []*float64
 		median *float64
 		color  string
 	}{{"base", r.BasePerformance, r.BaseMedian, "#888"}, {"head", r.HeadPerformance, r.HeadMedian, colorOf(r)}} {
-		y := 14 + rowH*row
+		y := top + 12 + rowH*row
 		fmt.Fprintf(&b, `<text x="4" y="%d" font-size="11" fill="#333">%s</text>`, y+4, side.name)
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#eee"/>`, left, y, width-right, y)
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#eee"/>`, left, y, plotWidth-right, y)
 		for i, v := range side.values {
 			if v == nil {
 				continue
@@ -184,25 +215,68 @@ func distributionPlot(r *Record) string {
 				mx, y-9, mx, y+9, trimFloat(*side.median))
 		}
 	}
-	unit := ""
-	if r.Unit != nil {
-		unit = " " + *r.Unit
+	axisY := top + 2*rowH + 16
+	for _, t := range valueTicks(lo, hi, logScale, x) {
+		tx := x(t)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ccc"/>`, tx, axisY-12, tx, axisY-8)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="10" fill="#555" text-anchor="middle">%s</text>`, tx, axisY, trimFloat(t))
 	}
-	axisY := 2*rowH + 20
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="#555">%s%s</text>`, left, axisY, trimFloat(lo), html.EscapeString(unit))
-	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="10" fill="#555" text-anchor="end">%s%s</text>`, width-right, axisY, trimFloat(hi), html.EscapeString(unit))
 	b.WriteString(`</svg>`)
 	return b.String()
 }
 
-// speedupText is "1.25× [1.10, 1.40]".
+// valueTicks picks round values (1, 2 and 5 times a power of ten) inside [lo, hi], as many as
+// fit apart on screen.
+func valueTicks(lo, hi float64, logScale bool, x func(float64) float64) []float64 {
+	const minGap = 46
+	var candidates []float64
+	if logScale {
+		for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+			for _, m := range []float64{1, 2, 5} {
+				candidates = append(candidates, m*math.Pow(10, e))
+			}
+		}
+	} else {
+		step := math.Pow(10, math.Floor(math.Log10((hi-lo)/4)))
+		for _, m := range []float64{1, 2, 5, 10} {
+			if (hi-lo)/(m*step) <= 6 {
+				step *= m
+				break
+			}
+		}
+		for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+			candidates = append(candidates, math.Round(v/step)*step)
+		}
+	}
+	var out []float64
+	last := math.Inf(-1)
+	for _, t := range candidates {
+		if t < lo || t > hi {
+			continue
+		}
+		if p := x(t); p-last >= minGap {
+			out = append(out, t)
+			last = p
+		}
+	}
+	return out
+}
+
+// speedupText is "1.250× [1.100, 1.400]", or "496× [333, 582]": digits by the speedup's size.
 func speedupText(r *Record) string {
 	if r.Speedup == nil {
 		return ""
 	}
-	s := fmt.Sprintf("%.3f×", *r.Speedup)
+	f := "%.3f"
+	switch {
+	case *r.Speedup >= 100:
+		f = "%.0f"
+	case *r.Speedup >= 10:
+		f = "%.1f"
+	}
+	s := fmt.Sprintf(f+"×", *r.Speedup)
 	if r.CILow != nil && r.CIHigh != nil {
-		s += fmt.Sprintf(" [%.3f, %.3f]", *r.CILow, *r.CIHigh)
+		s += fmt.Sprintf(" ["+f+", "+f+"]", *r.CILow, *r.CIHigh)
 	}
 	return s
 }

@@ -102,12 +102,30 @@ type recordView struct {
 	Outcome     string
 	Color       string
 	Speedup     string
+	Faster      string // "496× faster", "1.25× slower"
+	Reason      string
 	PValue      string
 	Improvement string
 	Base, Head  string
-	Dist        template.HTML
-	Logs        []logLink
+	// BaseURL and HeadURL are the commits' pages on the forge the repository is on, when it
+	// is one the report knows (forge.go).
+	BaseURL, HeadURL string
+	APIs, MoreAPIs   []string
+	Tests            []testView
+	Dist             template.HTML
+	Logs             []logLink
 }
+
+// testView is the test a benchmark ran, folded in its card.
+type testView struct {
+	Title string
+	Lines int
+	Text  string
+}
+
+// maxAPIs is how many affected APIs a card shows before folding the rest: a refactoring
+// commit can touch forty, and the card is about the measurement.
+const maxAPIs = 8
 
 type logLink struct {
 	Anchor, Kind, ID string
@@ -160,11 +178,18 @@ func buildView(title string, records []Record, logs map[string][]byte) *reportVi
 			rv.Improvement = fmt.Sprintf("%+.2f%%", *r.PerformanceImprovement)
 		}
 		rv.Base, rv.Head = shortSHA(r.BaseCommit), shortSHA(r.HeadCommit)
+		rv.BaseURL, rv.HeadURL = commitURL(r.RepoURL, r.BaseCommit), commitURL(r.RepoURL, r.HeadCommit)
+		rv.Faster, rv.Reason = faster(r), reason(r)
+		rv.APIs = r.AffectedAPIs
+		if len(rv.APIs) > maxAPIs+2 {
+			rv.APIs, rv.MoreAPIs = r.AffectedAPIs[:maxAPIs], r.AffectedAPIs[maxAPIs:]
+		}
+		rv.Tests = testsOf(r)
 		for _, a := range r.Provenance.Actions {
 			if a.Log == nil {
 				continue
 			}
-			rv.Logs = append(rv.Logs, logLink{Anchor: logAnchor(*a.Log), Kind: a.Kind, ID: a.ID})
+			rv.Logs = append(rv.Logs, logLink{Anchor: logAnchor(*a.Log), Kind: logName(a), ID: a.ID})
 			lv, ok := logIndex[*a.Log]
 			if !ok {
 				lv = newLogView(*a.Log, a, logs)

@@ -44,6 +44,8 @@ func sampleRecords(t *testing.T) ([]Record, map[string][]byte) {
 			BaseMedian: ptr(10.0), HeadMedian: ptr(10 / speedup), Speedup: &speedup, CILow: &lo, CIHigh: &hi, PValue: ptr(0.004),
 			PerformanceImprovement: ptr((1 - 1/speedup) * 100), Verdict: ptr(verdict), Status: "ok", TestPassed: ptr(true),
 			AffectedAPIs: []string{"vllm.attention.ops.FlashAttention.forward"}, Hardware: hw,
+			RepoURL: ptr("https://github.com/vllm-project/vllm.git"), TestKind: ptr("generated"),
+			EfficiencyTest: []string{"import time\nprint('Execution time: 0.1s')\n"},
 			GPUTelemetry: &GPUTelemetry{Readings: 8, SMClockMinMHz: 1755, SMClockMaxMHz: 1980, TemperatureMaxC: 61, ThrottleReasons: []string{}},
 			Provenance:   Provenance{IsobenchVersion: "v0.1.0", BuildTime: ptr("2026-11-23T20:00:00Z"), Actions: actions(name, "ok", true)}}
 	}
@@ -89,6 +91,10 @@ func TestReportIsSelfContained(t *testing.T) {
 	page := render(t)
 	// Every link and source stays inside the page. The SVG namespace URI is a name, not a
 	// fetch, and is the only URL allowed.
+	// Links to a commit on its forge are for the reader to follow; the page loads nothing
+	// from them.
+	forge := regexp.MustCompile(`<a class="forge" href="https://github\.com/[^"]+/commit/[0-9a-f]{40}">`)
+	page = forge.ReplaceAllString(page, "")
 	for _, m := range regexp.MustCompile(`(?i)\b(src|href|action|srcset|poster)\s*=\s*"([^"]*)"`).FindAllStringSubmatch(page, -1) {
 		if !strings.HasPrefix(m[2], "#") {
 			t.Errorf("the page refers outside itself: %s", m[0])
@@ -119,10 +125,17 @@ func TestReportContent(t *testing.T) {
 		`[Perf] fast &lt;fast&gt;`,              // escaped subject
 		`&lt;script&gt;alert(1)&lt;/script&gt;`, // escaped log
 		`This log is not in the cache any more.`,
+		`<a class="forge" href="https://github.com/vllm-project/vllm/commit/98f47f2a4032f8c395268de80858c64ffcfc60fa">`,
+		`head is 1.25× faster`, `head is 1.25× slower`, // a factor a reader compares at a glance
+		`<summary>the generated test (2 lines)</summary>`,
+		`latency (ms) · 4 base and 4 head runs`, // the strip plot's title
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+	if strings.Contains(page, "1.02× faster") || strings.Contains(page, "1.02× slower") {
+		t.Error("a noisy benchmark's speedup is stated as a change")
 	}
 	if strings.Contains(page, "<script>alert(1)") {
 		t.Error("a log's content reached the page unescaped")
@@ -165,5 +178,52 @@ func TestLogDigests(t *testing.T) {
 	want := []string{"c0mm1t", "m-fast", "m-slow", "m-wobbly", "m-broken", "gone"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("logDigests = %q, want %q", got, want)
+	}
+}
+
+// TestCardWording: forge links, factors instead of large percentages, log names with their
+// side, and affected APIs folded beyond a few.
+func TestCardWording(t *testing.T) {
+	sha := "98f47f2a4032f8c395268de80858c64ffcfc60fa"
+	for repo, want := range map[string]string{
+		"https://github.com/vllm-project/vllm.git": "https://github.com/vllm-project/vllm/commit/" + sha,
+		"git@github.com:vllm-project/vllm.git":     "https://github.com/vllm-project/vllm/commit/" + sha,
+		"https://gitlab.com/group/sub/proj":        "https://gitlab.com/group/sub/proj/commit/" + sha,
+		"https://bitbucket.org/team/repo.git":      "https://bitbucket.org/team/repo/commits/" + sha,
+		"../repo/tinystats.bundle":                 "",
+		"https://git.internal.example/x/y.git":     "",
+	} {
+		if got := commitURL(&repo, &sha); got != want {
+			t.Errorf("commitURL(%q) = %q, want %q", repo, got, want)
+		}
+	}
+	r := &Record{Speedup: ptr(496.268), Verdict: ptr("improved"),
+		VerdictReason: ptr("Head is 49526.8% better: the 95% interval of the speedup is [332.5, 582.3].")}
+	if got := reason(r); got != "Head is 496× faster: the 95% interval of the speedup is [332.5, 582.3]." {
+		t.Errorf("reason = %q", got)
+	}
+	r = &Record{Speedup: ptr(1.2), Verdict: ptr("improved"), VerdictReason: ptr("Head is 16.7% better: ...")}
+	if got := reason(r); got != "Head is 16.7% better: ..." {
+		t.Errorf("a small change is kept in percent: %q", got)
+	}
+	for id, want := range map[string]string{
+		"environment //envs:x @ commit //commits:y base": "environment (base)",
+		"generate //gen:x @ commit //commits:y head":     "generate (head)",
+		"measure //benchmarks:x":                         "measure",
+	} {
+		if got := logName(ActionRef{ID: id, Kind: strings.Fields(id)[0]}); got != want {
+			t.Errorf("logName(%q) = %q, want %q", id, got, want)
+		}
+	}
+	var apis []string
+	for i := 0; i < 40; i++ {
+		apis = append(apis, fmt.Sprintf("pkg.mod.f%d", i))
+	}
+	var buf bytes.Buffer
+	if err := renderReport(&buf, "//dataset:x", []Record{{Benchmark: "//b:x", Status: "ok", AffectedAPIs: apis}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), `<summary>and 32 more</summary>`) {
+		t.Error("40 affected APIs are not folded after 8")
 	}
 }
