@@ -46,8 +46,8 @@ func sampleRecords(t *testing.T) ([]Record, map[string][]byte) {
 			AffectedAPIs: []string{"vllm.attention.ops.FlashAttention.forward"}, Hardware: hw,
 			RepoURL: ptr("https://github.com/vllm-project/vllm.git"), TestKind: ptr("generated"),
 			EfficiencyTest: []string{"import time\nprint('Execution time: 0.1s')\n"},
-			GPUTelemetry: &GPUTelemetry{Readings: 8, SMClockMinMHz: 1755, SMClockMaxMHz: 1980, TemperatureMaxC: 61, ThrottleReasons: []string{}},
-			Provenance:   Provenance{IsobenchVersion: "v0.1.0", BuildTime: ptr("2026-11-23T20:00:00Z"), Actions: actions(name, "ok", true)}}
+			GPUTelemetry:   &GPUTelemetry{Readings: 8, SMClockMinMHz: 1755, SMClockMaxMHz: 1980, TemperatureMaxC: 61, ThrottleReasons: []string{}},
+			Provenance:     Provenance{IsobenchVersion: "v0.1.0", BuildTime: ptr("2026-11-23T20:00:00Z"), Actions: actions(name, "ok", true)}}
 	}
 	records := []Record{
 		ok("fast", "improved", 1.25, 1.1, 1.4),
