@@ -67,7 +67,7 @@ func printResults(w io.Writer, rows []engine.ResultRow) {
 		if r.Status == engine.StatusOK {
 			interval := ""
 			if r.CILow != nil && r.CIHigh != nil {
-				interval = "[" + ratio(r.CILow) + ", " + ratio(r.CIHigh) + "]"
+				interval = "[" + ratioLike(r.CILow, r.Speedup) + ", " + ratioLike(r.CIHigh, r.Speedup) + "]"
 			}
 			speed := ratio(r.Speedup)
 			if r.Speedup != nil {
@@ -124,6 +124,20 @@ func ratio(x *float64) string {
 	case *x >= 100:
 		return fmt.Sprintf("%.0f", *x)
 	case *x >= 10:
+		return fmt.Sprintf("%.1f", *x)
+	}
+	return fmt.Sprintf("%.3f", *x)
+}
+
+// ratioLike prints x with the digits ratio gives ref, so an interval reads like its speedup.
+func ratioLike(x, ref *float64) string {
+	if x == nil || ref == nil || math.IsNaN(*x) || math.IsInf(*x, 0) {
+		return ratio(x)
+	}
+	switch {
+	case *ref >= 100:
+		return fmt.Sprintf("%.0f", *x)
+	case *ref >= 10:
 		return fmt.Sprintf("%.1f", *x)
 	}
 	return fmt.Sprintf("%.3f", *x)
