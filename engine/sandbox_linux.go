@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -90,9 +91,11 @@ func sandboxCommand(c Command) (*exec.Cmd, *sandboxProcess, error) {
 	sb := *c.Sandbox
 	// The program itself, where it is installed outside the system's directories (a Python
 	// under pyenv or uv in the user's home), with the files beside it that it needs.
+	sb.ReadOnly = slices.Clip(sb.ReadOnly)
 	if prefix := InstallPrefix(path); prefix != "" && !underSystemDir(prefix) {
-		sb.ReadOnly = append(sb.ReadOnly[:len(sb.ReadOnly):len(sb.ReadOnly)], prefix)
+		sb.ReadOnly = append(sb.ReadOnly, prefix)
 	}
+	sb.ReadOnly = append(sb.ReadOnly, pathInstalls(c.Env)...)
 	spec := sandboxSpec{Path: path, Args: append([]string{c.Path}, c.Args...), Dir: c.Dir, Env: c.Env, Binds: sb.binds(),
 		HostFiles: sb.HostFiles, Network: sb.Network}
 	if spec.Env == nil {
@@ -322,6 +325,36 @@ func startConfined(spec *sandboxSpec) (int, error) {
 		Files: []uintptr{0, 1, 2},
 		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
+}
+
+// pathInstalls are the directories on the command's PATH outside the system's, with the
+// installations they belong to (the parent of a bin or shims directory: pyenv's shims run
+// ~/.pyenv/libexec/pyenv and a Python under ~/.pyenv/versions), so that a test finds
+// python3 or uv where the user's shell does. Programs, not data: never the home directory
+// itself or the root.
+func pathInstalls(env []string) []string {
+	var path string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	home, _ := os.UserHomeDir()
+	var out []string
+	for _, dir := range filepath.SplitList(path) {
+		if !filepath.IsAbs(dir) || underSystemDir(dir) || !exists(dir) {
+			continue
+		}
+		dir = filepath.Clean(dir)
+		if b := filepath.Base(dir); b == "bin" || b == "shims" {
+			dir = filepath.Dir(dir)
+		}
+		if dir == "/" || dir == home || underSystemDir(dir) || slices.Contains(out, dir) {
+			continue
+		}
+		out = append(out, dir)
+	}
+	return out
 }
 
 func underSystemDir(path string) bool {
