@@ -182,9 +182,9 @@ func (c *Config) scan(ctx context.Context, log io.Writer, s *gitrepo.Session, sp
 }
 
 // factWorkers is how many commits' facts are read at once. Reading one runs two short git
-// processes and mostly waits on them: on the noisy 2-core development machine, the rerun of
-// scripts/searchbench (10,000 commits, 428 candidates) took a median 3.40 s (min 2.86 s) with
-// four at once against 4.33 s (min 3.75 s) one at a time, measured back to back.
+// processes and mostly waits on them: on the 2-core development machine, a rerun of
+// scripts/searchbench (10,000 commits, 428 candidates) took a median 2.02 s (min 1.78 s) with
+// four at once against 2.85 s (min 2.54 s) one at a time, 7 builds each, back to back.
 const factWorkers = 4
 
 // readFacts reads the facts of shas into found, in order, factWorkers at a time.
