@@ -2,6 +2,7 @@ package commitsearch
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -221,4 +222,53 @@ func readCSV(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestSearchWithoutModel: with no generator the candidates are the list; merges can be kept
+// (their files are those against the first parent); the list can be JSON; a date range
+// narrows the scan.
+func TestSearchWithoutModel(t *testing.T) {
+	h := makeHistory(t)
+	w := ruletest.New(t, map[string]string{
+		"repos/BUILD.hcl": fmt.Sprintf("repo \"up\" {\n  url = %s\n}\n", ruletest.Quote(h.r.Dir)),
+		"mining/BUILD.hcl": fmt.Sprintf(`commit_search "wide" {
+  repo      = "//repos:up"
+  to        = %q
+  keywords  = ["perf", "speed up"]
+  max_files = 10
+  merges    = true
+  output    = "perf.json"
+}
+`, h.head)}, ruletest.Repo{}, Kind{})
+	b := w.Build("//mining:wide")
+	v := b.ByID("commit_search //mining:wide")
+	if v == nil || v.Outcome == nil || v.Outcome.Status != engine.StatusOK {
+		t.Fatalf("the search did not succeed: %s\n%s", ruletest.Describe(v), b.AllLogs())
+	}
+	var rec artifact.SearchRecord
+	w.DecodeOutput(v, artifact.SearchOutput, &rec)
+	// Keyword matches: "Speed up" x3 (one changes 12 files), "Document performance tuning",
+	// and the merge "Merge the perf branch", kept with the one file it brings.
+	if rec.Funnel.Keywords != 5 || rec.Funnel.Candidates != 4 || rec.Funnel.Selected != 4 || rec.Funnel.Rejected["more than 10 files"] != 1 {
+		t.Errorf("funnel = %+v", rec.Funnel)
+	}
+	var rows []struct {
+		Name, SHA, By, Reason, Keyword string
+		Files                          int
+		APIs                           []string
+	}
+	data, err := os.ReadFile(filepath.Join(w.Dir, "mining", "perf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 4 || rows[0].SHA != h.head || rows[0].Files != 1 || rows[0].By != "filters" ||
+		rows[0].Reason != `the message matches "perf"` || rows[0].APIs == nil {
+		t.Errorf("perf.json = %+v", rows)
+	}
+	if !strings.Contains(v.Outcome.Message, "30 scanned, 5 matched keywords, 4 passed filters, 4 selected") {
+		t.Errorf("message = %q", v.Outcome.Message)
+	}
 }
