@@ -33,9 +33,10 @@
 // extending the range asks only about the new commits, and a prompt edit asks again only
 // where the rendered prompt changed. The exclude and include lists apply last.
 //
-// Its outputs are the record (every decision with its reason, and the funnel), and the list of
-// selected commits as CSV or JSON, which is also written to the output file: the next build's
-// for_each reads it. The funnel is the last part of the action's log (`isobench log`).
+// Its outputs are the list of selected commits as CSV or JSON, written to the output file the
+// next build's for_each reads, and the record (the funnel and every decision with its
+// reason), written beside it as <name>.search.json for review. The funnel is also the last
+// part of the action's log (`isobench log`).
 package commitsearch
 
 import (

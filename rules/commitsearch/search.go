@@ -72,9 +72,11 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 	for _, rev := range sortedKeys(s.Include) {
 		lines = append(lines, engine.L("include."+rev, s.Include[rev]))
 	}
-	path := ""
+	files := map[string]string{} // output name -> file
 	if in.Workspace != nil {
-		path = filepath.Join(in.Workspace.Root, filepath.FromSlash(s.output))
+		list := filepath.Join(in.Workspace.Root, filepath.FromSlash(s.output))
+		files[artifact.CommitListOutput] = list
+		files[artifact.SearchOutput] = recordPath(list)
 	}
 	return &engine.Work{
 		RuleVersion: ruleVersion,
@@ -82,19 +84,33 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 		Needs:       needs,
 		Parts:       parts,
 		Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-			return s.run(ctx, x, &sc, questions, path)
+			return s.run(ctx, x, &sc, questions, files)
 		},
-		// The list is a file the next build's for_each reads: a cached search whose file was
-		// removed or edited writes it again from the cache, without asking anything.
+		// The list is a file the next build's for_each reads, and the record one a person
+		// reviews: a cached search whose files were removed or edited writes them again from
+		// the cache, without asking anything.
 		StillValid: func(o *engine.Outcome) bool {
-			return o.Status != engine.StatusOK || fileMatches(path, o.Outputs[artifact.CommitListOutput])
+			if o.Status != engine.StatusOK {
+				return true
+			}
+			for name, path := range files {
+				if !fileMatches(path, o.Outputs[name]) {
+					return false
+				}
+			}
+			return true
 		},
 		Restore: func(o *engine.Outcome, blobs engine.Blobs) error {
-			data, err := blobs.Get(o.Outputs[artifact.CommitListOutput])
-			if err != nil {
-				return err
+			for _, name := range sortedKeys(files) {
+				data, err := blobs.Get(o.Outputs[name])
+				if err != nil {
+					return err
+				}
+				if err := writeAtomic(files[name], data); err != nil {
+					return err
+				}
 			}
-			return writeAtomic(path, data)
+			return nil
 		},
 	}, nil
 }
@@ -109,7 +125,7 @@ type asked struct {
 // decides and writes the list. A transient failure of any question fails the search
 // transiently, after every other question had its chance: what was learned is kept, and the
 // next build asks only the rest.
-func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, questions []question, path string) (*engine.Result, error) {
+func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, questions []question, files map[string]string) (*engine.Result, error) {
 	answers := make([]asked, len(questions))
 	counters := map[string]int64{}
 	var mu sync.Mutex
@@ -219,14 +235,16 @@ func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, que
 	if err != nil {
 		return nil, err
 	}
-	if path != "" {
-		if err := writeAtomic(path, list); err != nil {
+	outputs := map[string][]byte{artifact.SearchOutput: append(record, '\n'), artifact.CommitListOutput: list}
+	for _, name := range sortedKeys(files) {
+		if err := writeAtomic(files[name], outputs[name]); err != nil {
 			return nil, err
 		}
 	}
 	writeFunnel(x.Log, &rec.Funnel, s.judge != nil)
-	fmt.Fprintf(x.Log, "wrote %d commits to %s\n", rec.Funnel.Selected, s.output)
-	r := engine.OK(map[string][]byte{artifact.SearchOutput: append(record, '\n'), artifact.CommitListOutput: list}, rec.Funnel)
+	fmt.Fprintf(x.Log, "wrote %d commits to %s, and every decision to %s\n", rec.Funnel.Selected, s.output,
+		recordPath(s.output))
+	r := engine.OK(outputs, rec.Funnel)
 	r.Message = funnelLine(&rec.Funnel, s.judge != nil)
 	r.Counters = counters
 	return r, nil
@@ -280,7 +298,7 @@ func (s *search) decide(sc *artifact.Scan, questions []question, answers []asked
 			if d.Selected {
 				rec.Funnel.Reject("excluded")
 			}
-			d.Selected, d.By, d.Reason = false, "exclude", comment
+			d.Selected, d.By, d.Reason = false, "exclude", overrule(comment, d)
 		}
 	}
 	for i := range sc.Included {
@@ -292,7 +310,7 @@ func (s *search) decide(sc *artifact.Scan, questions []question, answers []asked
 			j = len(rec.Decisions) - 1
 		}
 		d := &rec.Decisions[j]
-		d.Selected, d.By, d.Reason = true, "include", comment
+		d.Selected, d.By, d.Reason = true, "include", overrule(comment, d)
 	}
 	for _, d := range rec.Decisions {
 		if d.Selected {
@@ -300,6 +318,15 @@ func (s *search) decide(sc *artifact.Scan, questions []question, answers []asked
 		}
 	}
 	return rec
+}
+
+// overrule is the reason of a list that overrules an earlier decision: the list's comment,
+// and what the model had said, so a reviewer sees both.
+func overrule(comment string, d *artifact.Decision) string {
+	if d.By == "model" {
+		return fmt.Sprintf("%s (the model: %s)", comment, d.Reason)
+	}
+	return comment
 }
 
 // lookup finds a commit in an include or exclude list, whose keys are SHAs or prefixes.
@@ -339,6 +366,12 @@ func indent(s string) string {
 		return ""
 	}
 	return "  " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n  ") + "\n"
+}
+
+// recordPath is where the search's record is written: beside the list, named after it
+// (perf_commits.csv -> perf_commits.search.json).
+func recordPath(list string) string {
+	return strings.TrimSuffix(list, filepath.Ext(list)) + ".search.json"
 }
 
 // fileMatches reports whether the file at path holds exactly the blob d.

@@ -130,7 +130,7 @@ func TestSearch(t *testing.T) {
 		t.Errorf("selected = %v, want %v", got, wantSelected)
 	}
 	for _, d := range rec.Decisions {
-		if d.SHA == h.cache && (d.Selected || d.By != "exclude") {
+		if d.SHA == h.cache && (d.Selected || d.By != "exclude" || !strings.HasPrefix(d.Reason, "reverted two days later")) {
 			t.Errorf("the excluded commit: %+v", d)
 		}
 	}
@@ -156,8 +156,19 @@ func TestSearch(t *testing.T) {
 	// removes the list, so it drops the reader.
 	os.Remove(filepath.Join(w.Dir, "commits", "BUILD.hcl"))
 
-	// A rebuild asks nothing; a list that was removed comes back from the cache.
+	// Every decision is written beside the list, for review: the rejected ones with the
+	// model's reasons too.
+	recordFile := filepath.Join(w.Dir, "mining", "perf_commits.search.json")
+	var onDisk artifact.SearchRecord
+	if data, err := os.ReadFile(recordFile); err != nil || json.Unmarshal(data, &onDisk) != nil ||
+		len(onDisk.Decisions) != 5 || onDisk.Decisions[1].SHA != h.slowTest || onDisk.Decisions[1].Reason != "judged false" ||
+		onDisk.Decisions[2].Reason != "reverted two days later (the model: judged true)" {
+		t.Errorf("the record on disk (%v): %+v", err, onDisk.Decisions)
+	}
+
+	// A rebuild asks nothing; files that were removed come back from the cache.
 	os.Remove(list)
+	os.Remove(recordFile)
 	b := w.Build("//mining:lib")
 	record(t, w, b)
 	if n := server.take(); n != 0 {
@@ -165,6 +176,9 @@ func TestSearch(t *testing.T) {
 	}
 	if rows := readCSV(t, list); len(rows) != 3 {
 		t.Errorf("the removed list came back with %d rows, want 3", len(rows))
+	}
+	if _, err := os.Stat(recordFile); err != nil {
+		t.Errorf("the removed record did not come back: %v", err)
 	}
 
 	// Three more commits, two of them candidates. The first build after extending the range
