@@ -176,7 +176,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		b.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, GPUs: gpus, Reason: reason})
 		start = time.Now()
 		x := &Exec{Action: a, Log: &syncWriter{w: newProgressLog(&log, b.opt.Handler, a)}, GPUs: gpus, TempDir: tmp, Workspace: b.workspaceRoot(),
-			UserCache: b.opt.UserCache, Store: b.opt.Store, Building: true, Memo: b.memo()}
+			UserCache: b.opt.UserCache, Store: b.opt.Store, Building: true, Memo: b.memo(reason)}
 		res = runWork(ctx, w, x)
 		releaseTmp()
 		b.pools.release(w.Needs, gpus)
@@ -220,13 +220,15 @@ func runWork(ctx context.Context, w *Work, x *Exec) *Result {
 	return res
 }
 
-// memo is the Memo of an action this build executes; the keys of the parts it recalls or
-// keeps count as used, like those of the actions it replays.
-func (b *builder) memo() Memo {
+// memo is the Memo of an action this build executes for reason; the keys of the parts it
+// recalls or keeps count as used, like those of the actions it replays. An action executed
+// again with --rerun recalls nothing: its parts are computed again and the new ones kept, as
+// a recorded action's result is.
+func (b *builder) memo(reason string) Memo {
 	if b.opt.Store == nil {
 		return nil
 	}
-	return &storeMemo{store: b.opt.Store, touch: func(key cache.Digest) {
+	return &storeMemo{store: b.opt.Store, fresh: reason == "--rerun", touch: func(key cache.Digest) {
 		b.mu.Lock()
 		b.touched = append(b.touched, key)
 		b.mu.Unlock()

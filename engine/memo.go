@@ -16,7 +16,7 @@ import (
 // every part, and a changed part (a prompt edit for one commit) misses alone.
 //
 // Only results are kept: a rule never keeps a transient failure, which is then asked again by
-// the next build. Exec.Memo is nil where no store is at hand (an action run on a cluster
+// the next build. An action executed with --rerun recalls nothing and keeps every part anew. Exec.Memo is nil where no store is at hand (an action run on a cluster
 // node); a rule then computes every part.
 type Memo interface {
 	// Recall returns the value kept under the description's key.
@@ -37,11 +37,15 @@ const partOutput = "part"
 // storeMemo is the Memo of a build over its store.
 type storeMemo struct {
 	store *cache.Store
+	fresh bool // recall nothing (--rerun)
 	// touch records a key as used by this build, for gc, as replayed actions are.
 	touch func(cache.Digest)
 }
 
 func (m *storeMemo) Recall(desc string) ([]byte, bool, error) {
+	if m.fresh {
+		return nil, false, nil
+	}
 	key := KeyOf(desc)
 	e, ok, err := m.store.GetEntry(key)
 	if err != nil || !ok {
