@@ -27,7 +27,9 @@
 //
 //	  samples = 10     # measured runs per side (default 10)
 //	  warmup  = 1      # discarded runs per side before them (default 1)
-//	  timeout = "10m"  # per run (default 10m); the run's whole process group is killed
+//	  timeout = "10m"  # per run (default 10m); everything the run started is killed
+//	  secrets = ["HF_TOKEN"] # variables of the user's passed to the runs, masked in logs
+//	  allow_network = false  # true: the runs reach the network, not only their loopback
 //
 //	  requires {                   # checked before anything runs; unmet: `skipped`
 //	    gpus               = 1     # devices held exclusively while measuring
@@ -53,7 +55,9 @@
 // Base and head runs alternate in the balanced order A B B A A B B A ..., warmups first, each
 // run a fresh process in a fresh working directory with its own HOME and TMPDIR. The process
 // gets engine.MinimalEnv (no API keys or tokens of the user) plus what the environment target
-// declares, ISOBENCH_SIDE and ISOBENCH_COMMIT. A command runs in a private copy of the
+// declares, the declared secrets, ISOBENCH_SIDE and ISOBENCH_COMMIT, and runs in an
+// engine.Sandbox (sandbox.go): its own processes, a root with only the action's files and
+// its environment read-only and its run directory writable, loopback alone. A command runs in a private copy of the
 // commit's files (git archive), not in the shared worktree, since an untrusted test may write
 // next to its sources. Output is capped at 1 MiB per stream (the tail is kept). Before and
 // after each run every GPU held is read through NVML (clocks, temperature, power, throttle

@@ -41,6 +41,8 @@
 //	resolve_as_of (late) a date or RFC 3339 time (commit.date): files uploaded later are left
 //	                     out, by the preflight and by the installer (asof.go)
 //	python_install       true: uv installs a missing Python while building
+//	secrets              names of variables of isobench's environment the installers get (a
+//	                     private index's credentials), masked in the log, never in the key
 //	override { commits = [SHA prefixes], packages, env, python }   per-commit additions
 //
 // When an index URL mentions `commit`, the project is looked up on such indexes only: a
