@@ -18,10 +18,14 @@ test:
 	$(GO) vet ./...
 	$(GO) test -timeout 15m ./...
 
-# Builds the bundled example offline: no GPU, no API key.
-demo: build
+# Builds the bundled example offline: no GPU, no API key. The first Go build on a fresh
+# machine compiles the standard library and the cgo dependencies (minutes, README); -v lists
+# each package as it is compiled, so the wait is visible, and prints nothing once cached.
+demo:
+	@echo "isobench: building $(BIN); the first build on a machine compiles every dependency (several minutes), later ones take seconds"
+	$(GO) build -v -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/isobench
 	$(BIN) -C examples/quickstart build //dataset:all
-	@echo "dataset written under examples/quickstart/isobench-out/"
+	@echo "dataset written under examples/quickstart/isobench-out/; the report: $(BIN) -C examples/quickstart report //dataset:all"
 
 # The null-build benchmark: 10,000 commit targets, compared with ninja (README, Speed).
 bench: build

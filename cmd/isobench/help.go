@@ -18,7 +18,8 @@ type commandHelp struct {
 // helps holds each command's help, by name.
 var helps = map[string]commandHelp{
 	"build": {"[PATTERN...]", "Execute what is stale and replay the rest from the cache, then print a table of the benchmarks' results.\n" +
-		"Without --keep-going the build stops at the first failure; a dataset records failed benchmarks and is still written.",
+		"A failure a dataset records (a failed, skipped or blocked benchmark) never stops the build; any other stops it\n" +
+		"from starting new actions unless --keep-going is given. It exits 1 when an action failed or was blocked.",
 		"isobench build //dataset:all --keep-going"},
 	"status":      {"[PATTERN...]", "Say per target whether it is cached, stale (and why), failed or skipped, without executing anything.", "isobench status //benchmarks/... --detailed-exitcode"},
 	"why":         {"LABEL", "Show the lines of each stale action's key that changed since the last build, old and new.", "isobench why //benchmarks:median"},
