@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/isobench/isobench/engine"
 )
 
 // cmdReport writes one self-contained HTML page per dataset target from its cached result:
 // the targets whose kind is an engine.Reporter, which only the dataset kind is. It executes
-// nothing: a dataset that is not built (or stale) is an error with a hint.
+// nothing: a stale dataset is reported as its last build left it, with a warning; one never
+// built is an error with a hint.
 func cmdReport(a *app, args []string) error {
 	fs := a.flags("report", true)
 	out := fs.String("o", "", "write the page to `FILE` (default: report.html beside the dataset's files)")
@@ -54,15 +56,24 @@ func cmdReport(a *app, args []string) error {
 		return err
 	}
 	for _, l := range datasets {
-		o := outcomes[roots[l]]
-		if o == nil || o.Outcome == nil || o.Outcome.Status != engine.StatusOK {
-			return fmt.Errorf("%s has no up-to-date result\nhint: isobench build %s", l, l)
+		var result *engine.Outcome
+		if o := outcomes[roots[l]]; o != nil && o.Outcome != nil && o.Outcome.Status == engine.StatusOK {
+			result = o.Outcome
+		} else if e, _ := lastEntry(a.store, roots[l]); e != nil && e.Status == string(engine.StatusOK) {
+			// Something it reads changed since, or cannot be known without a build (a ref
+			// only a build resolves): the last build's dataset is still what a reader wants,
+			// said as such.
+			result = &engine.Outcome{Key: e.Key, Status: engine.StatusOK, Outputs: e.Outputs, Meta: e.Meta, Log: e.Log, Cached: true, Created: e.Created}
+			fmt.Fprintf(a.stderr, "isobench: warning: %s is not up to date; the report shows its last build, of %s\nhint: isobench status %s says what changed since\n",
+				l, e.Created.Local().Format(time.DateTime), l)
+		} else {
+			return fmt.Errorf("%s has never been built here\nhint: isobench build %s", l, l)
 		}
 		path := *out
 		if path == "" {
 			path = filepath.Join(a.ws.OutputDir(), filepath.FromSlash(l.Pkg), l.Name, "report.html")
 		}
-		if err := writeReport(a.reporter(l), a.store, l, o.Outcome, path); err != nil {
+		if err := writeReport(a.reporter(l), a.store, l, result, path); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", l, path)

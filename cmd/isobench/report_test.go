@@ -25,7 +25,7 @@ func TestCLIReport(t *testing.T) {
 		{[]string{"report"}, exitUsage, "report takes a pattern naming datasets"},
 		{[]string{"report", "//commits:all", "//benchmarks:all"}, exitUsage, "the pattern names no dataset target"},
 		{[]string{"report", "-o", "page.html", "//datasets:all"}, exitUsage, "-o names one file, but the pattern names several datasets"},
-		{[]string{"report", "//datasets:a"}, exitFailed, "//datasets:a has no up-to-date result\nhint: isobench build //datasets:a"},
+		{[]string{"report", "//datasets:a"}, exitFailed, "//datasets:a has never been built here\nhint: isobench build //datasets:a"},
 	} {
 		if r := c.must(tt.code, tt.args...); !strings.Contains(r.stderr, tt.want) {
 			t.Errorf("isobench %s says\n%s\nwant it to say %q", strings.Join(tt.args, " "), r.stderr, tt.want)
@@ -47,5 +47,16 @@ func TestCLIReport(t *testing.T) {
 	c.must(0, "report", "-o", other, "//datasets:a")
 	if got := mustRead(t, other); got != html {
 		t.Error("-o wrote another page than the default path holds")
+	}
+
+	// A dataset whose inputs changed since its build is reported as that build left it,
+	// saying so, rather than refused with a hint that changes nothing.
+	writeFiles(t, ws, map[string]string{"datasets/BUILD.hcl": "dataset \"a\" {\n  benchmarks = [\"//benchmarks:all\"]\n  formats = [\"jsonl\"]\n}\n"})
+	r = c.must(0, "report", "-o", other, "//datasets:a")
+	if !strings.Contains(r.stderr, "//datasets:a is not up to date; the report shows its last build") {
+		t.Errorf("a stale dataset's report does not say it is the last build's:\n%s", r.stderr)
+	}
+	if got := mustRead(t, other); got != html {
+		t.Error("the stale dataset's report is not the page of its last build")
 	}
 }
