@@ -223,7 +223,12 @@ func (m *Mirror) EnsureCommit(ctx context.Context, sha string) error {
 func (m *Mirror) unknown(rev string, fetched bool) error {
 	when := "fetched just now"
 	if !fetched {
-		when = "not fetched: only a build fetches"
+		// An inspection does not fetch; say how old the mirror it looked in is, so that a
+		// status right after a build that fetched does not suggest building again.
+		when = "as last fetched; status does not fetch"
+		if fi, err := os.Stat(filepath.Join(m.Dir, "FETCH_HEAD")); err == nil {
+			when = fmt.Sprintf("as fetched at %s; status does not fetch", fi.ModTime().Local().Format(time.DateTime))
+		}
 	}
 	what, name := "commit", rev
 	switch {
