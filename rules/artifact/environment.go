@@ -18,6 +18,10 @@ type Environment struct {
 	PythonVersion string            `json:"python_version"` // exact, e.g. "3.11.7"
 	Installer     string            `json:"installer"`      // "uv 0.9.2" or "pip 23.2.1"
 	Env           map[string]string `json:"env,omitempty"`  // variables for running tests in it
+	// CacheDirs maps variables (HF_HOME, TRITON_CACHE_DIR) to directories, relative to the
+	// user's cache (CacheDir), that every run in the environment shares and may write: model
+	// weights and compiled kernels are fetched and built once, not per run.
+	CacheDirs map[string]string `json:"cache_dirs,omitempty"`
 	// PythonPath lists directories, relative to the environment directory, put on PYTHONPATH
 	// (install = "pythonpath" places the commit's source tree there).
 	PythonPath []string `json:"python_path,omitempty"`
@@ -41,6 +45,12 @@ type Environment struct {
 // store, which every workspace of the user shares.
 func EnvDir(userCache, storeKey string) string {
 	return filepath.Join(userCache, "envs", storeKey)
+}
+
+// EnvCacheDir is where the cache directory rel of an environment (Environment.CacheDirs)
+// lives in the per-user cache.
+func EnvCacheDir(userCache, rel string) string {
+	return filepath.Join(userCache, filepath.FromSlash(rel))
 }
 
 // PythonIn is the interpreter of the environment at dir.

@@ -56,11 +56,25 @@ type envKind struct{}
 
 func (envKind) Name() string { return "environment" }
 func (envKind) Schema() *engine.Schema {
-	return &engine.Schema{Attrs: []engine.Attr{{Name: "env", Type: engine.TypeStringMap}}}
+	return &engine.Schema{Attrs: []engine.Attr{{Name: "env", Type: engine.TypeStringMap}, {Name: "cache_dirs", Type: engine.TypeStrings}}}
 }
 
-// Decode keeps the variables, the whole of an environment's config.
-func (envKind) Decode(t *engine.Target) (any, hcl.Diagnostics) { return t.StringMap("env"), nil }
+// envConfig is the whole of a stand-in environment's config.
+type envConfig struct {
+	vars      map[string]string
+	cacheDirs map[string]string // variable -> directory relative to the user's cache
+}
+
+func (envKind) Decode(t *engine.Target) (any, hcl.Diagnostics) {
+	c := &envConfig{vars: t.StringMap("env")}
+	for _, v := range t.Strings("cache_dirs") {
+		if c.cacheDirs == nil {
+			c.cacheDirs = map[string]string{}
+		}
+		c.cacheDirs[v] = "env-caches/" + t.Label.Name + "/" + v
+	}
+	return c, nil
+}
 
 func (envKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 	return &engine.Action{ID: "environment " + t.Label.String(), Mnemonic: "environment", Label: t.Label,
@@ -69,7 +83,8 @@ func (envKind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error)
 		}}, nil
 }
 func (envKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Action, side string) (*engine.Action, error) {
-	vars := t.Config.(map[string]string)
+	c := t.Config.(*envConfig)
+	vars := c.vars
 	return &engine.Action{ID: fmt.Sprintf("environment %s @ %s %s", t.Label, commit.Label, side), Mnemonic: "environment", Label: t.Label,
 		Deps: []*engine.Action{commit},
 		Prepare: func(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
@@ -86,7 +101,7 @@ func (envKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Actio
 					if out, err := exec.CommandContext(ctx, "python3", "-m", "venv", "--without-pip", dir).CombinedOutput(); err != nil {
 						return nil, fmt.Errorf("venv: %v: %s", err, out)
 					}
-					env := artifact.Environment{StoreKey: key, Side: artifact.Side(side), Commit: sha, Env: vars,
+					env := artifact.Environment{StoreKey: key, Side: artifact.Side(side), Commit: sha, Env: vars, CacheDirs: c.cacheDirs,
 						Lock: "lock of " + side, LockDigest: "sha256:" + side}
 					data, _ := json.Marshal(env)
 					return engine.OK(map[string][]byte{artifact.EnvironmentOutput: data}, nil), nil

@@ -44,7 +44,7 @@ func decodeIsolation(t *engine.Target, invalid func(rng hcl.Range, err error)) I
 
 // sandbox is the sandbox of one run of a side: runDir is its only writable directory.
 func (s *sideSetup) sandbox(x *engine.Exec, runDir string) *engine.Sandbox {
-	sb := &engine.Sandbox{ReadOnly: []string{x.TempDir}, Writable: []string{runDir}, Network: s.network}
+	sb := &engine.Sandbox{ReadOnly: []string{x.TempDir}, Writable: append([]string{runDir}, s.cacheDirs...), Network: s.network}
 	if s.envDir != "" {
 		// The environment, and the interpreter its python links to (a uv or pyenv Python
 		// under the user's home is not among the system's directories).

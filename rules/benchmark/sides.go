@@ -38,7 +38,8 @@ type sideSetup struct {
 	path0 string // directory put first on PATH
 	// envDir is the side's environment, "" for the machine's python3 (sandbox.go).
 	envDir       string
-	pythonPrefix string // where the machine's python3 is installed, when it runs the test
+	pythonPrefix string   // where the machine's python3 is installed, when it runs the test
+	cacheDirs    []string // the environment's shared caches, writable
 	network      bool
 	secrets      []string // names of the variables passed from isobench's environment
 }
@@ -122,6 +123,14 @@ func (r *runner) python(side artifact.Side, s *sideSetup) (string, error) {
 		}
 		for k, v := range env.Vars(dir) {
 			s.vars[k] = v
+		}
+		for k, rel := range env.CacheDirs {
+			cache := artifact.EnvCacheDir(r.x.UserCache, rel)
+			if err := os.MkdirAll(cache, 0o755); err != nil {
+				return "", err
+			}
+			s.vars[k] = cache
+			s.cacheDirs = append(s.cacheDirs, cache)
 		}
 		s.path0 = artifact.BinIn(dir)
 		s.envDir = dir

@@ -40,6 +40,8 @@ type build struct {
 	storeKey string
 	desc     string   // the store lines as text, kept in the directory's record
 	secrets  []string // names of the variables passed from isobench's environment
+	// cacheDirs maps variables to the shared cache directories of the target (cachedirs.go).
+	cacheDirs map[string]string
 }
 
 func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, resolve *engine.Action, side artifact.Side) (*engine.Work, error) {
@@ -56,7 +58,8 @@ func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, re
 			"uv (--exclude-newer) or pip %d.%d or later (--uploaded-prior-to); pip %s has neither, and would install today's dependencies. Install uv, or upgrade pip.",
 			pipUploadedPriorToMajor, pipUploadedPriorToMinor, inst.Version)
 	}
-	b := &build{spec: sp, py: py, inst: inst, mode: c.Install, facts: facts, root: in.Workspace.Root, secrets: c.Secrets}
+	b := &build{spec: sp, py: py, inst: inst, mode: c.Install, facts: facts, root: in.Workspace.Root, secrets: c.Secrets,
+		cacheDirs: c.cacheDirs()}
 	if resolve != nil {
 		if err := in.DecodeOutput(resolve, resolveOutput, &b.res); err != nil {
 			return nil, fmt.Errorf("reading the preflight of %s: %w", resolve.ID, err)
@@ -89,6 +92,7 @@ func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, re
 		engine.L("commit", sp.sha),
 		engine.L("side", string(side)),
 		engine.L("check", sp.check))
+	lines = append(lines, engine.MapLines("cache_dirs", b.cacheDirs)...)
 	userCache, building, blobs := in.UserCache, in.Building, in.Store
 	return &engine.Work{
 		RuleVersion: ruleVersion,
@@ -419,6 +423,9 @@ func (b *build) result(rec *envRecord, counters map[string]int64) (*engine.Resul
 	}
 	if len(b.env) > 0 {
 		env.Env = b.env
+	}
+	if len(b.cacheDirs) > 0 {
+		env.CacheDirs = b.cacheDirs
 	}
 	out, err := json.Marshal(env)
 	if err != nil {

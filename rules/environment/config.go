@@ -37,6 +37,9 @@ type Config struct {
 	// index's credentials); no other variable of the user's that could be one reaches them
 	// (installEnv). They never enter the key.
 	Secrets []string
+	// CacheDirs name variables set, in every run in the environment, to a persistent
+	// directory of the environment target's that the runs share (cachedirs.go).
+	CacheDirs []string
 
 	Packages      engine.LateAttr // list of requirements
 	IndexURL      engine.LateAttr
@@ -130,6 +133,7 @@ var schema = &engine.Schema{
 		{Name: "resolve_as_of", Type: engine.TypeString, Late: true},
 		{Name: "python_install", Type: engine.TypeBool},
 		{Name: "secrets", Type: engine.TypeStrings},
+		{Name: "cache_dirs", Type: engine.TypeStrings},
 	},
 	Blocks: []engine.BlockSchema{{Name: "override", Repeated: true, Schema: &engine.Schema{Attrs: []engine.Attr{
 		{Name: "commits", Type: engine.TypeStrings, Required: true},
@@ -161,6 +165,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		PythonPath:         t.Strings("pythonpath"),
 		Timeout:            t.Duration("timeout", defaultInstallTimeout),
 		Secrets:            t.Strings("secrets"),
+		CacheDirs:          t.Strings("cache_dirs"),
 		Packages:           t.Late("packages"),
 		IndexURL:           t.Late("index_url"),
 		ExtraIndexURL:      t.Late("extra_index_url"),
@@ -288,6 +293,9 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 	}
 	if err := engine.CheckSecretNames(c.Secrets); err != nil {
 		bad(t.Body, "secrets", "secrets must name environment variables: %s.", err)
+	}
+	if err := engine.CheckSecretNames(c.CacheDirs); err != nil {
+		bad(t.Body, "cache_dirs", "cache_dirs must name environment variables: %s.", err)
 	}
 
 	return c, diags

@@ -43,6 +43,8 @@
 //	python_install       true: uv installs a missing Python while building
 //	secrets              names of variables of isobench's environment the installers get (a
 //	                     private index's credentials), masked in the log, never in the key
+//	cache_dirs           variables set in every run to a directory of the target's that its
+//	                     runs share and may write: model weights, compiled kernels (cachedirs.go)
 //	override { commits = [SHA prefixes], packages, env, python }   per-commit additions
 //
 // When an index URL mentions `commit`, the project is looked up on such indexes only: a

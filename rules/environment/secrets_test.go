@@ -56,3 +56,16 @@ func TestInstallerStepIsSandboxed(t *testing.T) {
 		t.Errorf("the build script sees %s processes:\n%s", n, out)
 	}
 }
+
+// TestCacheDirs: each declared variable gets a directory of the target's, the same for every
+// commit and side.
+func TestCacheDirs(t *testing.T) {
+	c := &Config{Label: engine.Label{Pkg: "envs", Name: "vllm"}, CacheDirs: []string{"HF_HOME", "TRITON_CACHE_DIR"}}
+	got := c.cacheDirs()
+	if got["HF_HOME"] != "env-caches/envs/vllm/HF_HOME" || got["TRITON_CACHE_DIR"] != "env-caches/envs/vllm/TRITON_CACHE_DIR" || len(got) != 2 {
+		t.Errorf("cache dirs %v", got)
+	}
+	if (&Config{}).cacheDirs() != nil {
+		t.Error("no cache_dirs, yet directories")
+	}
+}

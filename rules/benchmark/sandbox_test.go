@@ -1,0 +1,53 @@
+package benchmark
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/isobench/isobench/engine"
+	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
+)
+
+// TestSharedCacheDirs: every run in an environment with cache_dirs finds what the runs before
+// it left in the shared directory, though each has a sandbox and a fresh directory of its own.
+func TestSharedCacheDirs(t *testing.T) {
+	if iso, why := engine.SandboxIsolation(); iso != engine.IsolationNamespaces {
+		t.Skip(why)
+	}
+	r := gittest.New(t)
+	r.Commit("a", map[string]string{"x": "a\n"})
+	head := r.Commit("b", map[string]string{"x": "b\n"})
+	script := `import os
+path = os.path.join(os.environ["MODEL_CACHE"], "runs")
+with open(path, "a") as f:
+    f.write(os.environ["ISOBENCH_SIDE"] + "\n")
+print("Execution time: %ds" % len(open(path).read().split()))
+`
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": "commit \"c\" {\n  repo = \"" + r.Dir + "\"\n  head = \"" + head + "\"\n}\n",
+		"envs/BUILD.hcl":    "environment \"py\" {\n  cache_dirs = [\"MODEL_CACHE\"]\n}\n",
+		"benchmarks/BUILD.hcl": `benchmark "cached" {
+  commit      = "//commits:c"
+  environment = "//envs:py"
+  script      = ` + ruletest.Quote(script) + `
+  samples     = 2
+  warmup      = 0
+}
+`,
+	})
+	o, rec, log := w.build(nil).measure(t, "cached")
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
+	}
+	runs, err := os.ReadFile(filepath.Join(artifact.EnvCacheDir(w.UserCache, "env-caches/py/MODEL_CACHE"), "runs"))
+	if err != nil || len(strings.Fields(string(runs))) != 4 {
+		t.Errorf("the shared cache holds %q (%v), want the four runs", runs, err)
+	}
+	if got := append(append([]float64{}, rec.BaseValues...), rec.HeadValues...); len(got) != 4 {
+		t.Errorf("values %v", got)
+	}
+}
