@@ -327,3 +327,12 @@ func (c *Config) samplesLine() string {
 	}
 	return fmt.Sprintf("auto %d..%d", c.MinSamples, c.Samples)
 }
+
+// decodeIsolation reads secrets and allow_network.
+func decodeIsolation(t *engine.Target, invalid func(rng hcl.Range, err error)) Isolation {
+	iso := Isolation{Secrets: t.Strings("secrets"), AllowNetwork: t.Bool("allow_network", false)}
+	if err := engine.CheckSecretNames(iso.Secrets); err != nil {
+		invalid(t.AttrRange("secrets"), fmt.Errorf("secrets must name environment variables: %v", err))
+	}
+	return iso
+}

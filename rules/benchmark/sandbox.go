@@ -3,7 +3,6 @@ package benchmark
 import (
 	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 )
@@ -31,15 +30,6 @@ type Isolation struct {
 	Secrets []string
 	// AllowNetwork shares the machine's network with the runs.
 	AllowNetwork bool
-}
-
-// decodeIsolation reads secrets and allow_network.
-func decodeIsolation(t *engine.Target, invalid func(rng hcl.Range, err error)) Isolation {
-	iso := Isolation{Secrets: t.Strings("secrets"), AllowNetwork: t.Bool("allow_network", false)}
-	if err := engine.CheckSecretNames(iso.Secrets); err != nil {
-		invalid(t.AttrRange("secrets"), fmt.Errorf("secrets must name environment variables: %v", err))
-	}
-	return iso
 }
 
 // sandbox is the sandbox of one run of a side: runDir is its only writable directory.
