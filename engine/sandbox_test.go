@@ -165,10 +165,10 @@ func TestSandboxHoldsAgainstAttacker(t *testing.T) {
 	check("other processes were visible", len(found.PIDs) <= 4 && found.PIDs[0] == 1, found.PIDs)
 	check("a file outside the sandbox was read", found.File == nil, found.File)
 	check("the network beyond loopback was visible", strings.Join(found.Interfaces, ",") == "lo", found.Interfaces)
-	// The home directory holds at most the way to the programs on PATH and the interpreter,
-	// when they are installed there.
+	// The home directory holds at most the way to the programs on PATH, the interpreter and
+	// the run directory, when they are there.
 	var way []string
-	for _, p := range append(pathInstalls(MinimalEnv(runDir, nil)), InstallPrefix(py)) {
+	for _, p := range append(pathInstalls(MinimalEnv(runDir, nil)), InstallPrefix(py), runDir) {
 		if rel, err := filepath.Rel(home, p); err == nil && !strings.HasPrefix(rel, "..") {
 			way = append(way, strings.Split(rel, "/")[0])
 		}
