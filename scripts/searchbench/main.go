@@ -8,19 +8,29 @@
 //	searchbench commits=N candidates=C first_s=F rerun_min_s=A rerun_median_s=B null_min_s=X null_median_s=Y
 //
 // where the rerun and null figures are the min and median of -runs builds of one process run.
+//
+// With -model, the search also asks a classifier about every candidate: an OpenAI-compatible
+// endpoint this process serves over real HTTP (it answers at once, so the figures are
+// isobench's own cost), and the line adds the requests of the first build and of a rebuild.
+// Reruns are then left out (--rerun asks every question again), and the null builds include
+// rendering every candidate's prompt.
 package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +39,7 @@ func main() {
 	n := flag.Int("n", 10000, "commits in the repository")
 	runs := flag.Int("runs", 7, "builds timed for each figure")
 	keep := flag.Bool("keep", false, "keep the temporary workspace")
+	model := flag.Bool("model", false, "classify the candidates with a model served here")
 	flag.Parse()
 	binary, err := filepath.Abs(*bin)
 	check(err)
@@ -40,12 +51,30 @@ func main() {
 	repo := filepath.Join(dir, "repo")
 	makeRepo(repo, *n)
 	ws := filepath.Join(dir, "ws")
-	writeWorkspace(ws, repo)
+	endpoint := ""
+	var requests *atomic.Int64
+	if *model {
+		endpoint, requests = serveClassifier()
+	}
+	writeWorkspace(ws, repo, endpoint)
 	env := append(os.Environ(), "ISOBENCH_HOME="+filepath.Join(dir, "home"))
 
 	first, out := build(binary, ws, env)
 	log.Printf("first build (clone and scan): %.2fs\n%s", first, out)
 	var rerun, null []float64
+	if *model {
+		asked := requests.Swap(0)
+		for i := 0; i < *runs; i++ {
+			s, out := build(binary, ws, env)
+			if !strings.Contains(out, " 0 executed") {
+				log.Fatalf("the null build executed something:\n%s", out)
+			}
+			null = append(null, s)
+		}
+		fmt.Printf("searchbench commits=%d model=yes first_s=%.3f first_requests=%d rebuild_requests=%d null_min_s=%.3f null_median_s=%.3f\n",
+			*n, first, asked, requests.Load(), minOf(null), median(null))
+		return
+	}
 	for i := 0; i < *runs; i++ {
 		s, out := build(binary, ws, env, "--rerun", "//mining:s")
 		if !strings.Contains(out, "2 executed") {
@@ -117,13 +146,49 @@ func makeRepo(dir string, n int) {
 	}
 }
 
-func writeWorkspace(ws, repo string) {
-	for _, d := range []string{"repos", "mining"} {
+// serveClassifier serves an OpenAI-compatible endpoint that calls a commit a performance
+// commit when its prompt says "Speed up", and counts the requests.
+func serveClassifier() (string, *atomic.Int64) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		var req struct {
+			Model    string
+			Messages []struct{ Content string }
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) == 0 {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		perf := strings.Contains(req.Messages[len(req.Messages)-1].Content, "Speed up")
+		answer := fmt.Sprintf(`{"performance": %t, "reason": "judged by the subject", "apis": []}`, perf)
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"id": "x", "object": "chat.completion", "model": req.Model,
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+				"message": map[string]string{"role": "assistant", "content": answer}}},
+			"usage": map[string]int{"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})
+	}))
+	return srv.URL + "/v1", &n
+}
+
+func writeWorkspace(ws, repo, endpoint string) {
+	for _, d := range []string{"repos", "mining", "gen"} {
 		check(os.MkdirAll(filepath.Join(ws, d), 0o755))
 	}
 	write := func(name, content string) { check(os.WriteFile(filepath.Join(ws, name), []byte(content), 0o644)) }
 	write("isobench.hcl", "workspace {\n  name = \"searchbench\"\n}\n")
 	write("repos/BUILD.hcl", fmt.Sprintf("repo \"r\" {\n  url = %q\n}\n", repo))
+	generator := ""
+	if endpoint != "" {
+		write("gen/BUILD.hcl", fmt.Sprintf(`generator "judge" {
+  base_url    = %q
+  model       = "judge"
+  prompt      = "Is this a performance commit?\n${commit.subject}\n${commit.message}\n${commit.diffstat}\n${commit.diff}"
+  concurrency = 8
+}
+`, endpoint))
+		generator = "  generator     = \"//gen:judge\"\n"
+	}
 	write("mining/BUILD.hcl", `commit_search "s" {
   repo          = "//repos:r"
   to            = "main"
@@ -131,7 +196,7 @@ func writeWorkspace(ws, repo string) {
   exclude_paths = ["docs/**"]
   max_files     = 10
   max_lines     = 500
-  output        = "perf_commits.csv"
+`+generator+`  output        = "perf_commits.csv"
 }
 `)
 }
