@@ -93,7 +93,7 @@ summary { cursor: pointer; }
 {{with .R.GPUTelemetry}}<dt>GPU</dt><dd>SM clock {{.SMClockMinMHz}}–{{.SMClockMaxMHz}} MHz, up to {{.TemperatureMaxC}} °C, {{.ThrottledSamples}} throttled samples</dd>{{end}}
 {{if .Logs}}<dt>logs</dt><dd>{{range $i, $l := .Logs}}{{if $i}} · {{end}}<a class="log-link" href="#{{$l.Anchor}}" title="{{$l.ID}}">{{$l.Kind}}</a>{{end}}</dd>{{end}}
 </dl>
-{{range .Tests}}<details class="test"><summary>{{.Title}} ({{.Lines}} lines)</summary><pre>{{.Text}}</pre></details>
+{{range .Tests}}<details class="test"><summary>{{.Title}} ({{.Lines}} line{{if ne .Lines 1}}s{{end}})</summary><pre>{{.Text}}</pre></details>
 {{end}}
 {{.Dist}}
 </article>
