@@ -2,9 +2,10 @@ package commitsearch
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -125,14 +126,14 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 		}
 	}
 	for _, attr := range []string{"include", "exclude"} {
-		for _, rev := range sortedKeys(t.StringMap(attr)) {
+		for _, rev := range slices.Sorted(maps.Keys(t.StringMap(attr))) {
 			if !gitrepo.IsHex(rev) || len(rev) < 7 {
 				bad(attr, "The key %q is not a commit SHA; write the SHA (at least 7 digits) of the commit to %s.", rev, attr)
 			}
 		}
 	}
-	for _, rev := range sortedKeys(c.Include) {
-		for _, other := range sortedKeys(c.Exclude) {
+	for _, rev := range slices.Sorted(maps.Keys(c.Include)) {
+		for _, other := range slices.Sorted(maps.Keys(c.Exclude)) {
 			if strings.HasPrefix(strings.ToLower(rev), strings.ToLower(other)) || strings.HasPrefix(strings.ToLower(other), strings.ToLower(rev)) {
 				bad("exclude", "The commit %s is both included and excluded; keep it in one list.", other)
 			}
@@ -254,13 +255,4 @@ func matchAny(globs []glob, p string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

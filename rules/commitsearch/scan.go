@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +45,7 @@ func (c *Config) prepareScan(ctx context.Context, in *engine.Inputs, ra *engine.
 	m.Display = spec.URL
 	s := m.Session(in.Building)
 	defer s.Close()
-	revs := append([]string{c.To, c.From}, sortedKeys(c.Include)...)
+	revs := append([]string{c.To, c.From}, slices.Sorted(maps.Keys(c.Include))...)
 	s.Want(revs...)
 	resolve := func(rev string) (string, error) {
 		if rev == "" {
@@ -65,7 +67,7 @@ func (c *Config) prepareScan(ctx context.Context, in *engine.Inputs, ra *engine.
 		return nil, err
 	}
 	include := map[string]string{}
-	for _, rev := range sortedKeys(c.Include) {
+	for _, rev := range slices.Sorted(maps.Keys(c.Include)) {
 		sha, err := resolve(rev)
 		if err != nil {
 			return nil, err
@@ -100,7 +102,7 @@ func (c *Config) prepareScan(ctx context.Context, in *engine.Inputs, ra *engine.
 		lines = append(lines, engine.L("exclude_path", g.src))
 	}
 	lines = append(lines, engine.L("max_files", c.MaxFiles), engine.L("max_lines", c.MaxLines))
-	for _, sha := range sortedKeys(include) {
+	for _, sha := range slices.Sorted(maps.Keys(include)) {
 		lines = append(lines, engine.L("include", sha))
 	}
 	return &engine.Work{
@@ -158,7 +160,7 @@ func (c *Config) scan(ctx context.Context, log io.Writer, s *gitrepo.Session, sp
 		return gitFailure(err)
 	}
 	out.Funnel.Candidates = len(out.Found)
-	for _, sha := range sortedKeys(include) {
+	for _, sha := range slices.Sorted(maps.Keys(include)) {
 		f, err := facts(sha)
 		if err != nil {
 			return gitFailure(err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -66,10 +68,10 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 			needs = s.judge.Needs()
 		}
 	}
-	for _, rev := range sortedKeys(s.Exclude) {
+	for _, rev := range slices.Sorted(maps.Keys(s.Exclude)) {
 		lines = append(lines, engine.L("exclude."+rev, s.Exclude[rev]))
 	}
-	for _, rev := range sortedKeys(s.Include) {
+	for _, rev := range slices.Sorted(maps.Keys(s.Include)) {
 		lines = append(lines, engine.L("include."+rev, s.Include[rev]))
 	}
 	files := map[string]string{} // output name -> file
@@ -101,7 +103,7 @@ func (s *search) prepare(in *engine.Inputs, scan *engine.Action) (*engine.Work, 
 			return true
 		},
 		Restore: func(o *engine.Outcome, blobs engine.Blobs) error {
-			for _, name := range sortedKeys(files) {
+			for _, name := range slices.Sorted(maps.Keys(files)) {
 				data, err := blobs.Get(o.Outputs[name])
 				if err != nil {
 					return err
@@ -236,7 +238,7 @@ func (s *search) run(ctx context.Context, x *engine.Exec, sc *artifact.Scan, que
 		return nil, err
 	}
 	outputs := map[string][]byte{artifact.SearchOutput: append(record, '\n'), artifact.CommitListOutput: list}
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		if err := writeAtomic(files[name], outputs[name]); err != nil {
 			return nil, err
 		}
@@ -331,7 +333,7 @@ func overrule(comment string, d *artifact.Decision) string {
 
 // lookup finds a commit in an include or exclude list, whose keys are SHAs or prefixes.
 func lookup(list map[string]string, sha string) (string, bool) {
-	for _, rev := range sortedKeys(list) {
+	for _, rev := range slices.Sorted(maps.Keys(list)) {
 		if strings.HasPrefix(sha, strings.ToLower(rev)) {
 			return list[rev], true
 		}
