@@ -37,14 +37,22 @@ func TestCLIHelp(t *testing.T) {
 // TestCLICleanAndNames: clean says what it would remove and removes nothing without --yes;
 // the store is named after the workspace's name; version and datasets name one producer.
 func TestCLICleanAndNames(t *testing.T) {
-	ws, _ := commitWorkspace(t)
+	ws, shas := commitWorkspace(t)
 	c := newCLI(t, ws)
 	c.must(0, "build", "//commits:all")
+	// A result a change made obsolete goes with gc --older-than 0s; what the latest build
+	// used stays, and gc says so.
+	build := mustRead(t, filepath.Join(ws, "commits", "BUILD.hcl"))
+	writeFiles(t, ws, map[string]string{"commits/BUILD.hcl": strings.Replace(build, shas[1], shas[2], 1)})
+	c.must(0, "build", "//commits:all")
+	if r := c.must(0, "gc", "--older-than", "0s", "--dry-run"); !strings.Contains(r.stdout, "would remove 1 entries") || !strings.Contains(r.stdout, "kept the 3 results") {
+		t.Errorf("gc --older-than 0s after a change:\n%s", r.stdout)
+	}
 	if dirs, _ := filepath.Glob(filepath.Join(c.home, "workspaces", "t-*")); len(dirs) != 1 {
 		t.Errorf("the store is not named after workspace { name = \"t\" }: %v", dirs)
 	}
 	r := c.must(2, "clean")
-	if !strings.Contains(r.stdout, "commit       2") || !strings.Contains(r.stdout, "pays for them again") || !strings.Contains(r.stderr, "--yes") {
+	if !strings.Contains(r.stdout, "commit       3") || !strings.Contains(r.stdout, "pays for them again") || !strings.Contains(r.stderr, "--yes") {
 		t.Errorf("clean without --yes:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
 	if r := c.must(0, "status", "//commits:all"); strings.Contains(r.stdout, "stale    //") {
