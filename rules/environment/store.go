@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,41 +64,77 @@ func stillValid(d *engine.Outcome, userCache, key string, blobs engine.Blobs, bu
 	return true
 }
 
-// usedDir holds one record per workspace: the store keys its latest build used.
+// usedDir holds one record per workspace: the store keys the latest build of each of its
+// environment actions used.
 const usedDir = ".used"
 
 type usedRecord struct {
 	Workspace string    `json:"workspace"` // root directory
 	Time      time.Time `json:"time"`
 	Keys      []string  `json:"keys"`
+	// ByAction maps each environment action's ID to the store key its latest build used. A
+	// build that walks only some of the workspace (one benchmark) replaces only theirs, as
+	// the cache keeps each action's latest result: gc keeps what every action last used.
+	ByAction map[string]string `json:"by_action,omitempty"`
 }
 
 // BuildDone implements engine.BuildObserver: it records the environments the build used, so
-// that gc keeps them.
+// that gc keeps them, merged with what the workspace's earlier builds recorded for the
+// environment actions this build did not walk.
 func (Kind) BuildDone(b *engine.FinishedBuild) error {
-	if err := recordUse(b.UserCache, b.Workspace.ID(), b.Workspace.Root, usedKeys(b.Visits, b.Store)); err != nil {
+	used, walked := usedByAction(b.Visits, b.Store)
+	id := b.Workspace.ID()
+	if prev, ok := readUse(b.UserCache, id); ok {
+		for action, key := range prev.ByAction {
+			if !walked[action] {
+				used[action] = key
+			}
+		}
+	}
+	keys := slices.Sorted(maps.Values(used))
+	keys = slices.Compact(keys)
+	if err := writeUse(b.UserCache, id, usedRecord{Workspace: b.Workspace.Root, Time: time.Now().UTC(), Keys: keys, ByAction: used}); err != nil {
 		return fmt.Errorf("recording which environments this build used: %w", err)
 	}
 	return nil
+}
+
+// usedByAction maps the environment actions a build's visits hold to their store keys, and
+// lists every environment action the build walked, whatever became of it.
+func usedByAction(visits map[*engine.Action]*engine.Visit, blobs engine.Blobs) (used map[string]string, walked map[string]bool) {
+	used, walked = map[string]string{}, map[string]bool{}
+	for a, v := range visits {
+		if a.Mnemonic != "environment" {
+			continue
+		}
+		walked[a.ID] = true
+		if k := storeKeyOf(v, blobs); k != "" {
+			used[a.ID] = k
+		}
+	}
+	return used, walked
+}
+
+// readUse reads a workspace's record, if there is one that parses.
+func readUse(userCache, workspaceID string) (usedRecord, bool) {
+	var rec usedRecord
+	data, err := os.ReadFile(filepath.Join(envStore(userCache).Root, usedDir, workspaceID+".json"))
+	if err != nil || json.Unmarshal(data, &rec) != nil {
+		return rec, false
+	}
+	return rec, true
 }
 
 // usedKeys lists the store keys of the environments a build's visits hold, sorted.
 func usedKeys(visits map[*engine.Action]*engine.Visit, blobs engine.Blobs) []string {
 	seen := map[string]bool{}
 	for a, v := range visits {
-		if a.Mnemonic != "environment" || v == nil || v.Outcome == nil || v.Outcome.Status != engine.StatusOK {
+		if a.Mnemonic != "environment" {
 			continue
 		}
-		dg, ok := v.Outcome.Outputs[artifact.EnvironmentOutput]
-		if !ok {
-			continue
+		if k := storeKeyOf(v, blobs); k != "" {
+			seen[k] = true
 		}
-		data, err := blobs.Get(dg)
-		var env artifact.Environment
-		if err != nil || json.Unmarshal(data, &env) != nil || env.StoreKey == "" {
-			continue
-		}
-		seen[env.StoreKey] = true
 	}
 	keys := make([]string, 0, len(seen))
 	for k := range seen {
@@ -107,14 +144,49 @@ func usedKeys(visits map[*engine.Action]*engine.Visit, blobs engine.Blobs) []str
 	return keys
 }
 
+// storeKeyOf is the store key of the environment a visit of an environment action holds, or
+// "" when it holds none.
+func storeKeyOf(v *engine.Visit, blobs engine.Blobs) string {
+	if v == nil || v.Outcome == nil || v.Outcome.Status != engine.StatusOK {
+		return ""
+	}
+	dg, ok := v.Outcome.Outputs[artifact.EnvironmentOutput]
+	if !ok {
+		return ""
+	}
+	data, err := blobs.Get(dg)
+	var env artifact.Environment
+	if err != nil || json.Unmarshal(data, &env) != nil {
+		return ""
+	}
+	return env.StoreKey
+}
+
 // recordUse remembers the environments the latest build of a workspace used; gc never
 // removes them. workspaceID names the workspace (engine.Workspace.ID), root is its directory.
 func recordUse(userCache, workspaceID, root string, keys []string) error {
+	return writeUse(userCache, workspaceID, usedRecord{Workspace: root, Time: time.Now().UTC(), Keys: keys})
+}
+
+// writeUse writes a workspace's record, and removes the records other IDs of the same
+// workspace left (a workspace named after its directory before it had a name).
+func writeUse(userCache, workspaceID string, rec usedRecord) error {
 	dir := filepath.Join(envStore(userCache).Root, usedDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	data, err := json.Marshal(usedRecord{Workspace: root, Time: time.Now().UTC(), Keys: keys})
+	if ents, err := os.ReadDir(dir); err == nil {
+		for _, e := range ents {
+			id, ok := strings.CutSuffix(e.Name(), ".json")
+			if !ok || id == workspaceID {
+				continue
+			}
+			if old, ok := readUse(userCache, id); ok && old.Workspace == rec.Workspace {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	data, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
