@@ -46,7 +46,11 @@ func cmdLog(a *app, args []string) error {
 		return err
 	}
 	store, err := cache.Open(a.ws.CacheDir(a.cacheDir), cache.Options{ReadOnly: true})
-	if err != nil {
+	var locked *cache.LockedError
+	switch {
+	case errors.As(err, &locked):
+		return fmt.Errorf("%s\nhint: a build holds the cache; read the log when it has finished", err)
+	case err != nil:
 		return fmt.Errorf("cannot open the cache: %w", err)
 	}
 	defer store.Close()
