@@ -17,16 +17,21 @@
 //	  environment = "//envs:vllm_wheel"         # built per side; without it, this machine's
 //	                                            # python3 runs the test (also as `python`)
 //
-//	  # The metric. By default the last line of JSON with a numeric "value"
-//	  # ({"metric": "latency", "value": 0.0123, "unit": "s"}), else the last line
-//	  # "Execution time: 0.012345s". stdout first, stderr when stdout has none.
-//	  metric       = "latency"    # optional: only JSON lines of this metric count; names a regex value
+//	  # The metrics. Every JSON line with a numeric "value" or a list of "values" counts, lines
+//	  # of one metric add up, and a run may report several metrics
+//	  # ({"metric": "latency", "values": [0.0121, 0.0119], "unit": "s"}); without any, the last
+//	  # line "Execution time: 0.012345s". stdout first, stderr when stdout has none.
+//	  metric       = "latency"    # optional (or primary_metric): the metric that decides the verdict;
+//	                              # default the first the first run reports; names a regex value
 //	  metric_regex = "p50: ([0-9.]+) ms"  # optional: value from group "value", else group 1
 //	  unit         = "ms"         # recorded for metric_regex values
-//	  direction    = "lower"      # "lower" (default) or "higher" is better
+//	  direction    = "lower"      # every metric's: "lower" (default) or "higher" is better
+//	  directions   = { throughput = "higher" }  # per metric
 //
-//	  samples = 10     # measured runs per side (default 10)
+//	  samples = 10     # measured runs per side (default 10); "auto" or { min = 3, max = 30 }:
+//	                   # adaptive, judged after each round, stopped when the verdict settles
 //	  warmup  = 1      # discarded runs per side before them (default 1)
+//	  flagged_runs = "keep"  # or "exclude": runs flagged low_clock, hw_slowdown or cpu_loaded
 //	  timeout = "10m"  # per run (default 10m); everything the run started is killed
 //	  secrets = ["HF_TOKEN"] # variables of the user's passed to the runs, masked in logs
 //	  allow_network = false  # true: the runs reach the network, not only their loopback
@@ -59,14 +64,20 @@
 // engine.Sandbox (sandbox.go): its own processes, a root with only the action's files and
 // its environment read-only and its run directory writable, loopback alone. A command runs in a private copy of the
 // commit's files (git archive), not in the shared worktree, since an untrusted test may write
-// next to its sources. Output is capped at 1 MiB per stream (the tail is kept). Before and
-// after each run every GPU held is read through NVML (clocks, temperature, power, throttle
-// reasons); a sample taken under a hardware slowdown is flagged, and counted in the record.
+// next to its sources. Output is capped at 1 MiB per stream (the tail is kept). Throughout
+// each run every GPU held is read through NVML every 100 ms (clocks, temperature, power,
+// throttle reasons; nothing is set) and the CPU load from /proc (hardware.Watch); a run is
+// flagged low_clock, hw_slowdown or cpu_loaded, and the verdict's sentence counts the flags.
+// With adaptive sampling the runs are judged after each round from the minimum on, and
+// sampling stops when stats.Sequential says so (its doc says how false positives are
+// controlled over the repeated looks). CPU benchmarks run one at a time (cpuPool).
 //
 // # Results
 //
-// The measure action's output is an artifact.Measurement: samples, values per side, hardware,
-// and stats (medians, MADs, speedup, bootstrap interval, p-value, verdict and its reason; see
+// The measure action's output is an artifact.Measurement: samples (with every value by metric),
+// the primary metric's run medians per side, every metric's values grouped by run with its own
+// stats, the sampling (runs a side, looks, why it stopped), hardware, and the primary's stats
+// (medians, MADs, speedup, two-stage bootstrap interval, p-value, verdict and its reason; see
 // package stats for how the verdict is decided). The first run that fails ends the
 // measurement, with a cached failure whose Meta is the record so far:
 //
