@@ -37,6 +37,13 @@ dd { margin: 0; overflow-wrap: anywhere; }
 article { overflow-wrap: anywhere; }
 @media (max-width: 560px) {
   body { padding: 0 8px 32px; }
+  /* The hardware table has ten columns: on a phone each machine becomes a list of fields. */
+  table.hardware tr:first-child { display: none; }
+  table.hardware, table.hardware tbody, table.hardware tr, table.hardware td { display: block; border: 0; }
+  table.hardware tr { border: 1px solid #ddd; margin: 6px 0; padding: 4px 0; }
+  table.hardware td { text-align: left; padding: 1px 8px; }
+  table.hardware td::before { content: attr(data-h) ": "; color: #666; }
+  table.hardware td:empty { display: none; }
   dl { grid-template-columns: minmax(0, 1fr); }
   dt { margin-top: 4px; }
 }
@@ -71,9 +78,9 @@ summary { cursor: pointer; }
 
 <section id="hardware">
 <h2>Hardware</h2>
-{{if .Hardware}}<div class="scroll"><table>
+{{if .Hardware}}<div class="scroll"><table class="hardware">
 <tr><th>class</th><th>GPU</th><th>GPUs</th><th>memory (MiB)</th><th>compute capability</th><th>driver</th><th>CUDA</th><th>CPU</th><th>CPUs</th><th>benchmarks</th></tr>
-{{range .Hardware}}<tr><td><code>{{printf "%.12s" .H.Class}}</code></td><td>{{deref .H.GPUName}}</td><td class="num">{{.H.GPUCount}}</td><td class="num">{{derefInt .H.GPUMemMiB}}</td><td>{{deref .H.ComputeCap}}</td><td>{{deref .H.Driver}}</td><td>{{deref .H.CUDA}}</td><td>{{.H.CPUModel}}</td><td class="num">{{.H.CPUCount}}</td><td class="num">{{.Records}}</td></tr>
+{{range .Hardware}}<tr><td data-h="class"><code>{{printf "%.12s" .H.Class}}</code></td><td data-h="GPU">{{deref .H.GPUName}}</td><td data-h="GPUs" class="num">{{.H.GPUCount}}</td><td data-h="memory (MiB)" class="num">{{derefInt .H.GPUMemMiB}}</td><td data-h="compute capability">{{deref .H.ComputeCap}}</td><td data-h="driver">{{deref .H.Driver}}</td><td data-h="CUDA">{{deref .H.CUDA}}</td><td data-h="CPU">{{.H.CPUModel}}</td><td data-h="CPUs" class="num">{{.H.CPUCount}}</td><td data-h="benchmarks" class="num">{{.Records}}</td></tr>
 {{end}}</table></div>{{else}}<p>No measurement recorded its hardware.</p>{{end}}
 </section>
 
