@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -281,12 +282,16 @@ func (c *Config) decodeSamples(t *engine.Target, invalid func(hcl.Range, error))
 			return
 		}
 		c.Samples, c.MinSamples = n, n
+	case v.Type() == cty.String && v.AsString() == "auto":
+		c.Adaptive, c.MinSamples, c.Samples = true, DefaultMinSamples, DefaultMaxSamples
 	case v.Type() == cty.String:
-		if v.AsString() != "auto" {
+		// A number given as text, as --var samples=3 gives it.
+		n, err := strconv.Atoi(strings.TrimSpace(v.AsString()))
+		if err != nil {
 			invalid(rng, bad)
 			return
 		}
-		c.Adaptive, c.MinSamples, c.Samples = true, DefaultMinSamples, DefaultMaxSamples
+		c.Samples, c.MinSamples = n, n
 	case v.Type().IsObjectType() || v.Type().IsMapType():
 		c.Adaptive, c.MinSamples, c.Samples = true, DefaultMinSamples, DefaultMaxSamples
 		for name, x := range v.AsValueMap() {

@@ -107,6 +107,7 @@ func TestDecodeDiagnosticsPointAtTheSetting(t *testing.T) {
 func TestDecodeSamplingAndMetrics(t *testing.T) {
 	for body, want := range map[string][3]int{ // adaptive?, min, max
 		`samples = 7`:                     {0, 7, 7},
+		`samples = "4"`:                   {0, 4, 4}, // as --var samples=4 gives it
 		`samples = "auto"`:                {1, DefaultMinSamples, DefaultMaxSamples},
 		`samples = { min = 3, max = 12 }`: {1, 3, 12},
 		`samples = { max = 50 }`:          {1, DefaultMinSamples, 50},
