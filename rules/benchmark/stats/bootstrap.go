@@ -57,8 +57,7 @@ func SpeedupCIRuns(base, head [][]float64, higherIsBetter bool, level float64) (
 			for range run {
 				scratch = append(scratch, run[rng.IntN(len(run))])
 			}
-			sort.Float64s(scratch)
-			out[i] = medianSorted(scratch)
+			out[i] = medianInPlace(scratch)
 		}
 		sort.Float64s(out)
 	}
@@ -121,4 +120,53 @@ func seed(base, head [][]float64) (uint64, uint64) {
 	}
 	sum := h.Sum(nil)
 	return binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:])
+}
+
+// medianInPlace is the median of xs, reordering xs: quickselect, linear on average, where
+// sorting each resampled run made the two-stage bootstrap three times slower.
+func medianInPlace(xs []float64) float64 {
+	n := len(xs)
+	hi := selectKth(xs, n/2)
+	if n%2 == 1 {
+		return hi
+	}
+	// The lower middle is the largest value left of the upper one.
+	lo := xs[0]
+	for _, x := range xs[1 : n/2] {
+		lo = max(lo, x)
+	}
+	return (lo + hi) / 2
+}
+
+// selectKth puts the k-th smallest value (0-based) of xs at xs[k], smaller or equal ones
+// before it and larger or equal ones after, and returns it (Hoare's selection with a
+// middle pivot: the values are resampled at random, so no adversarial order arises).
+func selectKth(xs []float64, k int) float64 {
+	lo, hi := 0, len(xs)-1
+	for lo < hi {
+		pivot := xs[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for xs[i] < pivot {
+				i++
+			}
+			for xs[j] > pivot {
+				j--
+			}
+			if i <= j {
+				xs[i], xs[j] = xs[j], xs[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return xs[k]
+		}
+	}
+	return xs[k]
 }

@@ -107,3 +107,19 @@ func TestSequentialStopsEarlyAndStaysHonest(t *testing.T) {
 		t.Errorf("A/A took %.1f runs a side on average, want about the minimum of 5", mean)
 	}
 }
+
+func TestMedianInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for n := 1; n < 40; n++ {
+		for trial := 0; trial < 20; trial++ {
+			xs := make([]float64, n)
+			for i := range xs {
+				xs[i] = float64(rng.IntN(8)) // ties on purpose
+			}
+			want := Median(xs)
+			if got := medianInPlace(append([]float64(nil), xs...)); got != want {
+				t.Fatalf("medianInPlace(%v) = %g, want %g", xs, got, want)
+			}
+		}
+	}
+}
