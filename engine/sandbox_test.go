@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -281,4 +282,96 @@ func TestSweepScratch(t *testing.T) {
 	if exists(stale) || !exists(held) {
 		t.Errorf("stale there %v, held there %v; want false, true", exists(stale), exists(held))
 	}
+}
+
+// TestSandboxNetwork: a server and its client in one sandbox talk over loopback; a listener
+// of this machine's, on an address of its own outside loopback, cannot be reached from the
+// sandbox, and can with Network.
+func TestSandboxNetwork(t *testing.T) {
+	needSandbox(t)
+	py := python(t)
+	ln, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("outside\n"))
+			c.Close()
+		}
+	}()
+	var outside string // an address of this machine's that is not loopback
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if ip, ok := a.(*net.IPNet); ok && !ip.IP.IsLoopback() && ip.IP.To4() != nil {
+			outside = net.JoinHostPort(ip.IP.String(), fmt.Sprint(ln.Addr().(*net.TCPAddr).Port))
+			break
+		}
+	}
+	const script = `
+import socket, subprocess, sys
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+port = srv.getsockname()[1]
+child = subprocess.Popen([sys.executable, "-c", "import socket, sys; s = socket.create_connection(('127.0.0.1', %d)); s.sendall(b'hello')" % port])
+conn, _ = srv.accept(); print("loopback", conn.recv(5).decode()); child.wait()
+if sys.argv[1]:
+    host, port = sys.argv[1].rsplit(":", 1)
+    try:
+        print("outside", socket.create_connection((host, int(port)), timeout=2).recv(7).decode())
+    except OSError as e:
+        print("outside unreachable")
+`
+	for _, network := range []bool{false, true} {
+		dir := t.TempDir()
+		res, err := RunCommand(context.Background(), Command{Path: py, Args: []string{"-c", script, outside}, Dir: dir,
+			Env: MinimalEnv(dir, nil), Timeout: time.Minute, Sandbox: &Sandbox{Writable: []string{dir}, Network: network}})
+		if err != nil || res.ExitCode != 0 {
+			t.Fatalf("network %v: %v\n%s", network, err, res.Output())
+		}
+		want := "loopback hello\noutside unreachable\n"
+		if network {
+			want = "loopback hello\noutside outside\n"
+		}
+		if outside == "" {
+			want = "loopback hello\n"
+		}
+		if string(res.Stdout) != want {
+			t.Errorf("network %v: %q, want %q\n%s", network, res.Stdout, want, res.Stderr)
+		}
+	}
+}
+
+// TestSandboxHostFilesKilledParent: an installer's sandbox (the machine's files, its own
+// PID namespace) leaves nothing alive after kill -9 either.
+func TestSandboxHostFilesKilledParent(t *testing.T) {
+	needSandbox(t)
+	if marker := os.Getenv("ISOBENCH_HOSTFILES_MARKER"); marker != "" {
+		dir := t.TempDir()
+		RunCommand(context.Background(), Command{Path: "/bin/sh", Args: []string{"-c",
+			`setsid sh -c 'trap "" TERM; while :; do sleep 1; done' ` + marker + ` & trap "" TERM; while :; do sleep 1; done`, marker},
+			Dir: dir, Env: MinimalEnv(dir, nil), Sandbox: &Sandbox{HostFiles: true, Network: true}})
+		return
+	}
+	marker := fmt.Sprintf("hostfiles-orphan-%d-%d", os.Getpid(), time.Now().UnixNano())
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSandboxHostFilesKilledParent$")
+	cmd.Env = append(os.Environ(), "ISOBENCH_HOSTFILES_MARKER="+marker)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(alive(marker)) < 2 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the command did not start: %v", alive(marker))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitGone(t, marker)
 }
