@@ -47,6 +47,7 @@ benchmark "halved" {
   command    = "python bench.py"
   samples    = { min = 5, max = 12 }
   warmup     = 0
+  metric     = "loop"
   directions = { rate = "higher" }
 }
 `,
@@ -62,8 +63,8 @@ benchmark "halved" {
 	if s == nil || s.Mode != "adaptive" || s.BaseRuns != s.HeadRuns || s.BaseRuns < 5 || s.BaseRuns > 9 || s.Stopped != stats.StopSettled {
 		t.Fatalf("sampling %+v, want adaptive, settled after 5 to 9 runs a side\n%s", s, log)
 	}
-	if rec.Stats.Verdict != stats.Improved || rec.Metric != "loop" {
-		t.Errorf("primary %s: %s (%s)", rec.Metric, rec.Stats.Verdict, rec.Stats.Reason)
+	if rec.Stats.Verdict != stats.Improved || rec.Metric != "loop" || rec.Unit != "s" {
+		t.Errorf("primary %s in %q: %s (%s)", rec.Metric, rec.Unit, rec.Stats.Verdict, rec.Stats.Reason)
 	}
 	if len(rec.Metrics) != 2 || !rec.Metrics[0].Primary || rec.Metrics[1].Name != "rate" || rec.Metrics[1].Direction != "higher" ||
 		rec.Metrics[1].Unit != "1/s" || rec.Metrics[1].Stats.Verdict != stats.Improved {

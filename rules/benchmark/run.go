@@ -153,8 +153,8 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 			capitalize(what), err, metricHint(cfg))
 	}
 	if r.rec.Metric == "" {
-		// The first run names the primary metric (when the benchmark does not) and its unit.
-		r.rec.Metric, r.rec.Unit = primary.Metric, primary.Unit
+		// The first run names the primary metric when the benchmark does not.
+		r.rec.Metric = primary.Metric
 	}
 	if primary.Metric != r.rec.Metric {
 		r.logTail(what, res)
@@ -173,6 +173,7 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 		}
 		sample.Values[rd.Metric] = rd.Values
 	}
+	r.rec.Unit = r.units[r.rec.Metric] // as the first run reported it
 	v := stats.Median(primary.Values)
 	sample.Value = &v
 	if rn.Index == 0 || rn.Index == cfg.Warmup {
