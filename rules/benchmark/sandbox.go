@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"encoding/json"
 	"fmt"
 
 	"github.com/isobench/isobench/engine"
@@ -62,3 +63,39 @@ func (r *runner) recordIsolation() {
 		fmt.Fprintf(r.x.Log, "warning: secrets not set in isobench's environment, so not passed: %v\n", unset)
 	}
 }
+
+// BuildDone implements engine.BuildObserver. A build whose tests ran without a sandbox says
+// so once, however many measurements it took (each record and log says so too): the
+// command prints what it returns as a warning.
+func (Kind) BuildDone(b *engine.FinishedBuild) error {
+	n, why := 0, ""
+	for a, v := range b.Visits {
+		if a.Mnemonic != "measure" || v.Outcome == nil || v.Outcome.Cached {
+			continue
+		}
+		// The record: the output when the comparison completed, the meta when it failed.
+		data := []byte(v.Outcome.Meta)
+		if d, ok := v.Outcome.Outputs[artifact.MeasurementOutput]; ok && b.Store != nil {
+			if out, err := b.Store.Get(d); err == nil {
+				data = out
+			}
+		}
+		var rec struct {
+			Isolation string `json:"isolation"`
+		}
+		if json.Unmarshal(data, &rec) != nil || rec.Isolation == "" || rec.Isolation == string(engine.IsolationNamespaces) {
+			continue
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	if iso, reason := engine.SandboxIsolation(); iso != engine.IsolationNamespaces {
+		why = " (" + reason + ")"
+	}
+	return fmt.Errorf("%d measurement%s ran tests without a sandbox%s: they could see this machine's files, processes and network; their records say isolation %q",
+		n, plural(n), why, engine.IsolationProcessGroup)
+}
+
+var _ engine.BuildObserver = Kind{}

@@ -51,3 +51,31 @@ print("Execution time: %ds" % len(open(path).read().split()))
 		t.Errorf("values %v", got)
 	}
 }
+
+// TestBuildDoneWarnsOnceWithoutSandbox: measurements executed without namespaces make one
+// warning for the build; replayed ones and sandboxed ones none.
+func TestBuildDoneWarnsOnceWithoutSandbox(t *testing.T) {
+	visit := func(isolation string, cached bool) *engine.Visit {
+		return &engine.Visit{Outcome: &engine.Outcome{Status: engine.StatusFailed, Cached: cached,
+			Meta: []byte(`{"isolation":"` + isolation + `"}`)}}
+	}
+	measure := func() *engine.Action { return &engine.Action{Mnemonic: "measure"} }
+	b := &engine.FinishedBuild{Visits: map[*engine.Action]*engine.Visit{
+		measure(): visit("process-group", false),
+		measure(): visit("process-group", false),
+		measure(): visit("process-group", true),
+		measure(): visit("namespaces", false),
+	}}
+	err := Kind{}.BuildDone(b)
+	if err == nil || !strings.HasPrefix(err.Error(), "2 measurements ran tests without a sandbox") {
+		t.Errorf("got %v", err)
+	}
+	for a, v := range b.Visits {
+		if strings.Contains(string(v.Outcome.Meta), "process-group") {
+			delete(b.Visits, a)
+		}
+	}
+	if err := (Kind{}).BuildDone(b); err != nil {
+		t.Errorf("sandboxed only: %v", err)
+	}
+}
