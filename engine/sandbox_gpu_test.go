@@ -45,7 +45,7 @@ func TestSandboxCUDA(t *testing.T) {
 		}
 		start := time.Now()
 		res, err := RunCommand(context.Background(), Command{Path: py, Args: []string{"-c", cudaCheck}, Dir: dir,
-			Env: MinimalEnv(dir, map[string]string{"CUDA_VISIBLE_DEVICES": "0", "CUDA_DEVICE_ORDER": "PCI_BUS_ID"}),
+			Env:     MinimalEnv(dir, map[string]string{"CUDA_VISIBLE_DEVICES": "0", "CUDA_DEVICE_ORDER": "PCI_BUS_ID"}),
 			Timeout: 5 * time.Minute, Sandbox: sandbox})
 		if err != nil || res.ExitCode != 0 {
 			t.Fatalf("sandbox %v: %v, exit %d:\n%s", sandbox != nil, err, res.ExitCode, res.Output())
