@@ -105,7 +105,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := badger.Open(badgerOptions(filepath.Join(dir, dbDirName), false))
+	db, err := openBadgerWriter(filepath.Join(dir, dbDirName))
 	if err != nil {
 		lock.release()
 		return nil, fmt.Errorf("opening cache at %s: %w", dir, err)
@@ -176,6 +176,26 @@ func openBadgerReadOnly(dir string) (*badger.DB, error) {
 		time.Sleep(20 * time.Millisecond) // another reader is repairing or opening
 	}
 	return nil, err
+}
+
+// badgerLockWait bounds how long a writer that holds the store's lock waits for Badger's
+// own directory lock. With the store's lock held nobody else may have the database open;
+// Badger's lock can still be held for a moment by a child process being started elsewhere in
+// this process: fork copies every descriptor, a sandboxed command's child keeps its copies
+// until it execs, after its user namespace is mapped (milliseconds), and Badger closes its
+// lock file without unlocking it first (storeLock.release does unlock). A test that closes
+// and reopens a store beside running commands met it.
+const badgerLockWait = 2 * time.Second
+
+func openBadgerWriter(dir string) (*badger.DB, error) {
+	deadline := time.Now().Add(badgerLockWait)
+	for {
+		db, err := badger.Open(badgerOptions(dir, false))
+		if err == nil || !badgerLocked(err) || time.Now().After(deadline) {
+			return db, err
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // truncateNeeded and badgerLocked recognise Badger's errors by their text:

@@ -40,6 +40,9 @@ func newScratchDir(prefix string) (dir string, release func(), err error) {
 	}
 	return dir, func() {
 		os.RemoveAll(dir)
+		// Unlock before closing: a child forked at this moment holds a copy of the
+		// descriptor until it execs, and the lock would live on with that copy.
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
 }
