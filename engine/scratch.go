@@ -27,9 +27,15 @@ func newScratchDir(prefix string) (dir string, release func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	f, err := os.OpenFile(filepath.Join(dir, scratchLock), os.O_CREATE|os.O_RDWR, 0o600)
+	// The lock file appears under its name already locked: made and locked under another
+	// name, then renamed (the lock belongs to the open file, not the name). A sweep between
+	// MkdirTemp and the lock finds no lock file in a young directory and leaves it.
+	f, err := os.OpenFile(filepath.Join(dir, scratchLock+".new"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err == nil {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, scratchLock))
 	}
 	if err != nil {
 		if f != nil {
