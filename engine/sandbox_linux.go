@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -306,9 +307,9 @@ func sandboxInit() {
 	}
 }
 
-// startConfined starts the command with no capabilities and no way to gain any, from one
-// locked thread: capabilities belong to threads, and the child inherits its parent
-// thread's.
+// startConfined starts the command with no capabilities and no way to gain any, and no
+// descriptor but stdio (the status pipe would let it forge how it ended), from one locked
+// thread: capabilities belong to threads, and the child inherits its parent thread's.
 func startConfined(spec *sandboxSpec) (int, error) {
 	runtime.LockOSThread()
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
@@ -321,8 +322,25 @@ func startConfined(spec *sandboxSpec) (int, error) {
 			return 0, fmt.Errorf("dropping capability %d: %w", c, err)
 		}
 	}
+	// An empty bounding set is not enough for root inside: exec gives root the inheritable
+	// set, which holds what was raised as ambient. Clear every set.
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var none [2]unix.CapUserData
+	if err := unix.Capset(&hdr, &none[0]); err != nil {
+		return 0, fmt.Errorf("clearing capabilities: %w", err)
+	}
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return 0, fmt.Errorf("setting no_new_privs: %w", err)
+	}
+	// Nothing but stdin, stdout and stderr reaches the command: not the helper's pipes, nor
+	// descriptors isobench inherited from its own parent without close-on-exec.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		entries, _ := os.ReadDir("/proc/self/fd")
+		for _, e := range entries {
+			if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+				unix.CloseOnExec(fd)
+			}
+		}
 	}
 	return syscall.ForkExec(spec.Path, spec.Args, &syscall.ProcAttr{
 		Dir:   spec.Dir,

@@ -42,6 +42,8 @@ try:
 except OSError as e:
     found['file_error'] = str(e)
 found['interfaces'] = sorted(name for _, name in socket.if_nameindex())
+found['fds'] = sorted(int(fd) for fd in os.listdir('/proc/self/fd'))
+found['caps'] = [l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapInh', 'CapPrm', 'CapEff', 'CapAmb'))]
 found['home_listing'] = None
 try:
     found['home_listing'] = os.listdir(sys.argv[3])
@@ -147,6 +149,8 @@ func TestSandboxHoldsAgainstAttacker(t *testing.T) {
 		File         *string  `json:"file"`
 		Interfaces   []string `json:"interfaces"`
 		HomeListing  []string `json:"home_listing"`
+		FDs          []int    `json:"fds"`
+		Caps         []string `json:"caps"`
 	}
 	if err := json.Unmarshal([]byte(lines[0]), &found); err != nil {
 		t.Fatalf("%v: %s", err, res.Output())
@@ -165,6 +169,9 @@ func TestSandboxHoldsAgainstAttacker(t *testing.T) {
 	// pid 1 is the sandbox's init, then the attacker, its setsid child and the shell's sleep.
 	check("other processes were visible", len(found.PIDs) <= 4 && found.PIDs[0] == 1, found.PIDs)
 	check("a file outside the sandbox was read", found.File == nil, found.File)
+	// stdin, stdout, stderr and the listing's own: not the sandbox's status pipe or lifeline.
+	check("descriptors beyond stdio were inherited", slices.Equal(found.FDs, []int{0, 1, 2, 3}), found.FDs)
+	check("capabilities were kept", strings.Trim(strings.Join(found.Caps, ""), "0") == "" && len(found.Caps) == 4, found.Caps)
 	check("the network beyond loopback was visible", strings.Join(found.Interfaces, ",") == "lo", found.Interfaces)
 	// The home directory holds at most the way to the programs on PATH, the interpreter and
 	// the run directory, when they are there.
