@@ -34,6 +34,8 @@ var schema = &engine.Schema{
 		{Name: "samples", Type: engine.TypeAny}, // a number, "auto" or {min, max}: decode checks
 		{Name: "warmup", Type: engine.TypeInt},  // 0 to maxSamples: likewise
 		{Name: "timeout", Type: engine.TypeDuration, Positive: true},
+		{Name: "secrets", Type: engine.TypeStrings}, // sandbox.go
+		{Name: "allow_network", Type: engine.TypeBool},
 	},
 	Blocks: []engine.BlockSchema{
 		{Name: "requires", Schema: &engine.Schema{Attrs: []engine.Attr{

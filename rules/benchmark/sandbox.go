@@ -14,15 +14,6 @@ import (
 // reaches loopback alone unless the benchmark says allow_network = true, and gets the user's
 // variables named in secrets and no others.
 
-// isolationAttrs are the benchmark's attributes about the sandbox. They are appended to the
-// schema here, beside the code that uses them.
-var isolationAttrs = []engine.Attr{
-	{Name: "secrets", Type: engine.TypeStrings},
-	{Name: "allow_network", Type: engine.TypeBool},
-}
-
-func init() { schema.Attrs = append(schema.Attrs, isolationAttrs...) }
-
 // Isolation is what a benchmark declares about its runs' sandbox. Neither enters the key:
 // secrets are not part of the work, and a test that needs the network says so in its record.
 type Isolation struct {
