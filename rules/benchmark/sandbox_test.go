@@ -3,6 +3,7 @@ package benchmark
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,5 +78,18 @@ func TestBuildDoneWarnsOnceWithoutSandbox(t *testing.T) {
 	}
 	if err := (Kind{}).BuildDone(b); err != nil {
 		t.Errorf("sandboxed only: %v", err)
+	}
+}
+
+// TestDecodeIsolation: secrets and allow_network are decoded; a secret that cannot be a
+// variable's name is a diagnostic at the attribute.
+func TestDecodeIsolation(t *testing.T) {
+	c, diags := loadConfig(t, "script = \"print(1)\"\n  secrets = [\"HF_TOKEN\"]\n  allow_network = true")
+	if diags.HasErrors() || !slices.Equal(c.Isolation.Secrets, []string{"HF_TOKEN"}) || !c.Isolation.AllowNetwork {
+		t.Fatalf("%v: %+v", diags, c)
+	}
+	_, diags = loadConfig(t, "script = \"print(1)\"\n  secrets = [\"HF-TOKEN\"]")
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "BUILD.hcl:11,13") || !strings.Contains(diags.Error(), `"HF-TOKEN" is not the name of an environment variable`) {
+		t.Errorf("a bad secret name: %v", diags)
 	}
 }
