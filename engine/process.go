@@ -60,7 +60,11 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	var cmd *exec.Cmd
 	var sandbox *sandboxProcess
 	if c.Sandbox != nil {
-		if iso, _ := SandboxIsolation(); iso == IsolationNamespaces {
+		iso, _ := SandboxIsolation()
+		if iso != IsolationNamespaces {
+			protectEnviron()
+		}
+		if iso == IsolationNamespaces {
 			var err error
 			if cmd, sandbox, err = sandboxCommand(c); err != nil {
 				return nil, err

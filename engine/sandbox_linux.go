@@ -62,6 +62,17 @@ func init() {
 	}
 }
 
+// protectEnviron makes isobench's own /proc files (environ, mem) unreadable to processes
+// of the same user, when untrusted code is about to run without namespaces: a process that
+// is not dumpable can be inspected only with CAP_SYS_PTRACE. Inside a sandbox a test cannot
+// see isobench at all; this is what stands between a test and the user's keys where
+// namespaces are refused. Only then: a child of a process that is not dumpable has its /proc
+// files owned by root until it execs, so its user namespace's maps could not be written.
+// isobench then leaves no core dump, and a debugger must run as root to attach.
+var protectEnviron = sync.OnceFunc(func() {
+	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
+})
+
 // groupSysProcAttr runs a command without a sandbox in a process group of its own, killed
 // when isobench dies: it outlives a killed isobench no longer than its group leader.
 func groupSysProcAttr() *syscall.SysProcAttr {

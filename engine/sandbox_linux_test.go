@@ -382,3 +382,31 @@ func TestSandboxHostFilesKilledParent(t *testing.T) {
 	cmd.Wait()
 	waitGone(t, marker)
 }
+
+// TestFallbackHidesEnviron: without namespaces a test is a child of isobench and sees its
+// pid, but isobench, no longer dumpable once it runs untrusted code, keeps its environment
+// from processes of the same user. Root reads any process's, so this holds for users only.
+func TestFallbackHidesEnviron(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("root reads every process's environ; the fallback protects users' builds")
+	}
+	const key = "sk-fallback-key-0123456789"
+	if os.Getenv("ISOBENCH_FALLBACK_KEY") != key {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFallbackHidesEnviron$", "-test.v")
+		cmd.Env = append(os.Environ(), "ISOBENCH_FALLBACK_KEY="+key, "ISOBENCH_SANDBOX=off")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS") {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return
+	}
+	dir := t.TempDir()
+	res, err := RunCommand(context.Background(), Command{Path: "/bin/sh", Args: []string{"-c", `tr '\0' '\n' < /proc/$PPID/environ`},
+		Dir: dir, Env: MinimalEnv(dir, nil), Sandbox: &Sandbox{Writable: []string{dir}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Isolation != IsolationProcessGroup || strings.Contains(string(res.Output()), key) || res.ExitCode == 0 {
+		t.Errorf("isolation %s, exit %d, the parent's environment read:\n%s", res.Isolation, res.ExitCode, res.Output())
+	}
+}
