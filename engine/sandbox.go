@@ -2,6 +2,7 @@ package engine
 
 import (
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -32,6 +33,12 @@ type Sandbox struct {
 	ReadOnly []string
 	// Writable are files and directories the command may also write (its run directory).
 	Writable []string
+	// CopyOnWrite maps directories the command sees at their own paths and may write, to
+	// directories that receive what it writes: the originals stay as they were, so the next
+	// run starts from them again (a commit's tree, where a test writes next to its sources).
+	// Where the kernel refuses an overlay mount the directory itself is writable: give only
+	// directories private to the work.
+	CopyOnWrite map[string]string
 	// HostFiles keeps the machine's whole filesystem in view, with the command's own /proc:
 	// for installers, which read tools, caches and sources from wherever the user keeps them.
 	HostFiles bool
@@ -90,6 +97,9 @@ func (s *Sandbox) binds() []sandboxBind {
 			out = append(out, sandboxBind{Path: p, Writable: true})
 		}
 	}
+	for _, p := range slices.Sorted(maps.Keys(s.CopyOnWrite)) {
+		out = append(out, sandboxBind{Path: p, Upper: s.CopyOnWrite[p]})
+	}
 	sort.SliceStable(out, func(i, j int) bool {
 		return strings.Count(out[i].Path, "/") < strings.Count(out[j].Path, "/")
 	})
@@ -99,6 +109,7 @@ func (s *Sandbox) binds() []sandboxBind {
 type sandboxBind struct {
 	Path     string
 	Writable bool
+	Upper    string // for CopyOnWrite: where the writes go
 }
 
 // InstallPrefix is the directory a program is installed under: the parent of the directory

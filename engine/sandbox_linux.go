@@ -189,6 +189,11 @@ func (p *sandboxProcess) wait() (*sandboxStatus, error) {
 	b, _ := io.ReadAll(p.status)
 	p.status.Close()
 	p.release()
+	for _, bind := range p.spec.Binds {
+		if bind.Upper != "" {
+			removeOverlayWork(bind.Upper)
+		}
+	}
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -452,7 +457,13 @@ func setupSandbox(spec *sandboxSpec) error {
 		return fmt.Errorf("mounting /tmp: %w", err)
 	}
 	for _, b := range spec.Binds {
-		if err := bindInto(r, b.Path, b.Writable, false); err != nil {
+		var err error
+		if b.Upper != "" {
+			err = overlayInto(r, b.Path, b.Upper)
+		} else {
+			err = bindInto(r, b.Path, b.Writable, false)
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -539,6 +550,43 @@ func bindInto(root, path string, writable, optional bool) error {
 		return fmt.Errorf("making %s read-only for the command: %w", path, err)
 	}
 	return nil
+}
+
+// overlayInto shows dir at the same place under root with an overlay: reads see dir, writes
+// go to upper/changes (upper/work is the overlay's own), and dir itself is never written.
+// Where the kernel refuses the overlay (before Linux 5.11; and on this project's development
+// machine for users other than root, EACCES, cause not established) dir is bound writable:
+// callers give CopyOnWrite only directories private to the work, which then keep what one
+// run wrote for the next.
+func overlayInto(root, dir, upper string) error {
+	changes, work := filepath.Join(upper, "changes"), filepath.Join(upper, "work")
+	for _, d := range []string{changes, work} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	target := root + dir
+	if err := os.MkdirAll(target, 0o755); err != nil && !exists(target) {
+		return err
+	}
+	if !strings.ContainsAny(dir+upper, ",:\\") { // the overlay's option syntax cannot say these
+		// userxattr: in a user namespace the overlay keeps its bookkeeping in user.*
+		// attributes, the only ones an unprivileged user may set.
+		opts := "lowerdir=" + dir + ",upperdir=" + changes + ",workdir=" + work + ",userxattr"
+		if unix.Mount("overlay", target, "overlay", unix.MS_NOSUID|unix.MS_NODEV, opts) == nil {
+			return nil
+		}
+	}
+	return bindInto(root, dir, true, false)
+}
+
+// removeOverlayWork removes the overlay's work directory under upper once the sandbox is
+// gone. The kernel makes work/work with no permissions at all, which a user's RemoveAll of
+// the run directory could not enter.
+func removeOverlayWork(upper string) {
+	work := filepath.Join(upper, "work")
+	os.Chmod(filepath.Join(work, "work"), 0o700)
+	os.RemoveAll(work)
 }
 
 func exists(path string) bool {
