@@ -3,6 +3,7 @@ package benchmark
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
@@ -10,7 +11,8 @@ import (
 
 // A test is untrusted code: each run is an engine.Sandbox (namespaces of its own, see
 // engine/sandbox.go). It sees the system's directories, its environment and the action's
-// files (the script, the commit's tree) read-only, and writes only its run directory. It
+// files (the script, the commit's tree) read-only, and writes only its run directory: what a
+// command writes into the commit's tree goes there too, through an overlay. It
 // reaches loopback alone unless the benchmark says allow_network = true, and gets the user's
 // variables named in secrets and no others.
 
@@ -27,6 +29,11 @@ type Isolation struct {
 // sandbox is the sandbox of one run of a side: runDir is its only writable directory.
 func (s *sideSetup) sandbox(x *engine.Exec, runDir string) *engine.Sandbox {
 	sb := &engine.Sandbox{ReadOnly: []string{x.TempDir}, Writable: append([]string{runDir}, s.cacheDirs...), Network: s.network}
+	if s.tree != "" {
+		// A command may write next to its sources (a results file, a build): its writes go to
+		// its run directory, and the next run finds the commit's files as they were.
+		sb.CopyOnWrite = map[string]string{s.tree: filepath.Join(runDir, "tree-changes")}
+	}
 	if s.envDir != "" {
 		// The environment, and the interpreter its python links to (a uv or pyenv Python
 		// under the user's home is not among the system's directories).
