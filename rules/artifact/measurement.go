@@ -54,6 +54,12 @@ type Measurement struct {
 	// LoadedSamples counts the measured samples that ran while the CPU was oversubscribed or
 	// its time was stolen by the hypervisor (flag "cpu_loaded").
 	LoadedSamples int `json:"loaded_samples,omitempty"`
+
+	// Variants are the benchmark's candidate patches, each measured beside base and head
+	// (variant.go); a variant that failed is listed with its class. Variant is set instead in
+	// the measurement of one variant.
+	Variants []Variant `json:"variants,omitempty"`
+	Variant  *Variant  `json:"variant,omitempty"`
 }
 
 // MetricResult is one metric of a measurement: its values grouped by run, and its comparison.

@@ -115,6 +115,10 @@ type Config struct {
 	Verdict  stats.Thresholds
 
 	Isolation Isolation // secrets and allow_network (sandbox.go)
+
+	// Variants are candidate patches to the base commit, each measured as a side of its own
+	// (variant.go), sorted by name.
+	Variants []Variant
 }
 
 // decode reads a benchmark target's attributes into its Config. It reports a test given more
@@ -189,6 +193,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 	}
 	c.decodeSamples(t, invalid)
 	c.Isolation = decodeIsolation(t, invalid)
+	c.Variants = decodeVariants(t, invalid)
 	if c.MetricRegex != "" {
 		re, err := regexp.Compile(c.MetricRegex)
 		if err != nil {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
+	"github.com/isobench/isobench/rules/gitrepo"
 	"github.com/isobench/isobench/rules/ruletest"
 )
 
@@ -56,17 +59,21 @@ type envKind struct{}
 
 func (envKind) Name() string { return "environment" }
 func (envKind) Schema() *engine.Schema {
-	return &engine.Schema{Attrs: []engine.Attr{{Name: "env", Type: engine.TypeStringMap}, {Name: "cache_dirs", Type: engine.TypeStrings}}}
+	return &engine.Schema{Attrs: []engine.Attr{{Name: "env", Type: engine.TypeStringMap}, {Name: "cache_dirs", Type: engine.TypeStrings},
+		{Name: "install_package", Type: engine.TypeString}}}
 }
 
 // envConfig is the whole of a stand-in environment's config.
 type envConfig struct {
 	vars      map[string]string
 	cacheDirs map[string]string // variable -> directory relative to the user's cache
+	// pkg, when set, is a directory of the commit copied into the venv's site-packages, as
+	// installing a pure-Python wheel of it would lay it out (variant_test.go).
+	pkg string
 }
 
 func (envKind) Decode(t *engine.Target) (any, hcl.Diagnostics) {
-	c := &envConfig{vars: t.StringMap("env")}
+	c := &envConfig{vars: t.StringMap("env"), pkg: t.String("install_package")}
 	for _, v := range t.Strings("cache_dirs") {
 		if c.cacheDirs == nil {
 			c.cacheDirs = map[string]string{}
@@ -94,15 +101,27 @@ func (envKind) PlanFor(p *engine.Planner, t *engine.Target, commit *engine.Actio
 			}
 			sha := f.SHA(artifact.Side(side))
 			lines := append([]engine.Line{engine.L("commit", sha), engine.L("side", side)}, engine.MapLines("env", vars)...)
+			if c.pkg != "" {
+				lines = append(lines, engine.L("install_package", c.pkg))
+			}
 			return &engine.Work{RuleVersion: 1, Lines: lines,
 				Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 					key := "test-" + side + "-" + sha[:12]
+					if c.pkg != "" {
+						key += "-" + t.Label.Name
+					}
 					dir := artifact.EnvDir(x.UserCache, key)
 					if out, err := exec.CommandContext(ctx, "python3", "-m", "venv", "--without-pip", dir).CombinedOutput(); err != nil {
 						return nil, fmt.Errorf("venv: %v: %s", err, out)
 					}
 					env := artifact.Environment{StoreKey: key, Side: artifact.Side(side), Commit: sha, Env: vars, CacheDirs: c.cacheDirs,
 						Lock: "lock of " + side, LockDigest: "sha256:" + side}
+					if c.pkg != "" {
+						if err := installPackage(ctx, x, &f, sha, c.pkg, dir); err != nil {
+							return nil, err
+						}
+						env.Spec = &artifact.EnvironmentSpec{Install: "wheel"}
+					}
 					data, _ := json.Marshal(env)
 					return engine.OK(map[string][]byte{artifact.EnvironmentOutput: data}, nil), nil
 				}}, nil
@@ -147,7 +166,7 @@ func (w *workspace) build(gpus []int) *build {
 	b := &build{Build: w.Run(w.PlanKinds("benchmark"), engine.Options{Jobs: w.jobs, GPUs: gpus}),
 		records: map[string]*artifact.Measurement{}}
 	for a, v := range b.Visits {
-		if a.Mnemonic != "measure" || v.Outcome == nil {
+		if (a.Mnemonic != "measure" && a.Mnemonic != "variants") || v.Outcome == nil {
 			continue
 		}
 		// The record: the output when the measurement completed, the Meta when it failed.
@@ -171,4 +190,24 @@ func useProber(t *testing.T, p *hardware.Prober) {
 	old := probe
 	probe = func() *hardware.Prober { return p }
 	t.Cleanup(func() { probe = old })
+}
+
+// installPackage copies the directory pkg of the commit into the venv's site-packages.
+func installPackage(ctx context.Context, x *engine.Exec, f *artifact.CommitFacts, sha, pkg, venv string) error {
+	m, err := gitrepo.ForFacts(x.UserCache, x.Workspace, f)
+	if err != nil {
+		return err
+	}
+	tree := filepath.Join(x.TempDir, "install-tree")
+	defer os.RemoveAll(tree)
+	if err := m.Archive(ctx, sha, tree); err != nil {
+		return err
+	}
+	sites, _ := filepath.Glob(filepath.Join(venv, "lib", "python*", "site-packages"))
+	if len(sites) != 1 {
+		return fmt.Errorf("no site-packages in %s", venv)
+	}
+	dst := filepath.Join(sites[0], pkg)
+	os.RemoveAll(dst)
+	return os.CopyFS(dst, os.DirFS(filepath.Join(tree, pkg)))
 }

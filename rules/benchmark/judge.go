@@ -29,7 +29,9 @@ func newLooker(r *runner) *looker {
 func (l *looker) look() bool {
 	cfg := l.r.m.cfg
 	l.r.fillValues()
-	base, head := l.r.runs(l.r.rec.Metric)
+	// A variant's unit stops when the variant's comparison with base is settled: that is
+	// the verdict it is run for.
+	base, head := l.r.runsOf(l.r.rec.Metric, artifact.Base, l.r.judged())
 	c, stop := l.seq.Look(base, head, cfg.DirectionOf(l.r.rec.Metric) == Higher, cfg.Verdict)
 	if min(len(base), len(head)) >= l.seq.Min {
 		l.looks++
@@ -51,21 +53,37 @@ func (l *looker) stop() bool {
 	return false
 }
 
-// runs are a metric's values of the measured runs that count, grouped by run, per side.
+// runs are a metric's values of the measured runs that count, grouped by run, at base and
+// head.
 func (r *runner) runs(metric string) (base, head [][]float64) {
-	base, head = [][]float64{}, [][]float64{}
+	return r.runsOf(metric, artifact.Base, artifact.Head)
+}
+
+// runsOf is runs for two sides a and b.
+func (r *runner) runsOf(metric string, a, b artifact.Side) (ra, rb [][]float64) {
+	ra, rb = [][]float64{}, [][]float64{}
 	for _, s := range r.rec.Samples {
 		vals := s.Values[metric]
 		if s.Warmup || s.Excluded || len(vals) == 0 {
 			continue
 		}
-		if s.Side == artifact.Base {
-			base = append(base, vals)
-		} else {
-			head = append(head, vals)
+		switch s.Side {
+		case a:
+			ra = append(ra, vals)
+		case b:
+			rb = append(rb, vals)
 		}
 	}
-	return base, head
+	return ra, rb
+}
+
+// judged is the side compared with base to decide when sampling stops: head, or a unit's
+// variant.
+func (r *runner) judged() artifact.Side {
+	if r.pr.variant != nil {
+		return r.pr.variant.v.Side()
+	}
+	return artifact.Head
 }
 
 // finish compares the sides, every metric, and stores the record.
@@ -77,6 +95,12 @@ func (r *runner) finish(l *looker) (*engine.Result, error) {
 	r.rec.Sampling = r.sampling(l)
 	primary := *l.last
 	primary.Reason += r.flagSentence()
+	if r.pr.variant != nil {
+		r.variantResult(primary)
+		// The unit's own base/head comparison, from the same rounds.
+		base, head := r.runs(r.rec.Metric)
+		primary = stats.CompareRuns(base, head, cfg.DirectionOf(r.rec.Metric) == Higher, cfg.Verdict)
+	}
 	r.rec.Stats = statsOf(primary, cfg.Verdict)
 	for _, name := range r.order {
 		base, head := r.runs(name)
@@ -122,7 +146,7 @@ func (r *runner) sampling(l *looker) *artifact.Sampling {
 		case x.Warmup:
 		case x.Side == artifact.Base:
 			s.BaseRuns++
-		default:
+		case x.Side == artifact.Head:
 			s.HeadRuns++
 		}
 	}
@@ -186,6 +210,9 @@ func statsOf(c stats.Comparison, t stats.Thresholds) artifact.Stats {
 // and excluded runs aside), per side in run order, and counts the flagged ones.
 func (r *runner) fillValues() {
 	r.rec.BaseValues, r.rec.HeadValues = []float64{}, []float64{}
+	if r.rec.Variant != nil {
+		r.rec.Variant.Values = []float64{}
+	}
 	r.rec.ThrottledSamples, r.rec.FlaggedSamples, r.rec.LoadedSamples = 0, 0, 0
 	r.rec.FlaggedPolicy = string(r.m.cfg.Flagged)
 	for i := range r.rec.Samples {
@@ -206,10 +233,13 @@ func (r *runner) fillValues() {
 		if s.Excluded {
 			continue
 		}
-		if s.Side == artifact.Base {
+		switch s.Side {
+		case artifact.Base:
 			r.rec.BaseValues = append(r.rec.BaseValues, *s.Value)
-		} else {
+		case artifact.Head:
 			r.rec.HeadValues = append(r.rec.HeadValues, *s.Value)
+		default:
+			r.rec.Variant.Values = append(r.rec.Variant.Values, *s.Value)
 		}
 	}
 }

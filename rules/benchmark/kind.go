@@ -36,6 +36,7 @@ var schema = &engine.Schema{
 		{Name: "timeout", Type: engine.TypeDuration, Positive: true},
 		{Name: "secrets", Type: engine.TypeStrings}, // sandbox.go
 		{Name: "allow_network", Type: engine.TypeBool},
+		{Name: "variants", Type: engine.TypeStringMap}, // name = patch text (variant.go)
 	},
 	Blocks: []engine.BlockSchema{
 		{Name: "requires", Schema: &engine.Schema{Attrs: []engine.Attr{
@@ -92,12 +93,18 @@ func (Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		}
 		deps = append(deps, m.envBase, m.envHead)
 	}
-	return &engine.Action{
+	main := &engine.Action{
 		ID:       "measure " + t.Label.String(),
 		Mnemonic: "measure",
 		Produces: []string{artifact.MeasurementOutput},
 		Label:    t.Label,
 		Deps:     deps,
 		Prepare:  m.prepare,
-	}, nil
+	}
+	if len(cfg.Variants) > 0 {
+		// Each variant is a unit of its own beside the base/head measurement, which keeps its
+		// key: the target's action gathers them (variant.go).
+		return planVariants(t, main, m), nil
+	}
+	return main, nil
 }

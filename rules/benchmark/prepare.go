@@ -31,6 +31,7 @@ type measure struct {
 	commit           *engine.Action
 	gen              *engine.Action // nil unless the test is generated
 	envBase, envHead *engine.Action // nil without an environment
+	variant          *Variant       // set in a variant's unit (variant.go)
 }
 
 // prepared is everything Run needs, read in Prepare from the inputs.
@@ -40,6 +41,9 @@ type prepared struct {
 	commands map[artifact.Side]string // per side, for command tests
 	envs     map[artifact.Side]*artifact.Environment
 	info     hardware.Info
+	// sides are measured in this order's rotation: base and head, and a unit's variant.
+	sides   []artifact.Side
+	variant *variantPlan // nil but in a variant's unit
 }
 
 // prepare computes the key and decides how the measurement runs. The key holds everything a
@@ -48,7 +52,8 @@ type prepared struct {
 // path and no GPU index, so the same measurement is found again on any machine of the class.
 func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, error) {
 	cfg := m.cfg
-	pr := &prepared{envs: map[artifact.Side]*artifact.Environment{}, info: probe().Info()}
+	pr := &prepared{envs: map[artifact.Side]*artifact.Environment{}, info: probe().Info(),
+		sides: []artifact.Side{artifact.Base, artifact.Head}}
 	if err := in.DecodeOutput(m.commit, artifact.CommitOutput, &pr.facts); err != nil {
 		return nil, fmt.Errorf("cannot read the facts of %s: %w", m.commit.ID, err)
 	}
@@ -101,6 +106,17 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 	lines = append(lines, pr.info.ClassLines()...)
 
 	w := &engine.Work{RuleVersion: ruleVersion, Lines: lines}
+	if m.variant != nil {
+		more, done := m.prepareVariant(pr)
+		w.Lines = append(w.Lines, more...)
+		if done != nil {
+			rec := pr.record(m)
+			rec.FailureClass, rec.Variant.FailureClass, rec.Variant.Message = done.Class, done.Class, done.Message
+			done.Meta = rec
+			w.Done = done
+			return w, nil
+		}
+	}
 	if reason := cfg.Requires.Check(pr.info); reason != "" {
 		// Decided here, so no GPU is requested for a run that cannot happen. The key holds the
 		// hardware class: the skip is remembered for this class of machine only.
@@ -150,6 +166,10 @@ func (pr *prepared) record(m *measure) *artifact.Measurement {
 	}
 	if e := pr.envs[artifact.Head]; e != nil {
 		rec.HeadLock = e.LockDigest
+	}
+	if vp := pr.variant; vp != nil {
+		rec.Variant = &artifact.Variant{Name: vp.v.Name, PatchSHA256: vp.v.Digest(), Files: vp.files,
+			Method: vp.method, Values: []float64{}}
 	}
 	return rec
 }

@@ -2,6 +2,7 @@ package benchmark
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -53,6 +54,10 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 	}
 	r.rec.Hardware = r.pr.info.Artifact(r.x.GPUs)
 	sides, err := r.setup(ctx)
+	var f *failure
+	if errors.As(err, &f) {
+		return r.failed(f.res), nil
+	}
 	if err != nil {
 		// A commit that cannot be checked out is the commit rule's kind of failure, with its
 		// class; anything else (a full disk, a missing interpreter) may pass.
@@ -63,13 +68,17 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 	}
 	defer sides.release()
 
-	order := Schedule(cfg.Warmup, cfg.Samples)
+	order := ScheduleSides(r.pr.sides, cfg.Warmup, cfg.Samples)
 	if cfg.Adaptive {
 		fmt.Fprintf(r.x.Log, "measuring %s: adaptive sampling, %d to %d samples and %d warmup runs per side, interleaved, timeout %s per run\n",
 			r.m.label, cfg.MinSamples, cfg.Samples, cfg.Warmup, cfg.Timeout)
 	} else {
 		fmt.Fprintf(r.x.Log, "measuring %s: %d samples and %d warmup runs per side, interleaved, timeout %s per run\n",
 			r.m.label, cfg.Samples, cfg.Warmup, cfg.Timeout)
+	}
+	if vp := r.pr.variant; vp != nil {
+		fmt.Fprintf(r.x.Log, "variant %s: the base commit with its patch (%d file%s), its code reached by %s, measured in rotation with base and head\n",
+			vp.v.Name, len(vp.files), plural(len(vp.files)), vp.method)
 	}
 	look := newLooker(r)
 	for i, rn := range order {
@@ -82,8 +91,8 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 			return r.failed(res), nil
 		}
 		fmt.Fprintf(r.x.Log, "[%d/%d] %s\n", i+1, len(order), describe(sample, r.rec.Unit))
-		// A round is a pair of runs, one a side; adaptive sampling judges after each.
-		if cfg.Adaptive && !rn.Warmup && i%2 == 1 && look.stop() {
+		// A round is one run a side; adaptive sampling judges after each.
+		if cfg.Adaptive && !rn.Warmup && (i+1)%len(r.pr.sides) == 0 && look.stop() {
 			break
 		}
 	}
@@ -133,8 +142,12 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	case res.ExitCode != 0:
 		r.logTail(what, res)
 		class := ClassHeadFailed
-		if rn.Side == artifact.Base {
+		switch rn.Side {
+		case artifact.Base:
 			class = ClassBaseFailed
+		case artifact.Head:
+		default:
+			class = ClassVariantFailed
 		}
 		return sample, engine.Failed(class, "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
 	}
@@ -189,6 +202,9 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 func (r *runner) failed(res *engine.Result) *engine.Result {
 	if !res.Transient {
 		r.rec.FailureClass = res.Class
+		if r.rec.Variant != nil {
+			r.rec.Variant.FailureClass, r.rec.Variant.Message = res.Class, res.Message
+		}
 	}
 	r.fillValues()
 	r.rec.Sampling = r.sampling(nil)

@@ -18,16 +18,19 @@ type Run struct {
 //
 // scripts/bench-stats uses it too, so the quality figures are those of this order.
 func Schedule(warmup, samples int) []Run {
+	return ScheduleSides([]artifact.Side{artifact.Base, artifact.Head}, warmup, samples)
+}
+
+// ScheduleSides is Schedule for any number of sides (base, head and a variant): round k runs
+// every side once, starting from side k mod n, so over n rounds each side runs once in each
+// position, and a drift of the machine is shared alike. For two sides it is A B B A A B ...
+func ScheduleSides(sides []artifact.Side, warmup, samples int) []Run {
 	n := warmup + samples
-	order := make([]Run, 0, 2*n)
+	order := make([]Run, 0, len(sides)*n)
 	for k := 0; k < n; k++ {
-		first, second := artifact.Base, artifact.Head
-		if k%2 == 1 {
-			first, second = second, first
+		for j := range sides {
+			order = append(order, Run{Side: sides[(k+j)%len(sides)], Index: k, Warmup: k < warmup})
 		}
-		order = append(order,
-			Run{Side: first, Index: k, Warmup: k < warmup},
-			Run{Side: second, Index: k, Warmup: k < warmup})
 	}
 	return order
 }

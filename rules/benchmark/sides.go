@@ -42,6 +42,7 @@ type sideSetup struct {
 	cacheDirs    []string // the environment's shared caches, writable
 	network      bool
 	secrets      []string // names of the variables passed from isobench's environment
+	scratch      []string // directories to remove afterwards (a variant's tree and overlay)
 }
 
 type sideSetups map[artifact.Side]*sideSetup
@@ -52,6 +53,9 @@ func (s sideSetups) release() {
 	for _, side := range s {
 		if side.tree != "" {
 			os.RemoveAll(side.tree)
+		}
+		for _, dir := range side.scratch {
+			os.RemoveAll(dir)
 		}
 	}
 }
@@ -77,7 +81,7 @@ func (r *runner) setup(ctx context.Context) (sideSetups, error) {
 			return nil, err
 		}
 	}
-	for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
+	for _, side := range r.pr.sides {
 		s := &sideSetup{side: side, vars: map[string]string{},
 			network: r.m.cfg.Isolation.AllowNetwork, secrets: r.m.cfg.Isolation.Secrets}
 		python, err := r.python(side, s)
@@ -85,7 +89,18 @@ func (r *runner) setup(ctx context.Context) (sideSetups, error) {
 			out.release()
 			return nil, err
 		}
-		if r.pr.script != nil {
+		if vp := r.pr.variant; vp != nil && side == vp.v.Side() {
+			out[side] = s // released with the others if the patch fails
+			if err := r.setupVariant(ctx, s); err != nil {
+				out.release()
+				return nil, err
+			}
+			if r.pr.script != nil {
+				s.path, s.args = python, []string{script}
+			} else {
+				s.path, s.args = "/bin/sh", []string{"-c", r.pr.commands[side]}
+			}
+		} else if r.pr.script != nil {
 			s.path, s.args = python, []string{script}
 		} else {
 			s.path, s.args = "/bin/sh", []string{"-c", r.pr.commands[side]}
@@ -96,7 +111,7 @@ func (r *runner) setup(ctx context.Context) (sideSetups, error) {
 			}
 		}
 		s.vars["ISOBENCH_SIDE"] = string(side)
-		s.vars["ISOBENCH_COMMIT"] = r.pr.facts.SHA(side)
+		s.vars["ISOBENCH_COMMIT"] = r.pr.sha(side)
 		// The devices held, numbered as NVML numbers them (PCI bus order); an empty list hides
 		// every GPU from a CPU benchmark, so it cannot disturb a GPU measurement beside it.
 		ids := make([]string, len(r.x.GPUs))
@@ -160,7 +175,7 @@ func (r *runner) checkout(ctx context.Context, side artifact.Side, dir string) e
 	if err != nil {
 		return err
 	}
-	if err := m.Archive(ctx, r.pr.facts.SHA(side), dir); err != nil {
+	if err := m.Archive(ctx, r.pr.sha(side), dir); err != nil {
 		return fmt.Errorf("cannot check out the %s commit for the command: %w", side, err)
 	}
 	return nil
