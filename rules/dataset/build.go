@@ -67,6 +67,7 @@ func buildRecord(src *source) Record {
 		r.Hardware = hardware(&m.Hardware)
 		r.GPUTelemetry = telemetry(m.Samples)
 		setRuns(&r, m)
+		setVariants(&r, m)
 	}
 	r.Environment = environment(src.envs, m)
 

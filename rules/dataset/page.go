@@ -95,6 +95,9 @@ summary { cursor: pointer; }
 {{with .Reason}}<dt>verdict</dt><dd>{{.}}</dd>{{end}}
 {{if .Improvement}}<dt>improvement</dt><dd>{{.Improvement}} ({{deref .R.Metric}}{{with .R.Unit}}, {{.}}{{end}}, {{deref .R.Direction}} is better)</dd>{{end}}
 {{if .PValue}}<dt>p-value</dt><dd>{{.PValue}}</dd>{{end}}
+{{if .Variants}}<dt>variants</dt><dd><table class="variants"><tr><th>variant</th><th>over base</th><th>over head (human)</th><th>code by</th></tr>
+{{range .Variants}}<tr><td><code>{{.Name}}</code></td>{{if .Failure}}<td colspan="2" class="failure"><code>{{.Failure}}</code>{{with .Message}}: {{.}}{{end}}</td>{{else}}<td>{{.Verdict}} {{.OverBase}}</td><td>{{.AgainstHuman}} {{.OverHead}}</td>{{end}}<td>{{.Method}}</td></tr>
+{{end}}</table></dd>{{end}}
 {{if .R.FailureClass}}<dt>{{if eq .R.Status "skipped"}}reason{{else}}failure{{end}}</dt><dd class="failure"><code>{{deref .R.FailureClass}}</code>{{with .R.FailureMessage}}: {{.}}{{end}}</dd>{{end}}
 {{if .APIs}}<dt>affected APIs</dt><dd>{{range $i, $a := .APIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}{{if .MoreAPIs}} <details class="more"><summary>and {{len .MoreAPIs}} more</summary>{{range $i, $a := .MoreAPIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}</details>{{end}}</dd>{{end}}
 {{with .R.GPUTelemetry}}<dt>GPU</dt><dd>SM clock {{.SMClockMinMHz}}–{{.SMClockMaxMHz}} MHz, up to {{.TemperatureMaxC}} °C, {{.ThrottledSamples}} throttled samples</dd>{{end}}

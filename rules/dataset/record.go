@@ -76,6 +76,10 @@ type Record struct {
 	LoadedRuns    *int64  `json:"loaded_runs" parquet:"loaded_runs,optional"`
 	FlaggedPolicy *string `json:"flagged_policy" parquet:"flagged_policy,optional"`
 
+	// Variants are the benchmark's candidate patches (an agent's each), measured beside base
+	// and head; empty for a benchmark without variants (variants.go).
+	Variants []VariantRecord `json:"variants" parquet:"variants,optional,list"`
+
 	// Status is ok, failed, skipped or blocked; FailureClass the class of the failure (for a
 	// blocked benchmark, the class of the failure that blocked it).
 	Status         string  `json:"status" parquet:"status"`

@@ -114,6 +114,7 @@ type recordView struct {
 	Tests            []testView
 	Dist             template.HTML
 	Logs             []logLink
+	Variants         []variantView
 }
 
 // testView is the test a benchmark ran, folded in its card.
@@ -185,6 +186,7 @@ func buildView(title string, records []Record, logs map[string][]byte) *reportVi
 			rv.APIs, rv.MoreAPIs = r.AffectedAPIs[:maxAPIs], r.AffectedAPIs[maxAPIs:]
 		}
 		rv.Tests = testsOf(r)
+		rv.Variants = variantViews(r)
 		for _, a := range r.Provenance.Actions {
 			if a.Log == nil {
 				continue

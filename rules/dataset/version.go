@@ -42,4 +42,5 @@ func Version() string {
 //	1  one value per run, one metric
 //	2  metrics (values grouped by run, several metrics), sampling, flagged_runs, loaded_runs,
 //	   flagged_policy, gpu_telemetry.low_clock_samples and sm_clock_run_median_mhz
-const SchemaVersion = 2
+//	3  variants (candidate patches measured beside base and head)
+const SchemaVersion = 3
