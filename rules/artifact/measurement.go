@@ -14,17 +14,20 @@ type Measurement struct {
 	HeadSHA   string `json:"head_sha"`
 	// Test is what ran: "generated", "script" or "command"; Script the Python source (empty for
 	// commands), Command the command line.
-	Test       string    `json:"test"`
-	Script     string    `json:"script,omitempty"`
-	Command    string    `json:"command,omitempty"`
-	Metric     string    `json:"metric"`
-	Unit       string    `json:"unit"`
-	Direction  string    `json:"direction"` // "lower" or "higher" is better
-	BaseValues []float64 `json:"base_values"`
-	HeadValues []float64 `json:"head_values"`
-	Samples    []Sample  `json:"samples"` // every run in the order it ran, warmups included
-	Stats      Stats     `json:"stats"`
-	Hardware   Hardware  `json:"hardware"`
+	Test    string `json:"test"`
+	Script  string `json:"script,omitempty"`
+	Command string `json:"command,omitempty"`
+	// Server is the server each run started for the command to measure (nil without one):
+	// the same for both sides by construction.
+	Server     *ServerSpec `json:"server,omitempty"`
+	Metric     string      `json:"metric"`
+	Unit       string      `json:"unit"`
+	Direction  string      `json:"direction"` // "lower" or "higher" is better
+	BaseValues []float64   `json:"base_values"`
+	HeadValues []float64   `json:"head_values"`
+	Samples    []Sample    `json:"samples"` // every run in the order it ran, warmups included
+	Stats      Stats       `json:"stats"`
+	Hardware   Hardware    `json:"hardware"`
 	// Environments are the lock digests of the base and head environments.
 	BaseLock string `json:"base_lock,omitempty"`
 	HeadLock string `json:"head_lock,omitempty"`
@@ -145,6 +148,32 @@ type Sample struct {
 	// Excluded is true when the verdict left the sample out for them.
 	Flags    []string `json:"flags,omitempty"`
 	Excluded bool     `json:"excluded,omitempty"`
+
+	// Server is the run's server session, for a benchmark with a server.
+	Server *ServerRun `json:"server,omitempty"`
+}
+
+// ServerSpec is how a serving benchmark starts its server and reads its client's results.
+type ServerSpec struct {
+	Command      string            `json:"command"`
+	Ready        string            `json:"ready,omitempty"`     // the HTTP path polled until it answers 200
+	ReadyLog     string            `json:"ready_log,omitempty"` // or the regex its output matches when ready
+	ReadyTimeout float64           `json:"ready_timeout_seconds"`
+	ClientRuns   int               `json:"client_runs"` // client invocations per server session: a run's values
+	ResultFile   string            `json:"result_file,omitempty"`
+	MetricKeys   map[string]string `json:"metric_keys,omitempty"`     // record name -> key in the result file
+	MetricRegex  map[string]string `json:"metric_patterns,omitempty"` // record name -> regex over the client's stdout
+}
+
+// ServerRun is one server session: how long the server took to answer, how it ended, and
+// its log (its output, bounded) in the CAS.
+type ServerRun struct {
+	Port         int     `json:"port"`
+	ReadySeconds float64 `json:"ready_seconds"` // from its start until it answered
+	StopSeconds  float64 `json:"stop_seconds"`  // from the stop signal until it exited
+	Clients      int     `json:"clients"`       // client invocations that completed
+	Log          string  `json:"log,omitempty"` // digest of the server's log (an output of the action)
+	Failure      string  `json:"failure,omitempty"`
 }
 
 // Stats compares the two sides.

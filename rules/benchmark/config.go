@@ -116,6 +116,10 @@ type Config struct {
 
 	Isolation Isolation // secrets and allow_network (sandbox.go)
 
+	// Serving is the server each run starts and how its client's results are read
+	// (server.go); nil without a server block, result_file or metric_patterns.
+	Serving *Serving
+
 	// Variants are candidate patches to the base commit, each measured as a side of its own
 	// (variant.go), sorted by name.
 	Variants []Variant
@@ -193,6 +197,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 	}
 	c.decodeSamples(t, invalid)
 	c.Isolation = decodeIsolation(t, invalid)
+	c.Serving = decodeServing(t, c, invalid)
 	c.Variants = decodeVariants(t, invalid)
 	if c.MetricRegex != "" {
 		re, err := regexp.Compile(c.MetricRegex)
@@ -253,6 +258,7 @@ func (c *Config) lines() []engine.Line {
 	if c.Flagged != KeepFlagged {
 		lines = append(lines, engine.L("flagged_runs", c.Flagged))
 	}
+	lines = append(lines, c.Serving.lines()...)
 	lines = append(lines, c.Requires.Lines()...)
 	return append(lines,
 		engine.L("verdict.confidence", strconv.FormatFloat(c.Verdict.Confidence, 'g', -1, 64)),

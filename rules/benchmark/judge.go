@@ -131,7 +131,7 @@ func (r *runner) finish(l *looker) (*engine.Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := engine.OK(map[string][]byte{artifact.MeasurementOutput: data}, r.rec)
+	res := engine.OK(r.withLogs(map[string][]byte{artifact.MeasurementOutput: data}), r.rec)
 	res.Counters = map[string]int64{"samples": int64(len(r.rec.Samples))}
 	return res, nil
 }

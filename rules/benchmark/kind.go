@@ -36,9 +36,16 @@ var schema = &engine.Schema{
 		{Name: "timeout", Type: engine.TypeDuration, Positive: true},
 		{Name: "secrets", Type: engine.TypeStrings}, // sandbox.go
 		{Name: "allow_network", Type: engine.TypeBool},
+		// server.go: the client's runs per server session and how its results are read
+		{Name: "client_runs", Type: engine.TypeInt, Min: engine.AtLeast(1)},
+		{Name: "result_file", Type: engine.TypeString},
+		{Name: "metrics", Type: engine.TypeStringMap},
+		{Name: "metric_patterns", Type: engine.TypeStringMap},
+		{Name: "units", Type: engine.TypeStringMap},
 		{Name: "variants", Type: engine.TypeStringMap}, // name = patch text (variant.go)
 	},
 	Blocks: []engine.BlockSchema{
+		{Name: "server", Schema: serverSchema}, // server.go
 		{Name: "requires", Schema: &engine.Schema{Attrs: []engine.Attr{
 			{Name: "gpus", Type: engine.TypeInt, Min: engine.AtLeast(0)},
 			{Name: "compute_capability", Type: engine.TypeString},

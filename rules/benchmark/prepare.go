@@ -39,6 +39,7 @@ type prepared struct {
 	facts    artifact.CommitFacts
 	script   []byte                   // the Python source (generated or inline); nil for commands
 	commands map[artifact.Side]string // per side, for command tests
+	servers  map[artifact.Side]string // per side, the server's command (server.go)
 	envs     map[artifact.Side]*artifact.Environment
 	info     hardware.Info
 	// sides are measured in this order's rotation: base and head, and a unit's variant.
@@ -83,6 +84,17 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 			}
 			pr.commands[side] = c
 			lines = append(lines, engine.L("command."+string(side), c))
+		}
+		if s := cfg.Serving; s != nil && s.HasServer {
+			pr.servers = map[artifact.Side]string{}
+			for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
+				c, err := s.Command.String(pr.facts.Vars(side))
+				if err != nil {
+					return nil, engine.Fail("invalid_benchmark", "The server command of %s cannot be evaluated for the %s commit: %s", m.label, side, err)
+				}
+				pr.servers[side] = c
+				lines = append(lines, engine.L("server.command."+string(side), c))
+			}
 		}
 	}
 
@@ -160,6 +172,9 @@ func (pr *prepared) record(m *measure) *artifact.Measurement {
 	}
 	if pr.commands != nil {
 		rec.Command = pr.commands[artifact.Head]
+	}
+	if m.cfg.Serving != nil {
+		rec.Server = m.cfg.Serving.spec(pr.servers[artifact.Head])
 	}
 	if e := pr.envs[artifact.Base]; e != nil {
 		rec.BaseLock = e.LockDigest

@@ -36,6 +36,8 @@ type runner struct {
 	// every later run must report a metric in the unit it was first reported in.
 	units map[string]string
 	order []string
+	// logs are the server logs of the sessions so far, by output name (serving.go).
+	logs map[string][]byte
 }
 
 func newRunner(m *measure, pr *prepared, x *engine.Exec) *runner {
@@ -105,8 +107,22 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	cfg := r.m.cfg
 	sample := artifact.Sample{Side: rn.Side, Index: rn.Index, Warmup: rn.Warmup}
 	watch := probe().Watch(r.x.GPUs, hardware.WatchInterval)
+	if cfg.Serving != nil {
+		// A server session (serving.go): the server's start is part of the run.
+		res := r.session(ctx, side, rn, &sample)
+		flagRun(&sample, watch.Stop())
+		return sample, res
+	}
 	res, err := side.exec(ctx, r.x, rn, cfg.Timeout)
-	seen := watch.Stop()
+	flagRun(&sample, watch.Stop())
+	if err != nil {
+		return sample, engine.Transient("error", "The test could not be started: %s", err)
+	}
+	return sample, r.read(&sample, rn, res)
+}
+
+// flagRun records what the watch saw during a run, and the flags it earns.
+func flagRun(sample *artifact.Sample, seen hardware.Watched) {
 	sample.GPUs, sample.CPU = seen.GPUs, seen.CPU
 	if len(seen.First) > 0 {
 		sample.Before, sample.After = &seen.First[0], &seen.Last[0]
@@ -122,23 +138,26 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	if hardware.CPULoaded(seen.CPU) {
 		sample.Flags = append(sample.Flags, artifact.FlagCPULoaded)
 	}
-	if err != nil {
-		return sample, engine.Transient("error", "The test could not be started: %s", err)
-	}
+}
+
+// read judges how a run's process ended and reads its values into the sample; it returns a
+// failure result when the run failed.
+func (r *runner) read(sample *artifact.Sample, rn Run, res *engine.ProcessResult) *engine.Result {
+	cfg := r.m.cfg
 	sample.Seconds = res.Duration.Seconds()
 	sample.ExitCode = res.ExitCode
 	what := fmt.Sprintf("the %s run %d (%s)", rn.Side, rn.Index+1, runKind(rn))
 	switch {
 	case res.Canceled:
-		return sample, engine.Transient("cancelled", "The measurement was cancelled during %s.", what)
+		return engine.Transient("cancelled", "The measurement was cancelled during %s.", what)
 	case res.TimedOut:
 		r.logTail(what, res)
-		return sample, engine.Failed(ClassTimeout, "%s did not finish within %s; its process group was killed.", capitalize(what), cfg.Timeout)
+		return engine.Failed(ClassTimeout, "%s did not finish within %s; its process group was killed.", capitalize(what), cfg.Timeout)
 	case res.ExitCode == -1:
 		// Killed by a signal nobody here sent: most often the kernel's OOM killer, which says
 		// more about what else ran on the machine than about the test. Not cached.
 		r.logTail(what, res)
-		return sample, engine.Transient("killed", "%s was killed by a signal (out of memory?).", capitalize(what))
+		return engine.Transient("killed", "%s was killed by a signal (out of memory?).", capitalize(what))
 	case res.ExitCode != 0:
 		r.logTail(what, res)
 		class := ClassHeadFailed
@@ -149,36 +168,54 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 		default:
 			class = ClassVariantFailed
 		}
-		return sample, engine.Failed(class, "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
+		return engine.Failed(class, "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
 	}
 	readings, err := cfg.Metric.Parse(res.Stdout, res.Stderr)
 	if u, ok := err.(errUnits); ok {
 		r.logTail(what, res)
-		return sample, engine.Failed(ClassMetricMismatch, "%s reported %s.", capitalize(what), u)
-	}
-	primary, ok := cfg.Metric.primary(readings)
-	if err == nil && !ok {
-		err = fmt.Errorf("it reported no metric %s", cfg.Metric.Name)
+		return engine.Failed(ClassMetricMismatch, "%s reported %s.", capitalize(what), u)
 	}
 	if err != nil {
 		r.logTail(what, res)
-		return sample, engine.Failed(ClassNoMetric, "%s printed no metric the benchmark could read (%s); %s",
+		return engine.Failed(ClassNoMetric, "%s printed no metric the benchmark could read (%s); %s",
 			capitalize(what), err, metricHint(cfg))
+	}
+	if res := r.take(sample, rn, readings, what, func() { r.logTail(what, res) }); res != nil {
+		return res
+	}
+	if rn.Index == 0 || rn.Index == cfg.Warmup {
+		// The first run and the first sample of each side show in the log what the test
+		// prints; the others would repeat it.
+		r.logOutput(what, res)
+	}
+	return nil
+}
+
+// take records a run's readings in its sample, checking that the run reported the primary
+// metric and every metric in the unit it was first reported in. logFail writes the run's
+// output to the log when it fails.
+func (r *runner) take(sample *artifact.Sample, rn Run, readings []Reading, what string, logFail func()) *engine.Result {
+	cfg := r.m.cfg
+	primary, ok := cfg.Metric.primary(readings)
+	if !ok {
+		logFail()
+		return engine.Failed(ClassNoMetric, "%s printed no metric the benchmark could read (it reported no metric %s); %s",
+			capitalize(what), cfg.Metric.Name, metricHint(cfg))
 	}
 	if r.rec.Metric == "" {
 		// The first run names the primary metric when the benchmark does not.
 		r.rec.Metric = primary.Metric
 	}
 	if primary.Metric != r.rec.Metric {
-		r.logTail(what, res)
-		return sample, engine.Failed(ClassMetricMismatch, "%s reported %s first, but earlier runs reported %s first; name the metric that decides with metric = \"...\".",
+		logFail()
+		return engine.Failed(ClassMetricMismatch, "%s reported %s first, but earlier runs reported %s first; name the metric that decides with metric = \"...\".",
 			capitalize(what), primary.Metric, r.rec.Metric)
 	}
 	sample.Values = map[string][]float64{}
 	for _, rd := range readings {
 		if u, seen := r.units[rd.Metric]; seen && u != rd.Unit {
-			r.logTail(what, res)
-			return sample, engine.Failed(ClassMetricMismatch, "%s reported %s in %q, but earlier runs reported it in %q.",
+			logFail()
+			return engine.Failed(ClassMetricMismatch, "%s reported %s in %q, but earlier runs reported it in %q.",
 				capitalize(what), rd.Metric, rd.Unit, u)
 		} else if !seen {
 			r.units[rd.Metric] = rd.Unit
@@ -189,12 +226,7 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	r.rec.Unit = r.units[r.rec.Metric] // as the first run reported it
 	v := stats.Median(primary.Values)
 	sample.Value = &v
-	if rn.Index == 0 || rn.Index == cfg.Warmup {
-		// The first run and the first sample of each side show in the log what the test
-		// prints; the others would repeat it.
-		r.logOutput(what, res)
-	}
-	return sample, nil
+	return nil
 }
 
 // failed turns a run's failure into the result, with the record so far as its Meta: the
@@ -209,6 +241,7 @@ func (r *runner) failed(res *engine.Result) *engine.Result {
 	r.fillValues()
 	r.rec.Sampling = r.sampling(nil)
 	res.Meta = r.rec
+	res.Outputs = r.withLogs(res.Outputs)
 	return res
 }
 
