@@ -114,6 +114,12 @@ func setTest(r *Record, src *source) {
 	if m != nil {
 		r.BenchmarkCommand = str(m.Command)
 		r.BenchmarkModel = benchmarkModel(m.Command)
+		if m.Server != nil {
+			r.ServerCommand = str(m.Server.Command)
+			if r.BenchmarkModel == nil {
+				r.BenchmarkModel = benchmarkModel(m.Server.Command)
+			}
+		}
 	}
 	if r.TestKind != nil {
 		cmd := ""
@@ -121,6 +127,9 @@ func setTest(r *Record, src *source) {
 			cmd = *r.BenchmarkCommand
 		}
 		r.BenchmarkMode = benchmarkMode(*r.TestKind, cmd)
+		if r.ServerCommand != nil {
+			r.BenchmarkMode = str("serving")
+		}
 	}
 }
 

@@ -30,6 +30,7 @@ var fieldDocs = map[string]string{
 	"benchmark_command":                      "The command line the benchmark ran; null for a Python test script.",
 	"benchmark_model":                        "The model the command names with --model; null when it names none.",
 	"benchmark_mode":                         "serving, throughput or latency (from the vLLM benchmark script or `vllm bench` subcommand the command runs), script for a Python test, null otherwise.",
+	"server_command":                         "The server a serving benchmark started at each run, at the same commit (the client is benchmark_command); null without one.",
 	"test_kind":                              "How the test came to be: generated (by an LLM), script (written by hand) or command.",
 	"efficiency_test":                        "The performance test that ran: the Python script, or the command line.",
 	"metric":                                 "Name of the measured metric.",

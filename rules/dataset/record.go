@@ -39,6 +39,9 @@ type Record struct {
 	BenchmarkCommand *string `json:"benchmark_command" parquet:"benchmark_command,optional"`
 	BenchmarkModel   *string `json:"benchmark_model" parquet:"benchmark_model,optional"`
 	BenchmarkMode    *string `json:"benchmark_mode" parquet:"benchmark_mode,optional"`
+	// ServerCommand is the server a serving benchmark started per run (null without one): the
+	// command line is the client's, the model the one either names.
+	ServerCommand *string `json:"server_command" parquet:"server_command,optional"`
 
 	Metric    *string `json:"metric" parquet:"metric,optional"`
 	Unit      *string `json:"unit" parquet:"unit,optional"`

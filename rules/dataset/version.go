@@ -43,4 +43,5 @@ func Version() string {
 //	2  metrics (values grouped by run, several metrics), sampling, flagged_runs, loaded_runs,
 //	   flagged_policy, gpu_telemetry.low_clock_samples and sm_clock_run_median_mhz
 //	3  variants (candidate patches measured beside base and head)
-const SchemaVersion = 3
+//	4  server_command (serving benchmarks: a server per run)
+const SchemaVersion = 4
