@@ -37,11 +37,13 @@ func (Kind) ResultRow(a *engine.Action, o *engine.Outcome, blobs engine.Blobs) (
 	row.Commit = rec.Commit
 	row.BaseRuns, row.HeadRuns = len(rec.BaseValues), len(rec.HeadValues)
 	if v := rec.Variant; v != nil {
-		// A variant's unit: its row is the variant over base, and against the human's head.
+		// A variant's unit: its row is the variant over base; how it fared against the human's
+		// head is said in its name, so the verdicts column still counts verdicts over base.
 		row.Target += " variant " + v.Name
 		row.HeadRuns = len(v.Values)
 		if s := v.OverBase; o.Status == engine.StatusOK && s != nil {
-			row.Verdict, row.Speedup, row.CILow, row.CIHigh, row.PValue = s.Verdict+", "+v.AgainstHuman, s.Speedup, s.CILow, s.CIHigh, s.PValue
+			row.Target += " (vs head: " + v.AgainstHuman + ")"
+			row.Verdict, row.Speedup, row.CILow, row.CIHigh, row.PValue = s.Verdict, s.Speedup, s.CILow, s.CIHigh, s.PValue
 		}
 		return row, true
 	}
