@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/isobench/isobench/engine"
 )
 
 // printDiagnostics renders HCL diagnostics as file:line:col, the sentence, and the source
@@ -26,16 +28,24 @@ func printDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string][]byt
 		}
 		if d.Subject != nil {
 			if line, ok := sourceLine(files[d.Subject.Filename], d.Subject.Start.Line); ok {
-				fmt.Fprintf(w, "  %4d | %s\n", d.Subject.Start.Line, line)
+				// A long line (minified or generated HCL) is quoted as a window around the
+				// column, so that one diagnostic never prints megabytes.
+				window, caret := engine.SourceWindow(line, d.Subject.Start.Column, sourceWindowWidth)
+				fmt.Fprintf(w, "  %4d | %s\n", d.Subject.Start.Line, window)
 				width := 1
 				if d.Subject.End.Line == d.Subject.Start.Line && d.Subject.End.Column > d.Subject.Start.Column {
 					width = d.Subject.End.Column - d.Subject.Start.Column
 				}
-				fmt.Fprintf(w, "       | %s%s\n", strings.Repeat(" ", max(0, d.Subject.Start.Column-1)), strings.Repeat("^", width))
+				width = max(1, min(width, len([]rune(window))-caret+1))
+				fmt.Fprintf(w, "       | %s%s\n", strings.Repeat(" ", max(0, caret-1)), strings.Repeat("^", width))
 			}
 		}
 	}
 }
+
+// sourceWindowWidth is how much of a source line a diagnostic quotes: a line of a hand-written
+// BUILD file fits whole.
+const sourceWindowWidth = 160
 
 func sourceLine(src []byte, n int) (string, bool) {
 	if src == nil || n < 1 {
