@@ -172,7 +172,7 @@ func (r *runner) variantResult(overBase stats.Comparison) {
 	vr.Median = ob.HeadMedian
 	vr.Verdict = ob.Verdict
 	vr.AgainstHuman = againstHuman(oh.Verdict)
-	fmt.Fprintf(r.x.Log, "variant %s: %s over base; %s. %s\n", vr.Name, vr.Verdict, strings.ReplaceAll(vr.AgainstHuman, "_", " "), oh.Reason)
+	fmt.Fprintf(r.x.Log, "variant %s: %s over base; against head: %s. %s\n", vr.Name, vr.Verdict, vr.AgainstHuman, oh.Reason)
 }
 
 func againstHuman(verdict string) string {

@@ -159,3 +159,59 @@ func TestVariants(t *testing.T) {
 		t.Errorf("after adding one: %d variants", len(rec.Variants))
 	}
 }
+
+func TestDecodeVariants(t *testing.T) {
+	c, diags := loadConfig(t, `script = "print(1)"
+  variants = { zed = "diff", alpha = "diff" }`)
+	if diags.HasErrors() || len(c.Variants) != 2 || c.Variants[0].Name != "alpha" {
+		t.Fatalf("%v %+v", diags, c)
+	}
+	for body, want := range map[string]string{
+		`variants = { base = "diff" }`:   `cannot be called "base"`,
+		`variants = { "a b" = "diff" }`:  "not a plain word",
+		`variants = { claude = "  \n" }`: "the patch of the variant claude is empty",
+	} {
+		_, diags := loadConfig(t, "script = \"print(1)\"\n  "+body)
+		if !diags.HasErrors() || !strings.Contains(diags.Error(), want) {
+			t.Errorf("%s: %v, want %q", body, diags, want)
+		}
+	}
+}
+
+// TestVariantCommand: a command runs in the patched tree (method tree); a patch that breaks
+// the test is variant_failed, with its record.
+func TestVariantCommand(t *testing.T) {
+	repo, _, head := repoWithSpeedup(t)
+	faster := "--- a/work.py\n+++ b/work.py\n@@ -1 +1 @@\n-N = 100000\n+N = 20000\n"
+	broken := "--- a/work.py\n+++ b/work.py\n@@ -1 +1 @@\n-N = 100000\n+raise SystemExit('broken by the patch')\n"
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", repo, head),
+		"benchmarks/BUILD.hcl": `
+benchmark "cmd" {
+  commit   = "//commits:c"
+  command  = "python bench.py"
+  samples  = 6
+  variants = {
+    faster = ` + ruletest.Quote(faster) + `
+    broken = ` + ruletest.Quote(broken) + `
+  }
+  verdict {
+    confidence = 0.999
+  }
+}
+`,
+	})
+	w.jobs = 1
+	b := w.build(nil)
+	rec := b.records["variants //benchmarks:cmd"]
+	if rec == nil || len(rec.Variants) != 2 {
+		t.Fatalf("%+v\n%s", rec, b.AllLogs())
+	}
+	broke, fast := rec.Variants[0], rec.Variants[1]
+	if fast.Method != "tree" || fast.Verdict != "improved" || fast.AgainstHuman != artifact.BetterThanHuman {
+		t.Errorf("faster: %+v\n%s", fast, b.AllLogs())
+	}
+	if broke.FailureClass != ClassVariantFailed || !strings.Contains(broke.Message, "broken by the patch") {
+		t.Errorf("broken: %+v", broke)
+	}
+}
