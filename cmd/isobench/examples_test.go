@@ -9,7 +9,7 @@ import (
 // The bundled examples stay valid: every one loads and plans, and the vLLM example answers
 // status here, with no network, no GPU and no key (full SHAs need no Git).
 func TestExamplesValidate(t *testing.T) {
-	for _, name := range []string{"quickstart", "vllm"} {
+	for _, name := range []string{"quickstart", "vllm", "serving"} {
 		c := newCLI(t, filepath.Join("..", "..", "examples", name))
 		if r := c.must(0, "validate"); !strings.Contains(r.stdout, ": ok") {
 			t.Errorf("%s: validate said:\n%s", name, r.stdout)

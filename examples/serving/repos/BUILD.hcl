@@ -1,0 +1,3 @@
+repo "tinyserve" {
+  url = "../repo/tinyserve.bundle"
+}
