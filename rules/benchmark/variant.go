@@ -150,8 +150,8 @@ func (m *measure) prepareVariant(pr *prepared) ([]engine.Line, *engine.Result) {
 	if vp.method == "overlay" {
 		if compiled := compiledFiles(vp.files); len(compiled) > 0 {
 			return lines, engine.Failed(ClassPatchNeedsBuild,
-				"The patch of variant %s touches compiled code or build files (%s), but the environment installs a built package, over which only Python files can be laid; "+
-					"measure it with an environment that installs the source (install = \"source\").", v.Name, strings.Join(compiled, ", "))
+				"The patch of variant %s touches compiled code or build files (%s), but the environment holds an installed build of the base commit, over which only Python files can be laid, "+
+					"and isobench does not build an environment from a patched tree yet.", v.Name, strings.Join(compiled, ", "))
 		}
 	}
 	return lines, nil
@@ -273,11 +273,15 @@ func recordOf(in *engine.Inputs, a *engine.Action, rec *artifact.Measurement) (b
 	return false, nil
 }
 
+// outcomeLine names what a gathered outcome holds: its output and meta, not only its key, so
+// that a measurement run again under the same key (--rerun) is gathered again.
 func outcomeLine(o *engine.Outcome) string {
 	if o == nil {
 		return "none"
 	}
-	return fmt.Sprintf("%s %s %s", o.Status, o.Key, o.Class)
+	meta := sha256.Sum256(o.Meta)
+	return fmt.Sprintf("%s %s %s output=%s meta=%s", o.Status, o.Key, o.Class,
+		o.Outputs[artifact.MeasurementOutput], hex.EncodeToString(meta[:8]))
 }
 
 func outcomeClass(o *engine.Outcome) string {
