@@ -1,10 +1,15 @@
-// Command nullbuild measures isobench's null build: a workspace of 10,000 commit targets over
-// one real repository of 10,000 commits, built once, then built again with everything cached.
-// It compares with ninja's null build of a 10,000-edge graph in the same run and prints
+// Command nullbuild measures isobench's builds of a synthetic workspace: N commit targets over
+// one real repository of N commits. It times the first (cold) build, in which every target's
+// facts are read from git and stored, then the null build (everything cached), `status` and
+// `validate`, and ninja's null build of an N-edge graph in the same run. It prints
 //
-//	nullbuild targets=10000 seconds=S peak_rss_mb=M ninja_seconds=N
+//	coldbuild targets=N seconds=S actions_per_second=A peak_rss_mb=M
+//	nullbuild targets=N seconds=S peak_rss_mb=M ninja_seconds=S min_seconds=S ninja_min_seconds=S bytes_per_target=B
+//	inspect targets=N status_seconds=S validate_seconds=S status_min_seconds=S validate_min_seconds=S
 //
-// S is the median of five null builds; M the peak RSS of the slowest of them.
+// The cold build runs once (its actions executed are counted from isobench's summary); every
+// other figure is the median of -runs runs, with the minimum beside it. peak_rss_mb is the
+// largest peak RSS of those runs; bytes_per_target is the null build's peak RSS over N.
 package main
 
 import (
@@ -15,7 +20,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -24,6 +31,7 @@ import (
 func main() {
 	bin := flag.String("isobench", "bin/isobench", "the isobench binary to measure")
 	n := flag.Int("n", 10000, "commits and targets")
+	runs := flag.Int("runs", 5, "runs of each null build, status and validate")
 	keep := flag.Bool("keep", false, "keep the temporary workspace")
 	flag.Parse()
 	binary, err := filepath.Abs(*bin)
@@ -33,6 +41,8 @@ func main() {
 	check(err)
 	if !*keep {
 		defer os.RemoveAll(dir)
+	} else {
+		log.Printf("workspace kept in %s", dir)
 	}
 	repo := filepath.Join(dir, "repo")
 	shas := makeRepo(repo, *n)
@@ -40,28 +50,72 @@ func main() {
 	writeWorkspace(ws, repo, shas)
 
 	env := append(os.Environ(), "ISOBENCH_HOME="+filepath.Join(dir, "home"))
-	start := time.Now()
-	if out, err := runIsobench(binary, ws, env); err != nil {
-		log.Fatalf("first build failed: %v\n%s", err, out)
+	build := []string{"build", "//commits:all"}
+	cold := run(binary, ws, env, build)
+	m := regexp.MustCompile(`(\d+) executed`).FindStringSubmatch(cold.out)
+	if m == nil {
+		log.Fatalf("the first build printed no summary:\n%s", cold.out)
 	}
-	log.Printf("first build of %d targets: %.1fs", *n, time.Since(start).Seconds())
+	executed, _ := strconv.Atoi(m[1])
+	fmt.Printf("coldbuild targets=%d seconds=%.3f actions_per_second=%.1f peak_rss_mb=%d\n",
+		*n, cold.seconds, float64(executed)/cold.seconds, cold.rss/1024)
 
+	null := repeat(*runs, func() result {
+		r := run(binary, ws, env, build)
+		if !strings.Contains(r.out, " 0 executed") {
+			log.Fatalf("the null build executed something:\n%s", r.out)
+		}
+		return r
+	})
+	ninjaMed, ninjaMin := ninja(dir, *n, *runs)
+	fmt.Printf("nullbuild targets=%d seconds=%.3f peak_rss_mb=%d ninja_seconds=%s min_seconds=%.3f ninja_min_seconds=%s bytes_per_target=%d\n",
+		*n, null.median, null.rss/1024, ninjaMed, null.min, ninjaMin, null.rss*1024/int64(*n))
+	status := repeat(*runs, func() result { return run(binary, ws, env, []string{"status", "//commits:all"}) })
+	validate := repeat(*runs, func() result { return run(binary, ws, env, []string{"validate", "//commits:all"}) })
+	fmt.Printf("inspect targets=%d status_seconds=%.3f validate_seconds=%.3f status_min_seconds=%.3f validate_min_seconds=%.3f\n",
+		*n, status.median, validate.median, status.min, validate.min)
+}
+
+// result is one run of isobench: its output, wall time and peak RSS in KiB.
+type result struct {
+	out     string
+	seconds float64
+	rss     int64
+}
+
+// run runs isobench once in ws and stops the benchmark if it fails.
+func run(bin, ws string, env, args []string) result {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir, cmd.Env = ws, env
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	r := result{out: string(out), seconds: time.Since(t0).Seconds()}
+	if err != nil {
+		log.Fatalf("isobench %s failed: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.rss = ru.Maxrss
+	}
+	return r
+}
+
+// summary is the median and minimum of repeated runs, and the largest peak RSS among them.
+type summary struct {
+	median, min float64
+	rss         int64
+}
+
+func repeat(n int, f func() result) summary {
 	var times []float64
-	var peak int64
-	for i := 0; i < 5; i++ {
-		t0 := time.Now()
-		out, rss, err := measure(binary, ws, env)
-		if err != nil {
-			log.Fatalf("null build failed: %v\n%s", err, out)
-		}
-		if !strings.Contains(out, " 0 executed") {
-			log.Fatalf("the null build executed something:\n%s", out)
-		}
-		times = append(times, time.Since(t0).Seconds())
-		peak = max(peak, rss)
+	var s summary
+	for i := 0; i < n; i++ {
+		r := f()
+		times = append(times, r.seconds)
+		s.rss = max(s.rss, r.rss)
 	}
 	sort.Float64s(times)
-	fmt.Printf("nullbuild targets=%d seconds=%.3f peak_rss_mb=%d ninja_seconds=%s\n", *n, times[len(times)/2], peak/1024, ninja(dir, *n))
+	s.median, s.min = times[len(times)/2], times[0]
+	return s
 }
 
 // makeRepo writes n commits with git fast-import, each changing one file.
@@ -111,31 +165,11 @@ func writeWorkspace(ws, repo string, shas []string) {
 	check(os.WriteFile(filepath.Join(ws, "commits", "BUILD.hcl"), []byte(build), 0o644))
 }
 
-func runIsobench(bin, ws string, env []string) (string, error) {
-	cmd := exec.Command(bin, "build", "//commits:all")
-	cmd.Dir, cmd.Env = ws, env
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-// measure runs one null build and returns its peak RSS in KiB.
-func measure(bin, ws string, env []string) (string, int64, error) {
-	cmd := exec.Command(bin, "build", "//commits:all")
-	cmd.Dir, cmd.Env = ws, env
-	out, err := cmd.CombinedOutput()
-	var rss int64
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss
-		}
-	}
-	return string(out), rss, err
-}
-
 // ninja times the null build of an equivalent graph: n edges, each one output from one input.
-func ninja(dir string, n int) string {
+// It returns the median and minimum of runs null builds, or NA twice without ninja.
+func ninja(dir string, n, runs int) (median, min string) {
 	if _, err := exec.LookPath("ninja"); err != nil {
-		return "NA(ninja not installed: apt-get install ninja-build)"
+		return "NA", "NA" // apt-get install ninja-build
 	}
 	nd := filepath.Join(dir, "ninja")
 	check(os.MkdirAll(nd, 0o755))
@@ -147,22 +181,17 @@ func ninja(dir string, n int) string {
 		fmt.Fprintf(&b, "build out%d: touch in%d\n", i, i)
 	}
 	check(os.WriteFile(filepath.Join(nd, "build.ninja"), []byte(b.String()), 0o644))
-	run := func() float64 {
+	once := func() result {
 		t0 := time.Now()
-		cmd := exec.Command("ninja", "-C", nd)
-		out, err := cmd.CombinedOutput()
+		out, err := exec.Command("ninja", "-C", nd).CombinedOutput()
 		if err != nil {
 			log.Fatalf("ninja: %v\n%s", err, out)
 		}
-		return time.Since(t0).Seconds()
+		return result{seconds: time.Since(t0).Seconds()}
 	}
-	run()
-	var times []float64
-	for i := 0; i < 5; i++ {
-		times = append(times, run())
-	}
-	sort.Float64s(times)
-	return fmt.Sprintf("%.3f", times[len(times)/2])
+	once()
+	s := repeat(runs, once)
+	return fmt.Sprintf("%.3f", s.median), fmt.Sprintf("%.3f", s.min)
 }
 
 func git(dir, stdin string, args ...string) string {
