@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# A serving benchmark on a GPU: a small PyTorch transformer (server.py, random weights built
+# in code) behind an OpenAI-compatible streaming endpoint, at a base commit without a KV cache
+# and a head commit with one, measured by the serving example's client (TTFT, TPOT, ITL,
+# throughput). Usage:
+#
+#   scripts/gpu-serving/run.sh [BIN] [OUTDIR] [SAMPLES]
+#
+# It prints each metric's medians, interval and verdict, the servers' start times, and the
+# build's wall time; OUTDIR gets the build output, the log and the record.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(realpath "${1:-bin/isobench}")
+out=${2:-$(mktemp -d)}
+samples=${3:-5}
+mkdir -p "$out"
+work=$(mktemp -d)
+export ISOBENCH_HOME=$work/home
+
+repo=$work/repo
+git init -q -b main "$repo"
+cd "$repo"
+git config user.name isobench; git config user.email isobench@example.com
+cp "$here/server.py" server.py
+git add -A; git commit -qm "A transformer server without a KV cache"
+sed -i 's/^KV_CACHE = False$/KV_CACHE = True/' server.py
+git commit -qam "decode: keep a KV cache"
+
+ws=$work/ws
+mkdir -p "$ws"/{repos,commits,benchmarks,dataset}
+echo 'workspace { name = "gpu-serving" }' > "$ws/isobench.hcl"
+printf 'repo "m" {\n  url = "%s"\n}\n' "$repo" > "$ws/repos/BUILD.hcl"
+printf 'commit "kv" {\n  repo = "//repos:m"\n  head = "main"\n}\n' > "$ws/commits/BUILD.hcl"
+cp "$here/../../examples/serving/benchmarks/client.py" "$ws/benchmarks/client.py"
+cat > "$ws/benchmarks/BUILD.hcl" <<HCL
+benchmark "kv" {
+  commit = "//commits:kv"
+  server {
+    command       = "python server.py --port \$ISOBENCH_PORT"
+    ready         = "/health"
+    ready_timeout = "3m"
+  }
+  command     = "python - --port \$ISOBENCH_PORT --num-prompts 8 --random-input-len 1024 --random-output-len 64 --save-result <<'PY'\n\${file("client.py")}\nPY"
+  client_runs = 2
+  result_file = "result.json"
+  metrics = {
+    tpot_median = "median_tpot_ms"
+    ttft_median = "median_ttft_ms"
+    itl_p99     = "p99_itl_ms"
+    throughput  = "output_throughput"
+  }
+  primary_metric = "tpot_median"
+  directions     = { throughput = "higher" }
+  samples        = $samples
+  warmup         = 1
+  timeout        = "3m"
+  requires {
+    gpus = 1
+  }
+}
+HCL
+printf 'dataset "gpu" {\n  benchmarks = ["//benchmarks:all"]\n}\n' > "$ws/dataset/BUILD.hcl"
+
+cd "$ws"
+"$bin" build //commits:all > /dev/null
+start=$(date +%s.%N)
+"$bin" build //dataset:all > "$out/build.txt" 2>&1 || { tail -80 "$out/build.txt"; "$bin" log //benchmarks:kv | tail -80; exit 1; }
+end=$(date +%s.%N)
+cat "$out/build.txt"
+"$bin" log //benchmarks:kv > "$out/log.txt" 2>&1 || true
+cp isobench-out/dataset/gpu/data/train-00000-of-00001.jsonl "$out/records.jsonl"
+python3 - "$out/records.jsonl" "$out/log.txt" "$start" "$end" <<'PY'
+import json, re, statistics, sys
+path, log, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+for line in open(path):
+    r = json.loads(line)
+    print("%s verdict=%s speedup=%.3f ci=[%.3f, %.3f] p=%.2g server=%r" % (r["benchmark"], r["verdict"], r["speedup"] or 0,
+          r["ci_low"] or 0, r["ci_high"] or 0, r["p_value"] or 1, r.get("server_command")))
+    for m in r.get("metrics") or []:
+        print("  %-12s %-6s base %.4g head %.4g %s speedup %.3f [%.3f, %.3f] p=%.2g %s" % (m["name"], m["direction"],
+              m["base_median"] or 0, m["head_median"] or 0, m.get("unit", ""), m["speedup"] or 0, m["ci_low"] or 0,
+              m["ci_high"] or 0, m["p_value"] or 1, m["verdict"]))
+ready = {"base": [], "head": []}
+for line in open(log):
+    m = re.search(r"the (base|head) run \d+ \(\w+\): server on port \d+ ready after ([\d.]+)(ms|s)", line)
+    if m:
+        ready[m.group(1)].append(float(m.group(2)) / (1000 if m.group(3) == "ms" else 1))
+for side, xs in ready.items():
+    if xs:
+        print("server start (%s): min %.2fs median %.2fs of %d sessions" % (side, min(xs), statistics.median(xs), len(xs)))
+print("wall time of the build: %.1fs" % (float(end) - float(start)))
+PY
