@@ -72,6 +72,9 @@ type Work struct {
 	// result marks them used, so gc keeps them for as long as it keeps the result and a
 	// later run that needs most of them again (a longer range) still finds them.
 	Parts []cache.Digest
+	// NoTempDir says Run uses no Exec.TempDir, so none is made: a directory made, locked and
+	// removed for each of 10,000 commit actions costs more than some of them take to run.
+	NoTempDir bool
 }
 
 // Needs are what an action holds while it runs. CPU slots and GPUs come from the machine;
@@ -147,7 +150,7 @@ type Exec struct {
 	Log io.Writer
 	// GPUs are the device indices held for this run (len == Needs.GPUs).
 	GPUs []int
-	// TempDir is a fresh directory removed after the run.
+	// TempDir is a fresh directory removed after the run; "" when the work said NoTempDir.
 	TempDir string
 	// Workspace is the workspace root; UserCache the per-user cache root (mirrors, env store).
 	Workspace string

@@ -278,3 +278,22 @@ func FuzzSafeName(f *testing.F) {
 		}
 	})
 }
+
+// TestCompareLabelsAsStrings checks that labels sort as their strings do, packages that are
+// prefixes of each other and bytes on either side of ':' included.
+func TestCompareLabelsAsStrings(t *testing.T) {
+	parts := []string{"", "a", "a/b", "a-b", "a.b", "a:", "ab", "a/b/c", "b", "A", "9", "a_b", "a~"}
+	var labels []Label
+	for _, p := range parts {
+		for _, n := range parts {
+			labels = append(labels, Label{Pkg: p, Name: n})
+		}
+	}
+	for _, a := range labels {
+		for _, b := range labels {
+			if got, want := compareLabels(a, b), strings.Compare(a.String(), b.String()); got != want {
+				t.Errorf("compareLabels(%s, %s) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+}

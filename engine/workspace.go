@@ -1,13 +1,15 @@
 package engine
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // WorkspaceFile marks the root of a workspace; BuildFile marks a package.
@@ -142,6 +144,34 @@ func (w *Workspace) OutputDir() string {
 	return filepath.Join(w.Root, "isobench-out")
 }
 
+// sortLabels sorts labels as their strings sort, without building the strings.
 func sortLabels(ls []Label) {
-	sort.Slice(ls, func(i, j int) bool { return ls[i].String() < ls[j].String() })
+	slices.SortFunc(ls, compareLabels)
+}
+
+// compareLabels compares a and b as a.String() and b.String() compare. Both strings begin
+// with "//", then compare as Pkg+":"+Name does: packages equal, by name; otherwise by the
+// first byte where the two differ, the ':' after the shorter package counting as a byte.
+func compareLabels(a, b Label) int {
+	if a.Pkg == b.Pkg {
+		return strings.Compare(a.Name, b.Name)
+	}
+	n := min(len(a.Pkg), len(b.Pkg))
+	for i := 0; i < n; i++ {
+		if a.Pkg[i] != b.Pkg[i] {
+			return cmp.Compare(a.Pkg[i], b.Pkg[i])
+		}
+	}
+	// One package is a prefix of the other: the shorter one's ':' meets the longer one's
+	// next byte, and they cannot be equal unless the rest decides.
+	if len(a.Pkg) < len(b.Pkg) {
+		if c := cmp.Compare(':', b.Pkg[n]); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name, b.Pkg[n+1:]+":"+b.Name)
+	}
+	if c := cmp.Compare(a.Pkg[n], ':'); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Pkg[n+1:]+":"+a.Name, b.Name)
 }

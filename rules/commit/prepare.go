@@ -62,6 +62,7 @@ func (c *target) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 		RuleVersion: ruleVersion,
 		Lines:       lines,
 		Needs:       engine.Needs{CPU: 1},
+		NoTempDir:   true, // the facts come from the mirror through git's pipes
 		Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 			return c.run(ctx, x, spec, head, base, headRef, baseRef)
 		},
