@@ -198,7 +198,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 	c.decodeSamples(t, invalid)
 	c.Isolation = decodeIsolation(t, invalid)
 	c.Serving = decodeServing(t, c, invalid)
-	c.Variants = decodeVariants(t, invalid)
+	c.Variants = checkVariants(t.StringMap("variants"), t.AttrRange("variants"), invalid)
 	if c.MetricRegex != "" {
 		re, err := regexp.Compile(c.MetricRegex)
 		if err != nil {

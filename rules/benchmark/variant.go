@@ -59,19 +59,19 @@ func (v *Variant) Digest() string {
 
 var variantName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-// decodeVariants reads `variants`: names are plain words, never "base" or "head" (the sides
-// a variant is measured beside), and each patch has text.
-func decodeVariants(t *engine.Target, invalid func(rng hcl.Range, err error)) []Variant {
-	m := t.StringMap("variants")
+// checkVariants makes the variants of `variants` (decoded in config.go; rng is the
+// attribute's): names are plain words, never "base" or "head" (the sides a variant is
+// measured beside), and each patch has text.
+func checkVariants(m map[string]string, rng hcl.Range, invalid func(rng hcl.Range, err error)) []Variant {
 	var out []Variant
 	for _, name := range sortedKeys(m) {
 		switch {
 		case !variantName.MatchString(name):
-			invalid(t.AttrRange("variants"), fmt.Errorf("the variant name %q is not a plain word (letters, digits, '_', '.', '-')", name))
+			invalid(rng, fmt.Errorf("the variant name %q is not a plain word (letters, digits, '_', '.', '-')", name))
 		case name == string(artifact.Base) || name == string(artifact.Head):
-			invalid(t.AttrRange("variants"), fmt.Errorf("a variant cannot be called %q, the name of the side it is measured beside", name))
+			invalid(rng, fmt.Errorf("a variant cannot be called %q, the name of the side it is measured beside", name))
 		case strings.TrimSpace(m[name]) == "":
-			invalid(t.AttrRange("variants"), fmt.Errorf("the patch of the variant %s is empty; give the diff, such as file(\"patches/%s.diff\")", name, name))
+			invalid(rng, fmt.Errorf("the patch of the variant %s is empty; give the diff, such as file(\"patches/%s.diff\")", name, name))
 		}
 		out = append(out, Variant{Name: name, Patch: m[name]})
 	}
