@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,7 +21,14 @@ const MaxDiffBytes = 1 << 20
 // or textconv driver, full object names in "index" lines (abbreviations grow with the number
 // of objects in the mirror, which differs between machines), fixed prefixes, and rename
 // detection at git's default threshold, spelled out.
-var diffArgs = []string{"diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M50%"}
+var diffArgs = []string{"--no-color", "--no-ext-diff", "--no-textconv", "-M50%"}
+
+// rawDiffArgs list the files changed with their line counts; patchDiffArgs make the unified
+// diff. `git diff-tree -r` with these prints what `git diff` does (facts_test checks it).
+var (
+	rawDiffArgs   = append(slices.Clone(diffArgs), "-z", "--raw", "--numstat")
+	patchDiffArgs = append(slices.Clone(diffArgs), "-p", "--full-index", "--src-prefix=a/", "--dst-prefix=b/")
+)
 
 // Facts reads the facts of the commit head against base: message, author, files changed with
 // line counts, diffstat, unified diff and trees. Both are full SHAs; an empty base means the
@@ -52,7 +60,7 @@ func (s *Session) Facts(ctx context.Context, head, base string) (*artifact.Commi
 		f.Diffstat = diffstat(nil)
 		return f, nil // an empty commit, or base == head: nothing to diff
 	}
-	raw, err := runGit(ctx, sealed, s.m.Dir, nil, append(diffArgs, "-z", "--raw", "--numstat", bc.SHA, hc.SHA)...)
+	raw, err := s.diff(ctx, s.rawDiff, bc.SHA, hc.SHA)
 	if err != nil {
 		return nil, err
 	}
@@ -64,13 +72,25 @@ func (s *Session) Facts(ctx context.Context, head, base string) (*artifact.Commi
 		f.Files = append(f.Files, c.FileChange)
 	}
 	f.Diffstat = diffstat(changes)
-	patch, err := runGit(ctx, sealed, s.m.Dir, nil,
-		append(diffArgs, "--full-index", "--src-prefix=a/", "--dst-prefix=b/", bc.SHA, hc.SHA)...)
+	patch, err := s.diff(ctx, s.patchDiff, bc.SHA, hc.SHA)
 	if err != nil {
 		return nil, err
 	}
 	f.Diff = truncateDiff(patch, MaxDiffBytes)
 	return f, nil
+}
+
+// diff asks the session's diff-tree process d for the diff between two commits whose trees
+// differ. Their diff is never empty, so an empty answer means diff-tree could not read them
+// (it says so on its stderr and goes on to the next question); then `git diff` runs alone,
+// and its error, if any, is the answer.
+func (s *Session) diff(ctx context.Context, d *diffTree, base, head string) ([]byte, error) {
+	out, err := d.diff(ctx, base, head)
+	if err != nil || len(out) > 0 {
+		return out, err
+	}
+	args := append([]string{"diff"}, d.args...)
+	return runGit(ctx, sealed, s.m.Dir, nil, append(args, base, head)...)
 }
 
 // change is a file changed, with what FileChange does not say.

@@ -25,6 +25,8 @@ type Session struct {
 	m        *Mirror
 	building bool
 	cat      *catFile
+	// rawDiff and patchDiff read the two halves of commit facts (facts.go).
+	rawDiff, patchDiff *diffTree
 
 	fetchMu  sync.Mutex
 	fetched  bool // this session fetched or cloned (or tried to: see fetchErr)
@@ -38,7 +40,8 @@ type Session struct {
 
 // Session starts a session over the mirror. building says whether it may clone and fetch.
 func (m *Mirror) Session(building bool) *Session {
-	return &Session{m: m, building: building, cat: &catFile{dir: m.Dir}, memo: map[string]object{}}
+	return &Session{m: m, building: building, cat: &catFile{dir: m.Dir}, memo: map[string]object{},
+		rawDiff: &diffTree{dir: m.Dir, args: rawDiffArgs}, patchDiff: &diffTree{dir: m.Dir, args: patchDiffArgs}}
 }
 
 // Mirror returns the session's mirror.
@@ -91,6 +94,8 @@ func (s *Session) forget() {
 	s.memo = map[string]object{}
 	s.mu.Unlock()
 	s.cat.close()
+	s.rawDiff.close()
+	s.patchDiff.close()
 }
 
 // ensure makes sure the mirror exists: a building session clones it (which counts as its
@@ -253,5 +258,9 @@ func (s *Session) readCommit(ctx context.Context, sha string) (object, error) {
 	return objs[0], nil
 }
 
-// Close ends the session's cat-file process now rather than after its idle time.
-func (s *Session) Close() { s.cat.close() }
+// Close ends the session's git processes now rather than after their idle time.
+func (s *Session) Close() {
+	s.cat.close()
+	s.rawDiff.close()
+	s.patchDiff.close()
+}
