@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,7 +18,19 @@ import (
 // transaction: each record is durable when PutManifests returns, but a crash
 // midway may leave some written and some not, which a manifest of the last
 // build can afford.
+//
+// Records equal to those stored are not written again: a null build of 10,000 actions
+// finds its manifests unchanged, and rewriting them would cost a write each and grow the
+// value log by every build.
 func (s *Store) PutManifests(m map[string][]byte) error {
+	changed, err := s.changedManifests(m)
+	if err != nil {
+		return err
+	}
+	m = changed
+	if len(m) == 0 {
+		return nil
+	}
 	n := 0
 	for name, v := range m {
 		n += len(name) + len(v)
@@ -25,7 +38,7 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 	if err := s.room(n); err != nil {
 		return err
 	}
-	err := s.batch(func(wb *badger.WriteBatch) error {
+	err = s.batch(func(wb *badger.WriteBatch) error {
 		for name, v := range m {
 			if err := wb.Set(dbKey(prefixManifest, name), v); err != nil {
 				return err
@@ -37,6 +50,36 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 		return fmt.Errorf("storing %d manifests: %w", len(m), err)
 	}
 	return nil
+}
+
+// changedManifests returns the records of m that differ from those stored, read in one
+// transaction.
+func (s *Store) changedManifests(m map[string][]byte) (map[string][]byte, error) {
+	changed := map[string][]byte{}
+	err := s.view(func(txn *badger.Txn) error {
+		for name, v := range m {
+			item, err := txn.Get(dbKey(prefixManifest, name))
+			switch {
+			case errors.Is(err, badger.ErrKeyNotFound):
+				changed[name] = v
+				continue
+			case err != nil:
+				return err
+			}
+			same := false
+			if err := item.Value(func(old []byte) error { same = bytes.Equal(old, v); return nil }); err != nil {
+				return err
+			}
+			if !same {
+				changed[name] = v
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading %d manifests: %w", len(m), err)
+	}
+	return changed, nil
 }
 
 // DeleteManifests removes the named records; absent names are no error.

@@ -3,6 +3,8 @@ package cache
 import (
 	"fmt"
 	"testing"
+
+	"github.com/dgraph-io/badger/v4"
 )
 
 func TestManifests(t *testing.T) {
@@ -34,5 +36,41 @@ func TestManifests(t *testing.T) {
 	}
 	if all, err := s.Manifests(""); len(all) != 5000 || err != nil {
 		t.Errorf("after delete: %d records, %v", len(all), err)
+	}
+}
+
+// An unchanged manifest is not written again; a changed one is.
+func TestPutManifestsSkipsUnchanged(t *testing.T) {
+	s := openTest(t)
+	version := func(name string) uint64 {
+		var v uint64
+		if err := s.view(func(txn *badger.Txn) error {
+			item, err := txn.Get(dbKey(prefixManifest, name))
+			if err == nil {
+				v = item.Version()
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if err := s.PutManifests(map[string][]byte{"a": []byte("1"), "b": []byte("2")}); err != nil {
+		t.Fatal(err)
+	}
+	va, vb := version("a"), version("b")
+	if err := s.PutManifests(map[string][]byte{"a": []byte("1"), "b": []byte("3"), "c": []byte("4")}); err != nil {
+		t.Fatal(err)
+	}
+	if version("a") != va {
+		t.Errorf("the unchanged manifest a was written again")
+	}
+	if version("b") == vb {
+		t.Errorf("the changed manifest b was not written")
+	}
+	for name, want := range map[string]string{"a": "1", "b": "3", "c": "4"} {
+		if v, ok, err := s.GetManifest(name); err != nil || !ok || string(v) != want {
+			t.Errorf("manifest %s = %q, %v, %v; want %q", name, v, ok, err, want)
+		}
 	}
 }
