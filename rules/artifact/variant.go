@@ -14,6 +14,9 @@ type Variant struct {
 	// patch's Python files laid over a copy of them put first on PYTHONPATH), or "none" (a
 	// script with no environment, which sees no code of the repository).
 	Method string `json:"method,omitempty"`
+	// NotInstalled are the files of an overlay's patch that no installed package holds
+	// (tests, benchmarks, documentation): the test cannot see them.
+	NotInstalled []string `json:"not_installed,omitempty"`
 	// Values are the primary metric's value of each measured run of the variant.
 	Values []float64 `json:"values"`
 	Median *float64  `json:"median"`

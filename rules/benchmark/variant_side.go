@@ -77,6 +77,7 @@ func (r *runner) setupVariant(ctx context.Context, s *sideSetup) error {
 			vp.v.Name, len(laid), plural(len(laid)), strings.Join(laid, ", "))
 		if len(outside) > 0 {
 			fmt.Fprintf(r.x.Log, "; not in any installed package, so not seen by the test: %s", strings.Join(outside, ", "))
+			r.rec.Variant.NotInstalled = outside
 		}
 		fmt.Fprintln(r.x.Log)
 		path := dir

@@ -153,6 +153,7 @@ var fieldDocs = map[string]string{
 	"variants.patch_sha256":                  "SHA-256 of the patch text.",
 	"variants.files":                         "Paths the patch touches.",
 	"variants.method":                        "How the patched code reached the test: tree (a command in the patched tree), pythonpath (the patched tree on PYTHONPATH), overlay (the patch's Python files laid over a copy of the installed packages), none.",
+	"variants.not_installed":                 "Patched files that no installed package holds (tests, documentation), which an overlay's test cannot see.",
 	"variants.status":                        "ok, or failed when the variant could not be measured.",
 	"variants.failure_class":                 "patch_failed (git apply refused it), patch_needs_build (compiled code under a wheel environment), variant_failed (its test exited non-zero), or the measurement's own class.",
 	"variants.failure_message":               "Why it failed, quoting git for patch_failed.",

@@ -11,6 +11,8 @@ type VariantRecord struct {
 	Files       []string `json:"files" parquet:"files,list"`
 	// Method is how the variant's code reached the test: tree, pythonpath, overlay or none.
 	Method *string `json:"method" parquet:"method,optional"`
+	// NotInstalled are the patched files no installed package holds (overlay only).
+	NotInstalled []string `json:"not_installed" parquet:"not_installed,optional,list"`
 	// Status is ok or failed; FailureClass patch_failed, patch_needs_build, variant_failed, ...
 	Status         string     `json:"status" parquet:"status"`
 	FailureClass   *string    `json:"failure_class" parquet:"failure_class,optional"`
@@ -38,7 +40,7 @@ func setVariants(r *Record, m *artifact.Measurement) {
 	r.Variants = []VariantRecord{}
 	for _, v := range m.Variants {
 		vr := VariantRecord{Name: v.Name, PatchSHA256: v.PatchSHA256, Files: append([]string{}, v.Files...),
-			Method: str(v.Method), Status: "ok", FailureClass: str(v.FailureClass), FailureMessage: str(v.Message),
+			Method: str(v.Method), NotInstalled: append([]string{}, v.NotInstalled...), Status: "ok", FailureClass: str(v.FailureClass), FailureMessage: str(v.Message),
 			Median: finitePtr(v.Median), Verdict: str(v.Verdict), AgainstHuman: str(v.AgainstHuman),
 			Performance: []*float64{}}
 		if v.FailureClass != "" {
