@@ -128,6 +128,10 @@ func (m *measure) prepareVariant(pr *prepared) ([]engine.Line, *engine.Result) {
 	if pr.commands != nil {
 		pr.commands[side] = pr.commands[artifact.Base]
 	}
+	if pr.servers != nil {
+		// A serving benchmark's server runs in the variant's (patched) tree, as at base.
+		pr.servers[side] = pr.servers[artifact.Base]
+	}
 	env := pr.envs[artifact.Base]
 	switch {
 	case env == nil && pr.commands != nil:
