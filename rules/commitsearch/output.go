@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
 )
 
@@ -102,32 +102,11 @@ func writeFunnel(w io.Writer, f *artifact.Funnel, model bool) {
 	}
 }
 
-// writeAtomic writes a file through a temporary file renamed into place, so the next build's
-// loader never reads half a list; a file that already holds the bytes is left alone.
+// writeAtomic writes a file whole (engine.WriteFileAtomic), so the next build's loader never
+// reads half a list; a file that already holds the bytes is left alone.
 func writeAtomic(path string, data []byte) error {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("creating the directory of the commit list: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, werr)
-	}
-	return nil
+	return engine.WriteFileAtomic(path, data)
 }

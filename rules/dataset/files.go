@@ -66,7 +66,7 @@ func writeFiles(dir string, outputs map[string][]byte, names []string) error {
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, outputs[name]) {
 			continue
 		}
-		if err := writeAtomic(path, outputs[name]); err != nil {
+		if err := engine.WriteFileAtomic(path, outputs[name]); err != nil {
 			return err
 		}
 	}
@@ -78,32 +78,6 @@ func writeFiles(dir string, outputs map[string][]byte, names []string) error {
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("removing the dataset file %s that is no longer produced: %w", rel, err)
 		}
-	}
-	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("creating the dataset directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, werr)
 	}
 	return nil
 }

@@ -191,20 +191,7 @@ func writeUse(userCache, workspaceID string, rec usedRecord) error {
 		return err
 	}
 	// Written aside and renamed, so that a gc reading it never sees half a list.
-	tmp, err := os.CreateTemp(dir, workspaceID+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, workspaceID+".json"))
+	return engine.WriteFileAtomic(filepath.Join(dir, workspaceID+".json"), data)
 }
 
 // protectedKeys reads every workspace's record. A record whose workspace directory no
