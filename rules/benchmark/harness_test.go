@@ -1,12 +1,16 @@
 package benchmark
 
 import (
+	"archive/zip"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,7 +196,9 @@ func useProber(t *testing.T, p *hardware.Prober) {
 	t.Cleanup(func() { probe = old })
 }
 
-// installPackage copies the directory pkg of the commit into the venv's site-packages.
+// installPackage installs the directory pkg of the commit into the venv as pip installs a
+// pure-Python wheel of it: a wheel is made of the commit's files and pip (the machine's, with
+// --python) installs it, byte-compiling it as it does for every wheel.
 func installPackage(ctx context.Context, x *engine.Exec, f *artifact.CommitFacts, sha, pkg, venv string) error {
 	m, err := gitrepo.ForFacts(x.UserCache, x.Workspace, f)
 	if err != nil {
@@ -203,11 +209,66 @@ func installPackage(ctx context.Context, x *engine.Exec, f *artifact.CommitFacts
 	if err := m.Archive(ctx, sha, tree); err != nil {
 		return err
 	}
-	sites, _ := filepath.Glob(filepath.Join(venv, "lib", "python*", "site-packages"))
-	if len(sites) != 1 {
-		return fmt.Errorf("no site-packages in %s", venv)
+	whl := filepath.Join(x.TempDir, pkg+"-0.0-py3-none-any.whl")
+	if err := makeWheel(whl, tree, pkg); err != nil {
+		return err
 	}
-	dst := filepath.Join(sites[0], pkg)
-	os.RemoveAll(dst)
-	return os.CopyFS(dst, os.DirFS(filepath.Join(tree, pkg)))
+	out, err := exec.CommandContext(ctx, "python3", "-m", "pip", "--python", artifact.PythonIn(venv), "install",
+		"--no-index", "--no-deps", "--disable-pip-version-check", "--quiet", whl).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pip install %s: %v: %s", whl, err, out)
+	}
+	return nil
+}
+
+// makeWheel writes a wheel of the directory pkg of tree: its files, METADATA, WHEEL and a
+// RECORD with each file's hash, as pip verifies them.
+func makeWheel(path, tree, pkg string) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	z := zip.NewWriter(out)
+	var record strings.Builder
+	add := func(name string, data []byte) error {
+		w, err := z.Create(name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", name, base64.RawURLEncoding.EncodeToString(sum[:]), len(data))
+		_, err = w.Write(data)
+		return err
+	}
+	err = filepath.WalkDir(filepath.Join(tree, pkg), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(tree, p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return add(filepath.ToSlash(rel), data)
+	})
+	if err != nil {
+		return err
+	}
+	info := pkg + "-0.0.dist-info/"
+	if err := add(info+"METADATA", []byte("Metadata-Version: 2.1\nName: "+pkg+"\nVersion: 0.0\n")); err != nil {
+		return err
+	}
+	if err := add(info+"WHEEL", []byte("Wheel-Version: 1.0\nGenerator: isobench-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")); err != nil {
+		return err
+	}
+	record.WriteString(info + "RECORD,,\n")
+	w, err := z.Create(info + "RECORD")
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write([]byte(record.String())); err != nil {
+		return err
+	}
+	return z.Close()
 }
