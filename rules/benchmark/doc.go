@@ -35,6 +35,9 @@
 //	  timeout = "10m"  # per run (default 10m); everything the run started is killed
 //	  secrets = ["HF_TOKEN"] # variables of the user's passed to the runs, masked in logs
 //	  allow_network = false  # true: the runs reach the network, not only their loopback
+//	  variants = {           # candidate patches to base, each a side of its own (variant.go)
+//	    claude = file("patches/claude/flash_attn_cpu.diff")
+//	  }
 //
 //	  requires {                   # checked before anything runs; unmet: `skipped`
 //	    gpus               = 1     # devices held exclusively while measuring
@@ -97,4 +100,15 @@
 // digest, or the command of each side), the environments' output digests, both SHAs, every
 // setting above, and the hardware class (hardware.Info.ClassLines). Moving to other hardware
 // makes measurements stale and nothing else; a skip is remembered per hardware class.
+//
+// # Variants
+//
+// A benchmark with variants plans, besides the measure action (whose key the variants leave
+// alone), one measure action per variant, which runs base, head and the base tree with the
+// variant's patch in one rotated order (ScheduleSides), and a "variants" action that gathers
+// them into the benchmark's record (artifact.Measurement.Variants). A variant's key is the
+// measure key plus its name, its patch's digest and how its code reaches the test, so adding
+// or changing one patch runs that variant alone. Its failures are cached with their class:
+// patch_failed (git apply refused it), patch_needs_build (compiled or build files under an
+// installed build, decided in Prepare) and variant_failed (its test exited non-zero).
 package benchmark
