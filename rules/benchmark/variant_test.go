@@ -222,3 +222,32 @@ benchmark "cmd" {
 		t.Errorf("broken: %+v", broke)
 	}
 }
+
+// TestVariantsOfAFailedMeasurement: when the test fails at base, the benchmark's record is a
+// failure of that class and still lists its variant, failed the same way.
+func TestVariantsOfAFailedMeasurement(t *testing.T) {
+	r := gittest.New(t)
+	r.Commit("base", map[string]string{"bench.py": "raise SystemExit('base is broken')\n"})
+	head := r.Commit("fix", map[string]string{"bench.py": "print('Execution time: 0.1s')\n"})
+	patch := "--- a/bench.py\n+++ b/bench.py\n@@ -1 +1 @@\n-raise SystemExit('base is broken')\n+print('Execution time: 0.1s')\n"
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
+		"benchmarks/BUILD.hcl": `
+benchmark "b" {
+  commit   = "//commits:c"
+  command  = "python bench.py"
+  samples  = 3
+  variants = { fix = ` + ruletest.Quote(patch) + ` }
+}
+`,
+	})
+	b := w.build(nil)
+	v := b.ByID("variants //benchmarks:b")
+	if v == nil || v.Outcome == nil || v.Outcome.Status != engine.StatusFailed || v.Outcome.Class != ClassBaseFailed {
+		t.Fatalf("variants: %s", ruletest.Describe(v))
+	}
+	rec := b.records["variants //benchmarks:b"]
+	if rec == nil || rec.FailureClass != ClassBaseFailed || len(rec.Variants) != 1 || rec.Variants[0].FailureClass != ClassBaseFailed {
+		t.Fatalf("record: %+v", rec)
+	}
+}
