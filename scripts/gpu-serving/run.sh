@@ -4,15 +4,20 @@
 # and a head commit with one, measured by the serving example's client (TTFT, TPOT, ITL,
 # throughput). Usage:
 #
-#   scripts/gpu-serving/run.sh [BIN] [OUTDIR] [SAMPLES]
+#   scripts/gpu-serving/run.sh [BIN] [OUTDIR] [SAMPLES] [WARMUP]
 #
-# It prints each metric's medians, interval and verdict, the servers' start times, and the
-# build's wall time; OUTDIR gets the build output, the log and the record.
+# First one session by hand, outside isobench (the base server's start time and one client
+# run), so that a slow machine shows where the time goes even if the build does not finish;
+# then the build, stopped after $BUILD_TIMEOUT seconds (default 300). It prints each metric's
+# medians, interval and verdict, the servers' start times, and the build's wall time; OUTDIR
+# gets the build output, the log and the record. A session is about a server start plus two
+# client runs: with SAMPLES=3 WARMUP=0 (the defaults) the build runs six.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:-bin/isobench}")
 out=${2:-$(mktemp -d)}
-samples=${3:-5}
+samples=${3:-3}
+warmup=${4:-0}
 mkdir -p "$out"
 work=$(mktemp -d)
 export ISOBENCH_HOME=$work/home
@@ -52,7 +57,7 @@ benchmark "kv" {
   primary_metric = "tpot_median"
   directions     = { throughput = "higher" }
   samples        = $samples
-  warmup         = 1
+  warmup         = $warmup
   timeout        = "3m"
   requires {
     gpus = 1
@@ -61,10 +66,28 @@ benchmark "kv" {
 HCL
 printf 'dataset "gpu" {\n  benchmarks = ["//benchmarks:all"]\n}\n' > "$ws/dataset/BUILD.hcl"
 
+# One session by hand, at base.
+port=18123
+t0=$(date +%s.%N)
+git -C "$repo" show HEAD~1:server.py > "$work/server-base.py"
+python3 "$work/server-base.py" --port $port > "$out/smoke-server.log" 2>&1 &
+server=$!
+until python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health')" 2>/dev/null; do
+  sleep 0.2
+  if ! kill -0 $server 2>/dev/null; then echo "smoke: the server exited"; tail -20 "$out/smoke-server.log"; break; fi
+  if (( $(date +%s) - ${t0%.*} > 180 )); then echo "smoke: the server was not ready in 180 s"; tail -20 "$out/smoke-server.log"; break; fi
+done
+t1=$(date +%s.%N)
+python3 "$ws/benchmarks/client.py" --port $port --num-prompts 8 --random-input-len 1024 --random-output-len 64 > "$out/smoke-client.txt" 2>&1 || true
+t2=$(date +%s.%N)
+kill $server 2>/dev/null || true; wait $server 2>/dev/null || true
+echo "smoke (outside isobench, base): server ready after $(python3 -c "print(round($t1-$t0,2))") s; one client run $(python3 -c "print(round($t2-$t1,2))") s"
+grep -E "Median (TTFT|TPOT)|throughput" "$out/smoke-client.txt" || cat "$out/smoke-client.txt"
+
 cd "$ws"
 "$bin" build //commits:all > /dev/null
 start=$(date +%s.%N)
-"$bin" build //dataset:all > "$out/build.txt" 2>&1 || { tail -80 "$out/build.txt"; "$bin" log //benchmarks:kv | tail -80; exit 1; }
+timeout "${BUILD_TIMEOUT:-300}" "$bin" build //dataset:all > "$out/build.txt" 2>&1 || { echo "the build failed or ran past ${BUILD_TIMEOUT:-300} s"; tail -80 "$out/build.txt"; "$bin" log //benchmarks:kv | tail -80; exit 1; }
 end=$(date +%s.%N)
 cat "$out/build.txt"
 "$bin" log //benchmarks:kv > "$out/log.txt" 2>&1 || true
