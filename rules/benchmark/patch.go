@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path"
@@ -104,11 +103,14 @@ func (e *patchError) Error() string { return e.msg }
 
 // overlay lays the patched files of tree over a copy of the installed packages of the
 // environment at envDir, in dir, to be put first on PYTHONPATH. Each package the patch
-// touches is copied whole (hard links where the file system allows, so a copy of a large
-// package costs little), and the patched files are written in place of the links, never
-// through them. It returns the files laid over and those no installed package holds (tests,
-// documentation), which cannot affect the test.
-func overlay(envDir, tree, dir string, files []string) (laid, outside []string, err error) {
+// touches is copied whole, its bytecode included (hard links where the file system allows,
+// else symbolic links, so a copy of a large package costs little), and the patched files are
+// written in place of the links, never through them. It returns the files laid over, those no
+// installed package holds (tests, documentation), which cannot affect the test, and the
+// Python sources written, whose bytecode the caller compiles: runs write no bytecode
+// (PYTHONDONTWRITEBYTECODE), so a module without it would be compiled again in every run of
+// the variant and in none of base's.
+func overlay(envDir, tree, dir string, files []string) (laid, outside, sources []string, err error) {
 	sites, _ := filepath.Glob(filepath.Join(envDir, "lib", "python*", "site-packages"))
 	copied := map[string]bool{}
 	for _, f := range files {
@@ -121,29 +123,32 @@ func overlay(envDir, tree, dir string, files []string) (laid, outside []string, 
 		if !copied[top] {
 			copied[top] = true
 			if err := linkTree(filepath.Join(site, top), filepath.Join(dir, top)); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(rel))
 		if err := os.Remove(dst); err != nil && !os.IsNotExist(err) {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		data, err := os.ReadFile(filepath.Join(tree, filepath.FromSlash(f)))
 		if os.IsNotExist(err) {
 			laid = append(laid, f) // deleted by the patch
 			continue
 		} else if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if err := os.WriteFile(dst, data, 0o644); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		laid = append(laid, f)
+		if strings.HasSuffix(dst, ".py") {
+			sources = append(sources, dst)
+		}
 	}
-	return laid, outside, nil
+	return laid, outside, sources, nil
 }
 
 // locateInstalled finds where a file of the repository lives among installed packages: the
@@ -167,8 +172,8 @@ func fileExists(p string) bool {
 	return err == nil
 }
 
-// linkTree copies the directory src to dst, hard-linking files (copying where links fail)
-// and leaving out __pycache__: bytecode is written again for the patched files.
+// linkTree copies the directory src to dst, hard-linking files, or where hard links fail (dst
+// on another file system) linking to them symbolically.
 func linkTree(src, dst string) error {
 	return filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -177,8 +182,6 @@ func linkTree(src, dst string) error {
 		rel, _ := filepath.Rel(src, p)
 		target := filepath.Join(dst, rel)
 		switch {
-		case d.IsDir() && d.Name() == "__pycache__":
-			return filepath.SkipDir
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
 		case d.Type()&os.ModeSymlink != 0:
@@ -191,30 +194,20 @@ func linkTree(src, dst string) error {
 		if os.Link(p, target) == nil {
 			return nil
 		}
-		return copyFile(p, target)
+		return os.Symlink(p, target)
 	})
 }
 
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
+// compileSources writes the bytecode of an overlay's patched Python files with the
+// environment's python. py_compile writes a new file and renames it over the linked one, so
+// the environment's bytecode stays as it was.
+func compileSources(ctx context.Context, python string, sources []string) error {
+	if len(sources) == 0 {
+		return nil
+	}
+	out, err := exec.CommandContext(ctx, python, append([]string{"-m", "py_compile"}, sources...)...).CombinedOutput()
 	if err != nil {
-		return err
-	}
-	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, st.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return fmt.Errorf("copying %s: %w", src, err)
+		return fmt.Errorf("its Python files do not compile: %s", strings.TrimSpace(string(out)))
 	}
 	return nil
 }

@@ -69,9 +69,13 @@ func (r *runner) setupVariant(ctx context.Context, s *sideSetup) error {
 			return err
 		}
 		s.scratch = append(s.scratch, dir)
-		laid, outside, err := overlay(s.envDir, tree, dir, vp.files)
+		laid, outside, sources, err := overlay(s.envDir, tree, dir, vp.files)
 		if err != nil {
 			return fmt.Errorf("cannot lay the patch of variant %s over the environment: %w", vp.v.Name, err)
+		}
+		if err := compileSources(ctx, artifact.PythonIn(s.envDir), sources); err != nil {
+			// Left to fail in its runs (variant_failed), where the test's output says why.
+			fmt.Fprintf(r.x.Log, "variant %s: %s\n", vp.v.Name, err)
 		}
 		fmt.Fprintf(r.x.Log, "variant %s: %d file%s laid over the installed packages (%s)",
 			vp.v.Name, len(laid), plural(len(laid)), strings.Join(laid, ", "))
