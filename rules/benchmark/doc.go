@@ -35,6 +35,20 @@
 //	  timeout = "10m"  # per run (default 10m); everything the run started is killed
 //	  secrets = ["HF_TOKEN"] # variables of the user's passed to the runs, masked in logs
 //	  allow_network = false  # true: the runs reach the network, not only their loopback
+//
+//	  # Serving (server.go): each run starts the side's server, runs the command (the client)
+//	  # client_runs times against it on the sandbox's loopback, and stops it.
+//	  server {
+//	    command       = "vllm serve m --port $ISOBENCH_PORT"  # may use ${commit.sha} etc.
+//	    ready         = "/health"  # or ready_log = "regex"; neither: the port accepts
+//	    ready_timeout = "10m"
+//	    stop_grace    = "10s"
+//	  }
+//	  client_runs     = 1                  # client invocations per run: the run's values
+//	  result_file     = "result.json"      # in $ISOBENCH_RUN_DIR, else the working directory
+//	  metrics         = { tpot = "median_tpot_ms" }  # name = key ("a.b" nested)
+//	  metric_patterns = { ttft = "Mean TTFT \\(ms\\):\\s+([0-9.]+)" }  # or over stdout
+//	  units           = { ttft = "ms" }    # default from the key (_ms, _s, throughput)
 //	  variants = {           # candidate patches to base, each a side of its own (variant.go)
 //	    claude = file("patches/claude/flash_attn_cpu.diff")
 //	  }

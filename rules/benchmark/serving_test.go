@@ -94,6 +94,15 @@ benchmark "cwd_result" {
   samples = 2
   warmup  = 0
 }
+benchmark "no_server" {
+  commit      = "//commits:c"
+  command     = "python -c \"import json, os; json.dump({'x': 1.5}, open(os.environ['ISOBENCH_RUN_DIR'] + '/r.json', 'w'))\""
+  client_runs = 2
+  result_file = "r.json"
+  metrics     = { x = "x" }
+  samples = 2
+  warmup  = 0
+}
 benchmark "missing_key" {
   commit  = "//commits:c"
   server {
@@ -146,6 +155,12 @@ benchmark "missing_key" {
 	v, rec, log = b.measure(t, "cwd_result")
 	if v.Outcome.Status != "ok" || len(rec.Samples) != 4 || len(rec.Samples[3].Values["tpot"]) != 2 {
 		t.Errorf("a result file in the working directory: %s %s\n%s", v.Outcome.Status, v.Outcome.Message, log)
+	}
+
+	v, rec, log = b.measure(t, "no_server")
+	if v.Outcome.Status != "ok" || rec.Server == nil || rec.Server.Command != "" || len(rec.Samples) != 4 ||
+		len(rec.Samples[0].Values["x"]) != 2 || rec.Samples[0].Server.Log != "" {
+		t.Errorf("a result file without a server: %s %s %+v\n%s", v.Outcome.Status, v.Outcome.Message, rec.Server, log)
 	}
 
 	for _, c := range []struct{ name, class, failure, message, log string }{
