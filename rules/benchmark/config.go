@@ -352,3 +352,76 @@ func decodeIsolation(t *engine.Target, invalid func(rng hcl.Range, err error)) I
 	}
 	return iso
 }
+
+// decodeServing reads the server block and the result attributes; nil when the benchmark has
+// neither.
+func decodeServing(t *engine.Target, c *Config, invalid func(hcl.Range, error)) *Serving {
+	srv := t.Block("server")
+	if srv == nil && !t.Has("result_file") && !t.Has("metrics") && !t.Has("metric_patterns") && !t.Has("client_runs") {
+		return nil
+	}
+	s := &Serving{
+		ClientRuns:   t.Int("client_runs", 1),
+		ResultFile:   t.String("result_file"),
+		MetricKeys:   t.StringMap("metrics"),
+		Units:        t.StringMap("units"),
+		ReadyTimeout: DefaultReadyTimeout,
+		StopGrace:    DefaultStopGrace,
+		Patterns:     map[string]*regexp.Regexp{},
+	}
+	if c.Test != TestCommand {
+		invalid(t.Range, fmt.Errorf("a server block, result_file, metrics and metric_patterns need the client as command"))
+	}
+	if srv != nil {
+		s.HasServer = true
+		s.Command = srv.Late("command")
+		s.Ready, s.ReadyLog = srv.String("ready"), srv.String("ready_log")
+		s.ReadyTimeout = srv.Duration("ready_timeout", DefaultReadyTimeout)
+		s.StopGrace = srv.Duration("stop_grace", DefaultStopGrace)
+		if s.Ready != "" && s.ReadyLog != "" {
+			invalid(srv.AttrRange("ready_log"), fmt.Errorf("the server sets both ready and ready_log; keep the one that tells when it is ready"))
+		}
+		if s.Ready != "" && !strings.HasPrefix(s.Ready, "/") {
+			invalid(srv.AttrRange("ready"), fmt.Errorf("ready is an HTTP path such as \"/health\", not %q", s.Ready))
+		}
+		if s.ReadyLog != "" {
+			if _, err := regexp.Compile(s.ReadyLog); err != nil {
+				invalid(srv.AttrRange("ready_log"), fmt.Errorf("ready_log is not a valid regular expression: %v", err))
+			}
+		}
+	}
+	for name, p := range t.StringMap("metric_patterns") {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			invalid(t.AttrRange("metric_patterns"), fmt.Errorf("the pattern of %s is not a valid regular expression: %v", name, err))
+			continue
+		}
+		s.Patterns[name] = re
+	}
+	switch {
+	case s.ResultFile != "" && len(s.MetricKeys) == 0:
+		invalid(t.AttrRange("result_file"), fmt.Errorf("result_file needs metrics, the record's names for keys of the file"))
+	case len(s.MetricKeys) > 0 && s.ResultFile == "":
+		invalid(t.AttrRange("metrics"), fmt.Errorf("metrics names keys of a result file: set result_file"))
+	case len(s.MetricKeys) == 0 && len(s.Patterns) == 0 && srv != nil && c.MetricRegex == "":
+		// The client prints JSON lines or "Execution time" like any command: allowed.
+	}
+	names := slices.Sorted(maps.Keys(s.MetricKeys))
+	for _, n := range slices.Sorted(maps.Keys(s.Patterns)) {
+		if _, dup := s.MetricKeys[n]; dup {
+			invalid(t.AttrRange("metric_patterns"), fmt.Errorf("%s is named in both metrics and metric_patterns", n))
+		}
+		names = append(names, n)
+	}
+	if len(names) > 0 {
+		switch {
+		case c.Metric.Name == "" && len(names) > 1:
+			invalid(t.AttrRange("metrics"), fmt.Errorf("with several metrics, primary_metric must name the one whose verdict is the benchmark's (one of %s)", strings.Join(names, ", ")))
+		case c.Metric.Name == "":
+			c.Metric.Name = names[0]
+		case !slices.Contains(names, c.Metric.Name):
+			invalid(t.AttrRange("primary_metric"), fmt.Errorf("primary_metric %q is none of the metrics read (%s)", c.Metric.Name, strings.Join(names, ", ")))
+		}
+	}
+	return s
+}
