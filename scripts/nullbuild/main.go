@@ -10,6 +10,10 @@
 // The cold build runs once (its actions executed are counted from isobench's summary); every
 // other figure is the median of -runs runs, with the minimum beside it. peak_rss_mb is the
 // largest peak RSS of those runs; bytes_per_target is the null build's peak RSS over N.
+// With -baseline OLD, a fourth line times OLD's null build, status and validate on the same
+// workspace and cache, so that a change is measured against its parent in one run:
+//
+//	baseline targets=N seconds=S min_seconds=S peak_rss_mb=M status_seconds=S ...
 package main
 
 import (
@@ -32,6 +36,7 @@ func main() {
 	bin := flag.String("isobench", "bin/isobench", "the isobench binary to measure")
 	n := flag.Int("n", 10000, "commits and targets")
 	runs := flag.Int("runs", 5, "runs of each null build, status and validate")
+	baseline := flag.String("baseline", "", "another isobench binary (an older build) whose null build, status and validate are timed on the same workspace and cache, after this one's")
 	keep := flag.Bool("keep", false, "keep the temporary workspace")
 	flag.Parse()
 	binary, err := filepath.Abs(*bin)
@@ -74,6 +79,16 @@ func main() {
 	validate := repeat(*runs, func() result { return run(binary, ws, env, []string{"validate", "//commits:all"}) })
 	fmt.Printf("inspect targets=%d status_seconds=%.3f validate_seconds=%.3f status_min_seconds=%.3f validate_min_seconds=%.3f\n",
 		*n, status.median, validate.median, status.min, validate.min)
+	if *baseline == "" {
+		return
+	}
+	old, err := filepath.Abs(*baseline)
+	check(err)
+	null = repeat(*runs, func() result { return run(old, ws, env, build) })
+	status = repeat(*runs, func() result { return run(old, ws, env, []string{"status", "//commits:all"}) })
+	validate = repeat(*runs, func() result { return run(old, ws, env, []string{"validate", "//commits:all"}) })
+	fmt.Printf("baseline targets=%d seconds=%.3f min_seconds=%.3f peak_rss_mb=%d status_seconds=%.3f status_min_seconds=%.3f validate_seconds=%.3f validate_min_seconds=%.3f\n",
+		*n, null.median, null.min, null.rss/1024, status.median, status.min, validate.median, validate.min)
 }
 
 // result is one run of isobench: its output, wall time and peak RSS in KiB.
