@@ -3,9 +3,9 @@ package environment
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/url"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
