@@ -18,13 +18,13 @@ var variantTest = strings.Replace(loopTest, "from work import N", "from pkg.work
 
 // Patches to the base commit, as agents would hand them in.
 const (
-	// fasterPatch loops a quarter as often as base: twice as fast as the human's head.
+	// fasterPatch loops a twelfth as often as base: four times as fast as the human's head.
 	fasterPatch = `diff --git a/pkg/work.py b/pkg/work.py
 --- a/pkg/work.py
 +++ b/pkg/work.py
 @@ -1 +1 @@
--N = 100000
-+N = 25000
+-N = 600000
++N = 50000
 `
 	// samePatch changes nothing the test runs, and adds notes no installed package holds.
 	samePatch = `diff --git a/pkg/work.py b/pkg/work.py
@@ -32,7 +32,7 @@ const (
 +++ b/pkg/work.py
 @@ -1 +1,2 @@
 +# Faster, surely.
- N = 100000
+ N = 600000
 diff --git a/docs/NOTES.md b/docs/NOTES.md
 new file mode 100644
 --- /dev/null
@@ -60,8 +60,10 @@ new file mode 100644
 
 func variantWorkspace(t *testing.T, variants map[string]string) *workspace {
 	r := gittest.New(t)
-	r.Commit("base", map[string]string{"pkg/__init__.py": "", "pkg/work.py": "N = 100000\n"})
-	head := r.Commit("loop less", map[string]string{"pkg/work.py": "N = 50000\n"})
+	// Effects of 3x and more: a busy two-core CI machine moves single runs by half, and the
+	// verdicts below must not depend on a quiet one.
+	r.Commit("base", map[string]string{"pkg/__init__.py": "", "pkg/work.py": "N = 600000\n"})
+	head := r.Commit("loop less", map[string]string{"pkg/work.py": "N = 200000\n"})
 	var vs strings.Builder
 	for name, patch := range variants {
 		fmt.Fprintf(&vs, "    %s = %s\n", name, ruletest.Quote(patch))
