@@ -160,15 +160,7 @@ func (r *runner) read(sample *artifact.Sample, rn Run, res *engine.ProcessResult
 		return engine.Transient("killed", "%s was killed by a signal (out of memory?).", capitalize(what))
 	case res.ExitCode != 0:
 		r.logTail(what, res)
-		class := ClassHeadFailed
-		switch rn.Side {
-		case artifact.Base:
-			class = ClassBaseFailed
-		case artifact.Head:
-		default:
-			class = ClassVariantFailed
-		}
-		return engine.Failed(class, "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
+		return engine.Failed(failedClass(rn.Side), "%s exited with status %d: %s", capitalize(what), res.ExitCode, lastLine(res))
 	}
 	readings, err := cfg.Metric.Parse(res.Stdout, res.Stderr)
 	if u, ok := err.(errUnits); ok {

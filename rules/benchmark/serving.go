@@ -149,7 +149,8 @@ func (r *runner) session(ctx context.Context, side *sideSetup, rn Run, sample *a
 }
 
 // sessionFailed turns a failed session into the run's failure: the side's own failure class
-// (a server that fails at base only is a base_failed record saying so), timeout for a client
+// (a server that fails at base only is a base_failed record saying so, with a variant's patch
+// only a variant_failed one), timeout for a client
 // that outlived its timeout, server_not_ready for a server that never answered. The log gets
 // the server log's tail and the client's output.
 func (r *runner) sessionFailed(rn Run, what string, rep *sessionReport, serverLog []byte, client *engine.ProcessResult) *engine.Result {
@@ -161,10 +162,7 @@ func (r *runner) sessionFailed(rn Run, what string, rep *sessionReport, serverLo
 	} else if len(serverLog) > 0 {
 		r.rec.OutputTail = tail(serverLog, recordTailBytes)
 	}
-	class := ClassHeadFailed
-	if rn.Side == artifact.Base {
-		class = ClassBaseFailed
-	}
+	class := failedClass(rn.Side)
 	switch rep.Failure {
 	case ServerNotReady:
 		class = ServerNotReady
@@ -194,4 +192,16 @@ func (r *runner) withLogs(outputs map[string][]byte) map[string][]byte {
 		outputs[k] = v
 	}
 	return outputs
+}
+
+// failedClass is the class of a run that failed on side s: base_failed, head_failed, or
+// variant_failed for a variant's side.
+func failedClass(s artifact.Side) string {
+	switch s {
+	case artifact.Base:
+		return ClassBaseFailed
+	case artifact.Head:
+		return ClassHeadFailed
+	}
+	return ClassVariantFailed
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/isobench/isobench/rules/artifact"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
+	"github.com/isobench/isobench/rules/ruletest"
 )
 
 // servingRepo is a commit whose tree holds a small HTTP server and a client that writes a
@@ -42,6 +43,9 @@ print("Mean TTFT (ms):   %.3f" % ms)
 	files["README"] = "head\n"
 	return r.Dir, r.Commit("head", files)
 }
+
+// brokenServer is a variant's patch that stops the server before it serves.
+const brokenServer = "--- a/server.py\n+++ b/server.py\n@@ -1,2 +1,2 @@\n-import http.server, os, sys\n+raise SystemExit('broken by the patch')\n class H(http.server.BaseHTTPRequestHandler):\n"
 
 // TestServing runs real servers and clients over loopback, in the runs' sandboxes: a
 // benchmark that measures, and one for each way a session fails.
@@ -103,6 +107,17 @@ benchmark "no_server" {
   samples = 2
   warmup  = 0
 }
+benchmark "variant_server_exits" {
+  commit  = "//commits:c"
+  server {
+    command = "python server.py"
+  }
+  command  = "python client.py"
+  metric_patterns = { ttft = "Mean TTFT \\(ms\\):\\s+([0-9.]+)" }
+  samples  = 2
+  warmup   = 0
+  variants = { broken = ` + ruletest.Quote(brokenServer) + ` }
+}
 benchmark "missing_key" {
   commit  = "//commits:c"
   server {
@@ -161,6 +176,12 @@ benchmark "missing_key" {
 	if v.Outcome.Status != "ok" || rec.Server == nil || rec.Server.Command != "" || len(rec.Samples) != 4 ||
 		len(rec.Samples[0].Values["x"]) != 2 || rec.Samples[0].Server.Log != "" {
 		t.Errorf("a result file without a server: %s %s %+v\n%s", v.Outcome.Status, v.Outcome.Message, rec.Server, log)
+	}
+
+	// A variant whose patch breaks the server fails as the variant, not as head.
+	if rec := b.records["variants //benchmarks:variant_server_exits"]; rec == nil || len(rec.Variants) != 1 ||
+		rec.Variants[0].FailureClass != ClassVariantFailed || !strings.Contains(rec.Variants[0].Message, "The broken run 1 (sample) failed: the server exited") {
+		t.Errorf("a variant's failed session: %+v", rec)
 	}
 
 	for _, c := range []struct{ name, class, failure, message, log string }{
