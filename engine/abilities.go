@@ -103,9 +103,17 @@ type ResultRow struct {
 
 // LogFilter is a kind whose action logs hold sections a reader may ask for alone: the
 // benchmark kind's measure log, one section per run of each side. `isobench log --side S
-// --run N` asks it; side is "" or "base" or "head", run 0 for every run.
+// --run N` asks it; side is "", "base", "head" or a variant's name, run 0 for every run.
 type LogFilter interface {
 	FilterLog(a *Action, log []byte, side string, run int) []byte
+}
+
+// LogOutputs is a kind whose actions keep logs beside their own among their outputs: a
+// serving benchmark's measure action stores the server's log of each run. `isobench log
+// --server` asks it which of an action's outputs (their names) are such logs, of side ("" for
+// every side) and run (counting warmups first, 0 for every run), in the order to print them.
+type LogOutputs interface {
+	LogOutputs(a *Action, outputs []string, side string, run int) []string
 }
 
 // Classifier is a kind whose targets can judge a commit: the generator kind asks its model

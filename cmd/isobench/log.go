@@ -17,8 +17,9 @@ import (
 func cmdLog(a *app, args []string) error {
 	fs := a.flags("log", true)
 	which := fs.String("action", "", "`WHICH` actions to show: a mnemonic (measure, environment, generate, commit, dataset) or part of an action ID; default: the target's own actions")
-	side := fs.String("side", "", "only the `SIDE` base or head: its per-side actions (environments, tests), or its runs in a measure log")
+	side := fs.String("side", "", "only the `SIDE` base, head or a variant's name: its per-side actions (environments, tests), or its runs in a measure log")
 	runN := fs.Int("run", 0, "only run `N` of a measurement (counting warmups first, as the log does)")
+	server := fs.Bool("server", false, "print the logs an action kept among its outputs instead of its own: the server log of each run of a serving benchmark (with --side and --run, of one)")
 	list := fs.Bool("list", false, "list the actions that have a log instead of printing them")
 	rest, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -27,8 +28,8 @@ func cmdLog(a *app, args []string) error {
 	if len(rest) != 1 {
 		return usageError{"log takes one label, e.g. isobench log //benchmarks:median\nhint: isobench log --help"}
 	}
-	if *side != "" && *side != "base" && *side != "head" {
-		return usageError{fmt.Sprintf("--side %q: want base or head", *side)}
+	if *side != "" && strings.ContainsAny(*side, " \t/:") {
+		return usageError{fmt.Sprintf("--side %q: want base, head or a variant's name", *side)}
 	}
 	if err := a.load(); err != nil {
 		return err
@@ -66,6 +67,9 @@ func cmdLog(a *app, args []string) error {
 		actions = built
 	}
 
+	if *server {
+		return a.printOutputLogs(store, label, actions, *side, *runN, *list)
+	}
 	filters := map[string]engine.LogFilter{}
 	for _, k := range kinds() {
 		if f, ok := k.(engine.LogFilter); ok {
@@ -104,6 +108,68 @@ func cmdLog(a *app, args []string) error {
 			fmt.Fprintln(a.stdout)
 		}
 		fmt.Fprintln(a.stdout)
+	}
+	return nil
+}
+
+// printOutputLogs prints (or lists) the logs the actions kept among their outputs, as their
+// kinds pick them (engine.LogOutputs): a serving benchmark's server logs.
+func (a *app) printOutputLogs(store *cache.Store, label engine.Label, actions []*engine.Action, side string, run int, list bool) error {
+	pickers := map[string]engine.LogOutputs{}
+	for _, k := range kinds() {
+		if p, ok := k.(engine.LogOutputs); ok {
+			pickers[k.Name()] = p
+		}
+	}
+	found := false
+	for _, act := range actions {
+		t := a.ws.Targets[act.Label]
+		if t == nil || pickers[t.Kind] == nil {
+			continue
+		}
+		e, _ := lastEntry(store, act)
+		if e == nil {
+			continue
+		}
+		names := make([]string, 0, len(e.Outputs))
+		for name := range e.Outputs {
+			names = append(names, name)
+		}
+		picked := pickers[t.Kind].LogOutputs(act, names, side, run)
+		if len(picked) == 0 {
+			continue
+		}
+		found = true
+		if list {
+			fmt.Fprintf(a.stdout, "%s\n    %s\n", act.ID, describeEntry(e))
+			for _, name := range picked {
+				fmt.Fprintf(a.stdout, "    %s\n", name)
+			}
+			continue
+		}
+		for _, name := range picked {
+			fmt.Fprintf(a.stdout, "==> %s: %s <==\n", act.ID, name)
+			log, err := store.Get(e.Outputs[name])
+			if err != nil {
+				fmt.Fprintf(a.stdout, "(it is not in the cache: %s)\n\n", err)
+				continue
+			}
+			a.stdout.Write(log)
+			if len(log) > 0 && log[len(log)-1] != '\n' {
+				fmt.Fprintln(a.stdout)
+			}
+			fmt.Fprintln(a.stdout)
+		}
+	}
+	if !found {
+		what := "any side"
+		if side != "" {
+			what = "side " + side
+		}
+		if run != 0 {
+			what += fmt.Sprintf(", run %d", run)
+		}
+		return fmt.Errorf("no action of %s kept a server log of %s in its last build\nhint: only a benchmark with a server block keeps one per run; isobench log %s --server --list lists them", label, what, label)
 	}
 	return nil
 }

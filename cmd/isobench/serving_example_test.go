@@ -28,6 +28,21 @@ func TestServingExample(t *testing.T) {
 		t.Errorf("the log of kv_cache:\n%s", log)
 	}
 
+	// The server logs, replayed from the cache: one run's, a side's, none of a run never made.
+	c.must(0, "build", "//benchmarks:kv_cache", "--var", "samples=3", "--var", "num_prompts=3")
+	one := c.must(0, "log", "//benchmarks:kv_cache", "--server", "--side", "head", "--run", "2").stdout
+	if strings.Count(one, "==> ") != 1 || !strings.Contains(one, "server-log.head.2 <==") ||
+		!strings.Contains(one, "loading model tiny") || !strings.Contains(one, "serving on http://") {
+		t.Errorf("the server log of head's run 2:\n%s", one)
+	}
+	listed := c.must(0, "log", "//benchmarks:kv_cache", "--server", "--side", "base", "--list").stdout
+	if !strings.Contains(listed, "server-log.base.1\n    server-log.base.2\n    server-log.base.3\n") || strings.Contains(listed, "head") {
+		t.Errorf("the server logs of base, listed:\n%s", listed)
+	}
+	if r := c.run("log", "//benchmarks:kv_cache", "--server", "--run", "9"); r.code == 0 || !strings.Contains(r.stderr, "kept a server log of any side, run 9") {
+		t.Errorf("a run that never was: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
 	data, err := os.ReadFile(filepath.Join(ws, "isobench-out", "dataset", "serving", "data", "train-00000-of-00001.jsonl"))
 	if err != nil {
 		t.Fatal(err)

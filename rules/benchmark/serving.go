@@ -1,11 +1,15 @@
 package benchmark
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/isobench/isobench/cache"
@@ -17,6 +21,50 @@ import (
 // log of the base side's fourth run (warmups counted). The sample's server.log is its digest.
 func ServerLogOutput(side artifact.Side, index int) string {
 	return fmt.Sprintf("server-log.%s.%d", side, index+1)
+}
+
+var _ engine.LogOutputs = Kind{}
+
+// LogOutputs picks, of a measure action's outputs, the server logs of side and run (1-based,
+// warmups counted, as ServerLogOutput numbers them), by run and then side: base, head, the
+// variant.
+func (Kind) LogOutputs(a *engine.Action, outputs []string, side string, run int) []string {
+	type log struct {
+		name string
+		side artifact.Side
+		n    int
+	}
+	var logs []log
+	for _, name := range outputs {
+		rest, ok := strings.CutPrefix(name, "server-log.")
+		i := strings.LastIndexByte(rest, '.')
+		if !ok || i < 0 {
+			continue
+		}
+		n, err := strconv.Atoi(rest[i+1:])
+		s := artifact.Side(rest[:i])
+		if err != nil || n < 1 || name != ServerLogOutput(s, n-1) || (side != "" && string(s) != side) || (run != 0 && n != run) {
+			continue
+		}
+		logs = append(logs, log{name, s, n})
+	}
+	order := func(s artifact.Side) int {
+		switch s {
+		case artifact.Base:
+			return 0
+		case artifact.Head:
+			return 1
+		}
+		return 2
+	}
+	slices.SortFunc(logs, func(x, y log) int {
+		return cmp.Or(cmp.Compare(x.n, y.n), cmp.Compare(order(x.side), order(y.side)), strings.Compare(string(x.side), string(y.side)))
+	})
+	var out []string
+	for _, l := range logs {
+		out = append(out, l.name)
+	}
+	return out
 }
 
 // session runs one server session for a run (session.go runs it inside the run's sandbox):

@@ -296,3 +296,25 @@ func TestHeadTail(t *testing.T) {
 		t.Errorf("%d bytes:\n%s", len(out), out)
 	}
 }
+
+// TestLogOutputs: `isobench log --server` gets the server logs of a side and run, by run and
+// then side, and nothing else the action stored.
+func TestLogOutputs(t *testing.T) {
+	outputs := []string{"server-log.head.2", "measurement", "server-log.claude.1", "server-log.base.2",
+		"server-log.head.1", "server-log.base.1", "server-log.base.x", "server-log.base.0"}
+	for _, c := range []struct {
+		side string
+		run  int
+		want string
+	}{
+		{"", 0, "server-log.base.1 server-log.head.1 server-log.claude.1 server-log.base.2 server-log.head.2"},
+		{"head", 0, "server-log.head.1 server-log.head.2"},
+		{"", 2, "server-log.base.2 server-log.head.2"},
+		{"claude", 1, "server-log.claude.1"},
+		{"base", 3, ""},
+	} {
+		if got := strings.Join(Kind{}.LogOutputs(nil, outputs, c.side, c.run), " "); got != c.want {
+			t.Errorf("side %q run %d: %q, want %q", c.side, c.run, got, c.want)
+		}
+	}
+}
