@@ -27,6 +27,8 @@ type Entry struct {
 	Mnemonic string            `json:"kind"`  // action kind, for stats
 	Created  time.Time         `json:"created"`
 	Duration time.Duration     `json:"duration"`
+	// BlockedBy, on a failure, is the action whose failure it passes on (engine.Result's).
+	BlockedBy string `json:"blocked_by,omitempty"`
 }
 
 // blobs lists the digests e holds on to.

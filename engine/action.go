@@ -107,6 +107,11 @@ type Result struct {
 	Outputs   map[string][]byte
 	Meta      any              // JSON-encodable facts (durations, hardware, tokens)
 	Counters  map[string]int64 // summed into the build summary (requests, tokens_in, ...)
+	// BlockedBy, on a failure, names the dependency (its action ID) whose failure this one
+	// passes on: an action that accepts failed dependencies and records theirs. It is stored
+	// and seen by dependents like any failure, but the build reports it blocked by that
+	// dependency, so one cause counts once.
+	BlockedBy string
 }
 
 // OK returns a successful result with outputs.
@@ -182,6 +187,8 @@ type Outcome struct {
 	Meta    json.RawMessage
 	Log     cache.Digest
 	Cached  bool // replayed from the cache rather than executed in this build
+	// BlockedBy is the Result's: the dependency whose failure this failure passes on.
+	BlockedBy string
 	// Created is when the result was made; zero for one the store does not hold (blocked,
 	// or a transient failure).
 	Created time.Time

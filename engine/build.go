@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/isobench/isobench/cache"
@@ -82,6 +83,7 @@ func (b *builder) process(ctx context.Context, a *Action) (*Visit, error) {
 		}
 		v.Outcome = sharedOutcome(d.leader)
 		ev.Status, ev.Class, ev.Message, ev.Cached = v.Outcome.Status, v.Outcome.Class, v.Outcome.Message, true
+		passedOn(&ev, v.Outcome)
 		b.emit(ev)
 		return v, nil
 	case mustRun:
@@ -91,9 +93,19 @@ func (b *builder) process(ctx context.Context, a *Action) (*Visit, error) {
 	}
 	v.Outcome = outcomeOf(d.entry, true)
 	ev.Status, ev.Class, ev.Message, ev.Cached = v.Outcome.Status, v.Outcome.Class, v.Outcome.Message, true
+	passedOn(&ev, v.Outcome)
 	b.touchParts(d.work.Parts)
 	b.emit(ev)
 	return v, nil
+}
+
+// passedOn reports a failure that passes on a dependency's (Result.BlockedBy) as blocked by
+// it: the summary counts the cause once, where it happened.
+func passedOn(ev *Event, o *Outcome) {
+	if o.Status == StatusFailed && o.BlockedBy != "" {
+		ev.Status, ev.BlockedBy = StatusBlocked, o.BlockedBy
+		ev.Message = fmt.Sprintf("blocked by %s: %s", o.BlockedBy, o.Message)
+	}
 }
 
 // touchParts marks the parts a replayed result stands on as used, so that gc keeps them as
@@ -192,6 +204,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 	if done.Status == StatusOK {
 		ev.Message = ""
 	}
+	passedOn(ev, done)
 	b.mu.Lock()
 	for k, n := range res.Counters {
 		if b.summary.Counters == nil {

@@ -167,8 +167,12 @@ func blockedBy(in *Visit) (root string, o *Outcome) {
 	root, class, msg := in.Action.ID, "", fmt.Sprintf("blocked by %s: it did not run", in.Action.ID)
 	if in.Outcome != nil {
 		class, msg = in.Outcome.Class, fmt.Sprintf("blocked by %s: %s", root, in.Outcome.Message)
-		if in.Outcome.Status == StatusBlocked {
+		switch {
+		case in.Outcome.Status == StatusBlocked:
 			root, msg = in.Reason, in.Outcome.Message
+		case in.Outcome.BlockedBy != "":
+			root = in.Outcome.BlockedBy
+			msg = fmt.Sprintf("blocked by %s: %s", root, in.Outcome.Message)
 		}
 	}
 	return root, &Outcome{Status: StatusBlocked, Class: class, Message: msg}

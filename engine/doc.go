@@ -36,7 +36,8 @@
 //   - One key, one execution per build: an action whose key is already running waits for it
 //     and shares its Outcome.
 //   - An action whose dependency failed is blocked by that root cause, named once, unless it
-//     accepts failed dependencies (Action.AcceptFailedDeps).
+//     accepts failed dependencies (Action.AcceptFailedDeps). One that does and fails with a
+//     dependency's failure says so (Result.BlockedBy): stored as a failure, reported blocked.
 //   - A result is committed to the store as soon as it is made, so a build that is killed
 //     keeps what it finished.
 //

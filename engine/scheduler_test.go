@@ -251,6 +251,39 @@ func TestAcceptFailedDeps(t *testing.T) {
 	}
 }
 
+// TestPassedOnFailure: an action that accepts a failed dependency and fails with it
+// (Result.BlockedBy) keeps its result, stored and seen by its dependents as a failure, but the
+// build reports it blocked by that dependency, executed and replayed alike, and a dependent
+// blocked by it names the dependency as the root.
+func TestPassedOnFailure(t *testing.T) {
+	b := newBench(t)
+	f := b.action(step{id: "f", result: func(x *Exec) *Result { return Failed("base_failed", "the test fails at base") }})
+	gather := b.action(step{id: "gather", deps: []*Action{f}, accept: true, result: func(x *Exec) *Result {
+		res := Failed("base_failed", "the test fails at base")
+		res.Meta, res.BlockedBy = map[string]string{"record": "kept"}, "f"
+		return res
+	}})
+	after := b.action(step{id: "after", deps: []*Action{gather}})
+	for i := range 2 {
+		sum, outcomes := b.build(context.Background(), []*Action{after}, Options{KeepGoing: true})
+		g := outcomes["gather"].Outcome
+		if g == nil || g.Status != StatusFailed || g.Class != "base_failed" || g.BlockedBy != "f" || !strings.Contains(string(g.Meta), "kept") {
+			t.Fatalf("build %d: gather %+v", i+1, g)
+		}
+		if sum.Failed != 1 || len(sum.Failures) != 1 || sum.Failures[0].ID != "f" || sum.Blocked != 2 {
+			t.Errorf("build %d: %d failed %+v, %d blocked", i+1, sum.Failed, sum.Failures, sum.Blocked)
+		}
+		for _, e := range sum.BlockedBy {
+			if e.BlockedBy != "f" || !strings.HasPrefix(e.Message, "blocked by f: ") {
+				t.Errorf("build %d: %s blocked by %q: %s", i+1, e.ID, e.BlockedBy, e.Message)
+			}
+		}
+	}
+	if n := b.runs.get("gather"); n != 1 {
+		t.Errorf("gather ran %d times, want once: its failure is cached", n)
+	}
+}
+
 // TestFailureCaching: transient failures are never cached; deterministic failures are, and
 // --retry-failed executes them again.
 func TestFailureCaching(t *testing.T) {

@@ -26,6 +26,9 @@ func (s *scheduler) store(a *Action, res *Result, key cache.Digest, desc string,
 		}
 		e.Log = d
 	}
+	if res.Status == StatusFailed {
+		e.BlockedBy = res.BlockedBy
+	}
 	if res.Meta != nil {
 		m, err := json.Marshal(res.Meta)
 		if err != nil {
@@ -58,5 +61,5 @@ func storable(res *Result) *Result {
 // outcomeOf is the outcome a stored entry stands for.
 func outcomeOf(e *cache.Entry, cached bool) *Outcome {
 	return &Outcome{Key: e.Key, Status: Status(e.Status), Class: e.Class, Message: e.Message, Outputs: e.Outputs,
-		Meta: e.Meta, Log: e.Log, Cached: cached, Created: e.Created}
+		Meta: e.Meta, Log: e.Log, Cached: cached, Created: e.Created, BlockedBy: e.BlockedBy}
 }

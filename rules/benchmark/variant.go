@@ -249,11 +249,15 @@ func (g *gather) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 			res.Meta = rec
 			return res, nil
 		case main != nil && main.Status == engine.StatusFailed:
+			// The record, failed, with its variants; the build counts the one failure once,
+			// at the measurement.
 			res := engine.Failed(main.Class, "%s", main.Message)
-			res.Meta = rec
+			res.Meta, res.BlockedBy = rec, g.main.ID
 			return res, nil
 		}
-		return engine.Transient("blocked", "The base/head measurement did not finish: %s", outcomeMessage(main)), nil
+		res := engine.Transient("blocked", "The base/head measurement did not finish: %s", outcomeMessage(main))
+		res.BlockedBy = g.main.ID
+		return res, nil
 	}
 	return w, nil
 }

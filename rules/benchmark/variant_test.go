@@ -252,4 +252,23 @@ benchmark "b" {
 	if rec == nil || rec.FailureClass != ClassBaseFailed || len(rec.Variants) != 1 || rec.Variants[0].FailureClass != ClassBaseFailed {
 		t.Fatalf("record: %+v", rec)
 	}
+	// The gathering passes the measurement's failure on: the build reports it blocked by the
+	// measurement, executed and replayed alike, and counts the failures of the measurements
+	// (base/head's and the variant's, which runs base again) alone.
+	for i, b := range []*build{b, w.build(nil)} {
+		measure := b.ByID("variants //benchmarks:b").Action.Deps[0].ID
+		failed := map[string]bool{}
+		for _, f := range b.Summary.Failures {
+			failed[f.ID] = true
+		}
+		blocked := ""
+		for _, e := range b.Summary.BlockedBy {
+			if e.ID == "variants //benchmarks:b" {
+				blocked = e.BlockedBy
+			}
+		}
+		if b.Summary.Failed != 2 || failed["variants //benchmarks:b"] || !failed[measure] || blocked != measure {
+			t.Errorf("build %d: %d failures %v, the gathering blocked by %q, want by %q", i+1, b.Summary.Failed, failed, blocked, measure)
+		}
+	}
 }
