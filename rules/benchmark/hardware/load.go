@@ -4,13 +4,13 @@ import (
 	"bufio"
 	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/benchmark/stats"
 )
 
 // procPath is where Linux describes its processes and CPUs; a variable so a test can point it
@@ -96,9 +96,7 @@ func cpuLoad(procs []float64, before, after cpuTimes, load1 float64) *artifact.C
 		c.Load1 = load1
 	}
 	if len(procs) > 0 {
-		s := append([]float64(nil), procs...)
-		sort.Float64s(s)
-		c.ProcsRunningMedian = medianOf(s)
+		c.ProcsRunningMedian = stats.Median(procs)
 	}
 	if d := after.total - before.total; after.total > before.total && d > 0 {
 		c.StealPercent = math.Round(float64(after.steal-before.steal)/float64(d)*1000) / 10

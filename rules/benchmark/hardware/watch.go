@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/benchmark/stats"
 )
 
 // WatchInterval is how often a run's GPUs and CPU load are read while it executes. Clocks ramp
@@ -153,10 +154,10 @@ func summarize(rs []artifact.GPUState, deviceMax int) artifact.GPURun {
 	}
 	sort.Float64s(sm)
 	g.SMClockMinMHz, g.SMClockMaxMHz = int(sm[0]), int(sm[len(sm)-1])
-	g.SMClockMedMHz = int(math.Round(medianOf(sm)))
+	g.SMClockMedMHz = int(math.Round(stats.Median(sm)))
 	if len(power) > 0 {
 		sort.Float64s(power)
-		g.PowerMedianW = math.Round(medianOf(power)*10) / 10
+		g.PowerMedianW = math.Round(stats.Median(power)*10) / 10
 		g.PowerMaxW = power[len(power)-1]
 	}
 	for why := range reasons {
@@ -164,12 +165,4 @@ func summarize(rs []artifact.GPUState, deviceMax int) artifact.GPURun {
 	}
 	slices.Sort(g.ThrottleReasons)
 	return g
-}
-
-func medianOf(sorted []float64) float64 {
-	n := len(sorted)
-	if n%2 == 1 {
-		return sorted[n/2]
-	}
-	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
