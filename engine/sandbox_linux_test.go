@@ -194,16 +194,23 @@ func TestSandboxHoldsAgainstAttacker(t *testing.T) {
 // command, here this test binary run again, leaves none of the command's processes alive,
 // not even one that called setsid() and ignores SIGTERM.
 func TestSandboxKilledParentLeavesNothing(t *testing.T) {
+	killParent(t, func(dir string) *Sandbox { return &Sandbox{Writable: []string{dir}} })
+}
+
+// killParent runs this test again as a child process that runs a sandboxed command (given a
+// directory of its own, sb makes the Sandbox) whose setsid child ignores SIGTERM, kills the
+// child process with SIGKILL once both commands run, and waits for them to be gone.
+func killParent(t *testing.T, sb func(dir string) *Sandbox) {
 	needSandbox(t)
 	if marker := os.Getenv("ISOBENCH_ORPHAN_MARKER"); marker != "" {
 		dir := t.TempDir()
 		RunCommand(context.Background(), Command{Path: "/bin/sh", Args: []string{"-c",
 			`setsid sh -c 'trap "" TERM; while :; do sleep 1; done' ` + marker + ` & trap "" TERM; while :; do sleep 1; done`, marker},
-			Dir: dir, Env: MinimalEnv(dir, nil), Sandbox: &Sandbox{Writable: []string{dir}}})
+			Dir: dir, Env: MinimalEnv(dir, nil), Sandbox: sb(dir)})
 		return
 	}
-	marker := fmt.Sprintf("orphan-%d-%d", os.Getpid(), time.Now().UnixNano())
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSandboxKilledParentLeavesNothing$")
+	marker := fmt.Sprintf("orphan-%s-%d-%d", t.Name(), os.Getpid(), time.Now().UnixNano())
+	cmd := exec.Command(os.Args[0], "-test.run=^"+t.Name()+"$")
 	cmd.Env = append(os.Environ(), "ISOBENCH_ORPHAN_MARKER="+marker)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -356,31 +363,7 @@ if sys.argv[1]:
 // TestSandboxHostFilesKilledParent: an installer's sandbox (the machine's files, its own
 // PID namespace) leaves nothing alive after kill -9 either.
 func TestSandboxHostFilesKilledParent(t *testing.T) {
-	needSandbox(t)
-	if marker := os.Getenv("ISOBENCH_HOSTFILES_MARKER"); marker != "" {
-		dir := t.TempDir()
-		RunCommand(context.Background(), Command{Path: "/bin/sh", Args: []string{"-c",
-			`setsid sh -c 'trap "" TERM; while :; do sleep 1; done' ` + marker + ` & trap "" TERM; while :; do sleep 1; done`, marker},
-			Dir: dir, Env: MinimalEnv(dir, nil), Sandbox: &Sandbox{HostFiles: true, Network: true}})
-		return
-	}
-	marker := fmt.Sprintf("hostfiles-orphan-%d-%d", os.Getpid(), time.Now().UnixNano())
-	cmd := exec.Command(os.Args[0], "-test.run=^TestSandboxHostFilesKilledParent$")
-	cmd.Env = append(os.Environ(), "ISOBENCH_HOSTFILES_MARKER="+marker)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(alive(marker)) < 2 {
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("the command did not start: %v", alive(marker))
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	waitGone(t, marker)
+	killParent(t, func(string) *Sandbox { return &Sandbox{HostFiles: true, Network: true} })
 }
 
 // TestFallbackHidesEnviron: without namespaces a test is a child of isobench and sees its
