@@ -89,7 +89,7 @@ func (s *Session) diff(ctx context.Context, d *diffTree, base, head string) ([]b
 	if err != nil || len(out) > 0 {
 		return out, err
 	}
-	args := append([]string{"diff"}, d.args...)
+	args := append([]string{"diff"}, d.opts...)
 	return runGit(ctx, sealed, s.m.Dir, nil, append(args, base, head)...)
 }
 

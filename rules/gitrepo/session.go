@@ -40,8 +40,8 @@ type Session struct {
 
 // Session starts a session over the mirror. building says whether it may clone and fetch.
 func (m *Mirror) Session(building bool) *Session {
-	return &Session{m: m, building: building, cat: &catFile{dir: m.Dir}, memo: map[string]object{},
-		rawDiff: &diffTree{dir: m.Dir, args: rawDiffArgs}, patchDiff: &diffTree{dir: m.Dir, args: patchDiffArgs}}
+	return &Session{m: m, building: building, cat: newCatFile(m.Dir), memo: map[string]object{},
+		rawDiff: newDiffTree(m.Dir, rawDiffArgs), patchDiff: newDiffTree(m.Dir, patchDiffArgs)}
 }
 
 // Mirror returns the session's mirror.
