@@ -92,14 +92,7 @@ func (r *runner) session(ctx context.Context, side *sideSetup, rn Run, sample *a
 		return engine.Transient("error", "The session could not be prepared: %s", err)
 	}
 
-	vars := map[string]string{"TMPDIR": tmp, "PATH": side.path0 + string(filepath.ListSeparator) + os.Getenv("PATH")}
-	for k, v := range side.vars {
-		vars[k] = v
-	}
-	secrets, mask, _ := engine.SecretVars(side.secrets)
-	for k, v := range secrets {
-		vars[k] = v
-	}
+	vars, mask := side.env(tmp)
 	sb := side.sandbox(r.x, runDir)
 	sb.ReadOnly = append(sb.ReadOnly, exe)
 	res, err := engine.RunCommand(ctx, engine.Command{Path: exe, Args: []string{sessionArg, specPath}, Dir: runDir,

@@ -190,14 +190,7 @@ func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout ti
 		return nil, err
 	}
 	defer os.RemoveAll(runDir)
-	vars := map[string]string{"TMPDIR": tmp, "PATH": s.path0 + string(filepath.ListSeparator) + os.Getenv("PATH")}
-	for k, v := range s.vars {
-		vars[k] = v
-	}
-	secrets, mask, _ := engine.SecretVars(s.secrets)
-	for k, v := range secrets {
-		vars[k] = v
-	}
+	vars, mask := s.env(tmp)
 	dir := runDir
 	if s.tree != "" {
 		dir = s.tree
@@ -212,6 +205,20 @@ func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout ti
 		Sandbox:   s.sandbox(x, runDir),
 		Mask:      mask,
 	})
+}
+
+// env is the environment a run of the side adds to the minimal one: TMPDIR, the side's tools
+// first on PATH, its variables and its secrets, with the secret values to mask in its output.
+func (s *sideSetup) env(tmp string) (vars map[string]string, mask []string) {
+	vars = map[string]string{"TMPDIR": tmp, "PATH": s.path0 + string(filepath.ListSeparator) + os.Getenv("PATH")}
+	for k, v := range s.vars {
+		vars[k] = v
+	}
+	secrets, mask, _ := engine.SecretVars(s.secrets)
+	for k, v := range secrets {
+		vars[k] = v
+	}
+	return vars, mask
 }
 
 // logTail writes the end of a failed run's output to the log and keeps a shorter end in the
