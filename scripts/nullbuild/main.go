@@ -25,11 +25,11 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/isobench/isobench/scripts/internal/bench"
 )
 
 func main() {
@@ -40,10 +40,10 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the temporary workspace")
 	flag.Parse()
 	binary, err := filepath.Abs(*bin)
-	check(err)
+	bench.Check(err)
 
 	dir, err := os.MkdirTemp("", "isobench-nullbuild-")
-	check(err)
+	bench.Check(err)
 	if !*keep {
 		defer os.RemoveAll(dir)
 	} else {
@@ -56,86 +56,43 @@ func main() {
 
 	env := append(os.Environ(), "ISOBENCH_HOME="+filepath.Join(dir, "home"))
 	build := []string{"build", "//commits:all"}
-	cold := run(binary, ws, env, build)
-	m := regexp.MustCompile(`(\d+) executed`).FindStringSubmatch(cold.out)
+	cold := bench.Run(binary, ws, env, build)
+	m := regexp.MustCompile(`(\d+) executed`).FindStringSubmatch(cold.Out)
 	if m == nil {
-		log.Fatalf("the first build printed no summary:\n%s", cold.out)
+		log.Fatalf("the first build printed no summary:\n%s", cold.Out)
 	}
 	executed, _ := strconv.Atoi(m[1])
 	fmt.Printf("coldbuild targets=%d seconds=%.3f actions_per_second=%.1f peak_rss_mb=%d\n",
-		*n, cold.seconds, float64(executed)/cold.seconds, cold.rss/1024)
+		*n, cold.Seconds, float64(executed)/cold.Seconds, cold.RSS/1024)
 
-	null := repeat(*runs, func() result {
-		r := run(binary, ws, env, build)
-		if !strings.Contains(r.out, " 0 executed") {
-			log.Fatalf("the null build executed something:\n%s", r.out)
+	null := bench.Repeat(*runs, func() bench.Result {
+		r := bench.Run(binary, ws, env, build)
+		if !strings.Contains(r.Out, " 0 executed") {
+			log.Fatalf("the null build executed something:\n%s", r.Out)
 		}
 		return r
 	})
 	ninjaMed, ninjaMin := ninja(dir, *n, *runs)
 	fmt.Printf("nullbuild targets=%d seconds=%.3f peak_rss_mb=%d ninja_seconds=%s min_seconds=%.3f ninja_min_seconds=%s bytes_per_target=%d\n",
-		*n, null.median, null.rss/1024, ninjaMed, null.min, ninjaMin, null.rss*1024/int64(*n))
-	status := repeat(*runs, func() result { return run(binary, ws, env, []string{"status", "//commits:all"}) })
-	validate := repeat(*runs, func() result { return run(binary, ws, env, []string{"validate", "//commits:all"}) })
+		*n, null.Median, null.RSS/1024, ninjaMed, null.Min, ninjaMin, null.RSS*1024/int64(*n))
+	status := bench.Repeat(*runs, func() bench.Result { return bench.Run(binary, ws, env, []string{"status", "//commits:all"}) })
+	validate := bench.Repeat(*runs, func() bench.Result { return bench.Run(binary, ws, env, []string{"validate", "//commits:all"}) })
 	fmt.Printf("inspect targets=%d status_seconds=%.3f validate_seconds=%.3f status_min_seconds=%.3f validate_min_seconds=%.3f\n",
-		*n, status.median, validate.median, status.min, validate.min)
+		*n, status.Median, validate.Median, status.Min, validate.Min)
 	if *baseline == "" {
 		return
 	}
 	old, err := filepath.Abs(*baseline)
-	check(err)
-	null = repeat(*runs, func() result { return run(old, ws, env, build) })
-	status = repeat(*runs, func() result { return run(old, ws, env, []string{"status", "//commits:all"}) })
-	validate = repeat(*runs, func() result { return run(old, ws, env, []string{"validate", "//commits:all"}) })
+	bench.Check(err)
+	null = bench.Repeat(*runs, func() bench.Result { return bench.Run(old, ws, env, build) })
+	status = bench.Repeat(*runs, func() bench.Result { return bench.Run(old, ws, env, []string{"status", "//commits:all"}) })
+	validate = bench.Repeat(*runs, func() bench.Result { return bench.Run(old, ws, env, []string{"validate", "//commits:all"}) })
 	fmt.Printf("baseline targets=%d seconds=%.3f min_seconds=%.3f peak_rss_mb=%d status_seconds=%.3f status_min_seconds=%.3f validate_seconds=%.3f validate_min_seconds=%.3f\n",
-		*n, null.median, null.min, null.rss/1024, status.median, status.min, validate.median, validate.min)
-}
-
-// result is one run of isobench: its output, wall time and peak RSS in KiB.
-type result struct {
-	out     string
-	seconds float64
-	rss     int64
-}
-
-// run runs isobench once in ws and stops the benchmark if it fails.
-func run(bin, ws string, env, args []string) result {
-	cmd := exec.Command(bin, args...)
-	cmd.Dir, cmd.Env = ws, env
-	t0 := time.Now()
-	out, err := cmd.CombinedOutput()
-	r := result{out: string(out), seconds: time.Since(t0).Seconds()}
-	if err != nil {
-		log.Fatalf("isobench %s failed: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.rss = ru.Maxrss
-	}
-	return r
-}
-
-// summary is the median and minimum of repeated runs, and the largest peak RSS among them.
-type summary struct {
-	median, min float64
-	rss         int64
-}
-
-func repeat(n int, f func() result) summary {
-	var times []float64
-	var s summary
-	for i := 0; i < n; i++ {
-		r := f()
-		times = append(times, r.seconds)
-		s.rss = max(s.rss, r.rss)
-	}
-	sort.Float64s(times)
-	s.median, s.min = times[len(times)/2], times[0]
-	return s
+		*n, null.Median, null.Min, null.RSS/1024, status.Median, status.Min, validate.Median, validate.Min)
 }
 
 // makeRepo writes n commits with git fast-import, each changing one file.
 func makeRepo(dir string, n int) []string {
-	git(dir, "", "init", "-q", "-b", "main", dir)
 	var stream bytes.Buffer
 	for i := 1; i <= n; i++ {
 		content := fmt.Sprintf("x = %d\n", i)
@@ -146,22 +103,15 @@ func makeRepo(dir string, n int) []string {
 		}
 		fmt.Fprintf(&stream, "M 644 inline f%d.py\ndata %d\n%s\n", i%100, len(content), content)
 	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir, cmd.Stdin = dir, &stream
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		log.Fatalf("git fast-import: %v\n%s", err, out)
-	}
-	log := git(dir, "", "log", "--format=%H", "main")
-	shas := strings.Fields(log)
-	return shas
+	bench.FastImport(dir, &stream)
+	return strings.Fields(bench.Git(dir, "log", "--format=%H", "main"))
 }
 
 func writeWorkspace(ws, repo string, shas []string) {
-	check(os.MkdirAll(filepath.Join(ws, "repos"), 0o755))
-	check(os.MkdirAll(filepath.Join(ws, "commits"), 0o755))
-	check(os.WriteFile(filepath.Join(ws, "isobench.hcl"), []byte("workspace {\n  name = \"nullbuild\"\n}\n"), 0o644))
-	check(os.WriteFile(filepath.Join(ws, "repos", "BUILD.hcl"), []byte(fmt.Sprintf("repo \"r\" {\n  url = %q\n}\n", repo)), 0o644))
+	bench.Check(os.MkdirAll(filepath.Join(ws, "repos"), 0o755))
+	bench.Check(os.MkdirAll(filepath.Join(ws, "commits"), 0o755))
+	bench.Check(os.WriteFile(filepath.Join(ws, "isobench.hcl"), []byte("workspace {\n  name = \"nullbuild\"\n}\n"), 0o644))
+	bench.Check(os.WriteFile(filepath.Join(ws, "repos", "BUILD.hcl"), []byte(fmt.Sprintf("repo \"r\" {\n  url = %q\n}\n", repo)), 0o644))
 	var csv strings.Builder
 	csv.WriteString("name,sha\n")
 	for i, sha := range shas {
@@ -170,14 +120,14 @@ func writeWorkspace(ws, repo string, shas []string) {
 		}
 		fmt.Fprintf(&csv, "c%05d,%s\n", i, sha)
 	}
-	check(os.WriteFile(filepath.Join(ws, "commits", "commits.csv"), []byte(csv.String()), 0o644))
+	bench.Check(os.WriteFile(filepath.Join(ws, "commits", "commits.csv"), []byte(csv.String()), 0o644))
 	build := `commit "c" {
   for_each = { for row in csvdecode(file("commits.csv")) : row.name => row }
   repo     = "//repos:r"
   head     = each.value.sha
 }
 `
-	check(os.WriteFile(filepath.Join(ws, "commits", "BUILD.hcl"), []byte(build), 0o644))
+	bench.Check(os.WriteFile(filepath.Join(ws, "commits", "BUILD.hcl"), []byte(build), 0o644))
 }
 
 // ninja times the null build of an equivalent graph: n edges, each one output from one input.
@@ -187,42 +137,24 @@ func ninja(dir string, n, runs int) (median, min string) {
 		return "NA", "NA" // apt-get install ninja-build
 	}
 	nd := filepath.Join(dir, "ninja")
-	check(os.MkdirAll(nd, 0o755))
+	bench.Check(os.MkdirAll(nd, 0o755))
 	var b strings.Builder
 	b.WriteString("rule touch\n  command = cp $in $out\n")
 	for i := 0; i < n; i++ {
 		in := filepath.Join(nd, fmt.Sprintf("in%d", i))
-		check(os.WriteFile(in, []byte("x"), 0o644))
+		bench.Check(os.WriteFile(in, []byte("x"), 0o644))
 		fmt.Fprintf(&b, "build out%d: touch in%d\n", i, i)
 	}
-	check(os.WriteFile(filepath.Join(nd, "build.ninja"), []byte(b.String()), 0o644))
-	once := func() result {
+	bench.Check(os.WriteFile(filepath.Join(nd, "build.ninja"), []byte(b.String()), 0o644))
+	once := func() bench.Result {
 		t0 := time.Now()
 		out, err := exec.Command("ninja", "-C", nd).CombinedOutput()
 		if err != nil {
 			log.Fatalf("ninja: %v\n%s", err, out)
 		}
-		return result{seconds: time.Since(t0).Seconds()}
+		return bench.Result{Seconds: time.Since(t0).Seconds()}
 	}
 	once()
-	s := repeat(runs, once)
-	return fmt.Sprintf("%.3f", s.median), fmt.Sprintf("%.3f", s.min)
-}
-
-func git(dir, stdin string, args ...string) string {
-	cmd := exec.Command("git", args...)
-	if dir != "" && args[0] != "init" {
-		cmd.Dir = dir
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		log.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
+	s := bench.Repeat(runs, once)
+	return fmt.Sprintf("%.3f", s.Median), fmt.Sprintf("%.3f", s.Min)
 }

@@ -31,7 +31,8 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
-	"time"
+
+	"github.com/isobench/isobench/scripts/internal/bench"
 )
 
 func main() {
@@ -42,9 +43,9 @@ func main() {
 	model := flag.Bool("model", false, "classify the candidates with a model served here")
 	flag.Parse()
 	binary, err := filepath.Abs(*bin)
-	check(err)
+	bench.Check(err)
 	dir, err := os.MkdirTemp("", "isobench-searchbench-")
-	check(err)
+	bench.Check(err)
 	if !*keep {
 		defer os.RemoveAll(dir)
 	}
@@ -59,38 +60,32 @@ func main() {
 	writeWorkspace(ws, repo, endpoint)
 	env := append(os.Environ(), "ISOBENCH_HOME="+filepath.Join(dir, "home"))
 
-	first, out := build(binary, ws, env)
-	log.Printf("first build (clone and scan): %.2fs\n%s", first, out)
-	var rerun, null []float64
+	first := build(binary, ws, env)
+	log.Printf("first build (clone and scan): %.2fs\n%s", first.Seconds, first.Out)
+	nullBuild := func() bench.Result {
+		r := build(binary, ws, env)
+		if !strings.Contains(r.Out, " 0 executed") {
+			log.Fatalf("the null build executed something:\n%s", r.Out)
+		}
+		return r
+	}
 	if *model {
 		asked := requests.Swap(0)
-		for i := 0; i < *runs; i++ {
-			s, out := build(binary, ws, env)
-			if !strings.Contains(out, " 0 executed") {
-				log.Fatalf("the null build executed something:\n%s", out)
-			}
-			null = append(null, s)
-		}
+		null := bench.Repeat(*runs, nullBuild)
 		fmt.Printf("searchbench commits=%d model=yes first_s=%.3f first_requests=%d rebuild_requests=%d null_min_s=%.3f null_median_s=%.3f\n",
-			*n, first, asked, requests.Load(), minOf(null), median(null))
+			*n, first.Seconds, asked, requests.Load(), null.Min, null.Median)
 		return
 	}
-	for i := 0; i < *runs; i++ {
-		s, out := build(binary, ws, env, "--rerun", "//mining:s")
-		if !strings.Contains(out, "2 executed") {
-			log.Fatalf("the rerun did not execute the scan and the search:\n%s", out)
+	rerun := bench.Repeat(*runs, func() bench.Result {
+		r := build(binary, ws, env, "--rerun", "//mining:s")
+		if !strings.Contains(r.Out, "2 executed") {
+			log.Fatalf("the rerun did not execute the scan and the search:\n%s", r.Out)
 		}
-		rerun = append(rerun, s)
-	}
-	for i := 0; i < *runs; i++ {
-		s, out := build(binary, ws, env)
-		if !strings.Contains(out, " 0 executed") {
-			log.Fatalf("the null build executed something:\n%s", out)
-		}
-		null = append(null, s)
-	}
+		return r
+	})
+	null := bench.Repeat(*runs, nullBuild)
 	list, err := os.ReadFile(filepath.Join(ws, "mining", "perf_commits.csv"))
-	check(err)
+	bench.Check(err)
 	candidates := strings.Count(string(list), "\n") - 1
 	logCmd := exec.Command(binary, "-C", ws, "log", "//mining:s")
 	logCmd.Env = env
@@ -99,14 +94,13 @@ func main() {
 		log.Printf("last scan: %s", m)
 	}
 	fmt.Printf("searchbench commits=%d candidates=%d first_s=%.3f rerun_min_s=%.3f rerun_median_s=%.3f null_min_s=%.3f null_median_s=%.3f\n",
-		*n, candidates, first, minOf(rerun), median(rerun), minOf(null), median(null))
+		*n, candidates, first.Seconds, rerun.Min, rerun.Median, null.Min, null.Median)
 }
 
 // makeRepo writes n commits with git fast-import. Every 16th commit's message holds a
 // keyword; of those, every 5th changes 15 files and every 7th 600 lines, so the size filters
 // have work; every 9th commit changes only documentation.
 func makeRepo(dir string, n int) {
-	git(dir, "init", "-q", "-b", "main", dir)
 	var stream bytes.Buffer
 	for i := 1; i <= n; i++ {
 		msg := fmt.Sprintf("Refactor module %d\n\nMove code around.\n", i)
@@ -139,11 +133,7 @@ func makeRepo(dir string, n int) {
 			fmt.Fprintf(&stream, "M 644 inline %s\ndata %d\n%s\n", p, len(files[p]), files[p])
 		}
 	}
-	cmd := exec.Command("git", "fast-import", "--quiet")
-	cmd.Dir, cmd.Stdin = dir, &stream
-	if out, err := cmd.CombinedOutput(); err != nil {
-		log.Fatalf("git fast-import: %v\n%s", err, out)
-	}
+	bench.FastImport(dir, &stream)
 }
 
 // serveClassifier serves an OpenAI-compatible endpoint that calls a commit a performance
@@ -173,9 +163,9 @@ func serveClassifier() (string, *atomic.Int64) {
 
 func writeWorkspace(ws, repo, endpoint string) {
 	for _, d := range []string{"repos", "mining", "gen"} {
-		check(os.MkdirAll(filepath.Join(ws, d), 0o755))
+		bench.Check(os.MkdirAll(filepath.Join(ws, d), 0o755))
 	}
-	write := func(name, content string) { check(os.WriteFile(filepath.Join(ws, name), []byte(content), 0o644)) }
+	write := func(name, content string) { bench.Check(os.WriteFile(filepath.Join(ws, name), []byte(content), 0o644)) }
 	write("isobench.hcl", "workspace {\n  name = \"searchbench\"\n}\n")
 	write("repos/BUILD.hcl", fmt.Sprintf("repo \"r\" {\n  url = %q\n}\n", repo))
 	generator := ""
@@ -201,47 +191,7 @@ func writeWorkspace(ws, repo, endpoint string) {
 `)
 }
 
-// build runs one build and returns its wall time in seconds and its output.
-func build(bin, ws string, env []string, args ...string) (float64, string) {
-	cmd := exec.Command(bin, append([]string{"build", "//mining:s"}, args...)...)
-	cmd.Dir, cmd.Env = ws, env
-	t0 := time.Now()
-	out, err := cmd.CombinedOutput()
-	s := time.Since(t0).Seconds()
-	if err != nil {
-		log.Fatalf("isobench build %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return s, string(out)
-}
-
-func minOf(xs []float64) float64 {
-	m := xs[0]
-	for _, x := range xs {
-		m = min(m, x)
-	}
-	return m
-}
-
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
-
-func git(dir string, args ...string) string {
-	cmd := exec.Command("git", args...)
-	if args[0] != "init" {
-		cmd.Dir = dir
-	}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		log.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func check(err error) {
-	if err != nil {
-		log.Fatal(err)
-	}
+// build runs one build of the search.
+func build(bin, ws string, env []string, args ...string) bench.Result {
+	return bench.Run(bin, ws, env, append([]string{"build", "//mining:s"}, args...))
 }
