@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/isobench/isobench/engine"
@@ -60,15 +59,5 @@ func TestRunsAndMetricsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pq, err := encodeParquet([]Record{r})
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := ReadParquet(pq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := encodeJSONL(back); !bytes.Equal(again, data) {
-		t.Errorf("the Parquet copy differs:\n%s\n%s", again, data)
-	}
+	checkParquetCopy(t, []Record{r}, data)
 }

@@ -69,7 +69,14 @@ func TestStrictJSON(t *testing.T) {
 		}
 	}
 
-	pq, err := encodeParquet([]Record{rec})
+	checkParquetCopy(t, []Record{rec}, data)
+}
+
+// checkParquetCopy checks that records written to Parquet and read back encode to jsonl,
+// their JSON Lines encoding.
+func checkParquetCopy(t *testing.T, records []Record, jsonl []byte) {
+	t.Helper()
+	pq, err := encodeParquet(records)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +84,8 @@ func TestStrictJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again, _ := encodeJSONL(back); !bytes.Equal(again, data) {
-		t.Errorf("the Parquet copy differs:\n%s\n%s", again, data)
+	if again, _ := encodeJSONL(back); !bytes.Equal(again, jsonl) {
+		t.Errorf("the Parquet copy differs:\n%s\n%s", again, jsonl)
 	}
 }
 
