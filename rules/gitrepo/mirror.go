@@ -6,12 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/isobench/isobench/cache"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/isobench/isobench/cache"
 )
 
 // A Mirror is a bare copy of a repository under the per-user cache, shared by every workspace

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/isobench/isobench/cache"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/isobench/isobench/cache"
 )
 
 // Worktree returns a checkout of the commit sha: a detached `git worktree add` of the mirror
