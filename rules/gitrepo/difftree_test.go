@@ -31,12 +31,8 @@ func TestDiffTreeMatchesGitDiff(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i < len(shas); i++ {
-		for _, args := range [][]string{rawDiffArgs, patchDiffArgs} {
-			want := r.Git(append(append([]string{"diff"}, args...), shas[i-1], shas[i])...)
-			d := s.rawDiff
-			if &args[0] == &patchDiffArgs[0] {
-				d = s.patchDiff
-			}
+		for _, d := range []*diffTree{s.rawDiff, s.patchDiff} {
+			want := r.Git(append(append([]string{"diff"}, d.opts...), shas[i-1], shas[i])...)
 			got, err := s.diff(ctx, d, shas[i-1], shas[i])
 			if err != nil {
 				t.Fatal(err)
