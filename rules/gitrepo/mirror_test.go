@@ -2,7 +2,6 @@ package gitrepo
 
 import (
 	"context"
-	"github.com/isobench/isobench/cache"
 	"os"
 	"path/filepath"
 	"sync"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/rules/gitrepo/gittest"
 )
 
