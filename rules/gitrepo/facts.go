@@ -24,7 +24,7 @@ const MaxDiffBytes = 1 << 20
 var diffArgs = []string{"--no-color", "--no-ext-diff", "--no-textconv", "-M50%"}
 
 // rawDiffArgs list the files changed with their line counts; patchDiffArgs make the unified
-// diff. `git diff-tree -r` with these prints what `git diff` does (facts_test checks it).
+// diff. `git diff-tree -r` with these prints what `git diff` does (difftree_test checks it).
 var (
 	rawDiffArgs   = append(slices.Clone(diffArgs), "-z", "--raw", "--numstat")
 	patchDiffArgs = append(slices.Clone(diffArgs), "-p", "--full-index", "--src-prefix=a/", "--dst-prefix=b/")
