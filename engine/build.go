@@ -50,24 +50,17 @@ func build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Ac
 
 // process takes one action from ready to finished: replay its cached result or run it, and
 // store what it produced.
-func (b *builder) process(ctx context.Context, a *Action) (*Visit, error) {
-	d, err := b.decide(ctx, a)
+func (b *builder) process(ctx context.Context, a *Action, d *decision) error {
 	v := d.visit
-	if d.flight != nil {
-		defer d.flight.land()
-	}
-	if err != nil {
-		return v, err
-	}
 	ev := Event{Type: "finish", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: v.Key}
 	switch d.verdict {
 	case inputStale:
-		return v, nil // only an inspection has stale actions
+		return nil // only an inspection has stale actions
 	case inputMissing, inputFailed:
 		v.Reason, v.Outcome = blockedBy(d.input)
 		ev.Status, ev.Class, ev.Message, ev.BlockedBy = StatusBlocked, v.Outcome.Class, v.Outcome.Message, v.Reason
 		b.emit(ev)
-		return v, nil
+		return nil
 	case unprepared:
 		var f *Failure
 		ev.Status, ev.Class, ev.Message = StatusFailed, "prepare_failed", v.Err.Error()
@@ -76,16 +69,16 @@ func (b *builder) process(ctx context.Context, a *Action) (*Visit, error) {
 		}
 		v.Outcome = &Outcome{Status: StatusFailed, Class: ev.Class, Message: ev.Message}
 		b.emit(ev)
-		return v, nil
+		return nil
 	case shared:
 		if d.leader.Outcome == nil {
-			return v, nil // the leader did not run, so neither does this action
+			return nil // the leader did not run, so neither does this action
 		}
 		v.Outcome = sharedOutcome(d.leader)
 		ev.Status, ev.Class, ev.Message, ev.Cached = v.Outcome.Status, v.Outcome.Class, v.Outcome.Message, true
 		passedOn(&ev, v.Outcome)
 		b.emit(ev)
-		return v, nil
+		return nil
 	case mustRun:
 		if !d.invalid || !b.restoreOrDefer(a, d) {
 			return b.run(ctx, a, d, &ev)
@@ -96,7 +89,7 @@ func (b *builder) process(ctx context.Context, a *Action) (*Visit, error) {
 	passedOn(&ev, v.Outcome)
 	b.touchParts(d.work.Parts)
 	b.emit(ev)
-	return v, nil
+	return nil
 }
 
 // passedOn reports a failure that passes on a dependency's (Result.BlockedBy) as blocked by
@@ -121,17 +114,17 @@ func (b *builder) touchParts(keys []cache.Digest) {
 
 // run executes an action that has no usable cached result, once the dependencies it reads
 // are valid again.
-func (b *builder) run(ctx context.Context, a *Action, d *decision, ev *Event) (*Visit, error) {
+func (b *builder) run(ctx context.Context, a *Action, d *decision, ev *Event) error {
 	v := d.visit
 	if err := b.materialize(ctx, a); err != nil {
 		v.Outcome = &Outcome{Status: StatusFailed, Class: "dependency_refresh", Message: err.Error(), transient: true}
 		ev.Status, ev.Class, ev.Message = StatusFailed, v.Outcome.Class, err.Error()
 		b.emit(*ev)
-		return v, nil
+		return nil
 	}
 	out, err := b.execute(ctx, a, d.work, v.Key, v.Desc, d.reason, ev)
 	v.Outcome = out
-	return v, err
+	return err
 }
 
 // finished keeps what the build leaves in the store at the end (manifests, usage), and stops

@@ -16,15 +16,8 @@ func inspect(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*
 	return &s.summary, s.visits, err
 }
 
-func (s *inspector) process(ctx context.Context, a *Action) (*Visit, error) {
-	d, err := s.decide(ctx, a)
+func (s *inspector) process(ctx context.Context, a *Action, d *decision) error {
 	v := d.visit
-	if d.flight != nil {
-		defer d.flight.land()
-	}
-	if err != nil {
-		return v, err
-	}
 	switch d.verdict {
 	case inputMissing:
 		v.Reason = d.input.Reason // unknown, for the dependency's reason
@@ -49,10 +42,10 @@ func (s *inspector) process(ctx context.Context, a *Action) (*Visit, error) {
 			// stored as a build stores it, so that dependents find its outputs.
 			out, err := s.store(a, storable(d.work.Done), v.Key, v.Desc, nil, 0)
 			v.Outcome = out
-			return v, err
+			return err
 		default:
 			v.Stale, v.Reason = true, d.reason
 		}
 	}
-	return v, nil
+	return nil
 }

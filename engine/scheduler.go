@@ -124,10 +124,11 @@ func newScheduler(all []*Action, opt Options, building bool) *scheduler {
 }
 
 // walk serves the ready queue with opt.Jobs workers until every action is visited, the walk
-// is stopped, or ctx is done. process takes one action to its Visit; finished is called with
-// it under the mutex and says whether to stop. walk returns the first error process returned,
-// and leaves in the summary what the walk as a whole came to.
-func (s *scheduler) walk(ctx context.Context, process func(context.Context, *Action) (*Visit, error), finished func(*Action, *Visit) (stop bool)) error {
+// is stopped, or ctx is done. Each action is decided first; process takes it from its
+// decision to its final Visit (the decision's own), unless decide failed; finished is called
+// with it under the mutex and says whether to stop. walk returns the first error decide or
+// process returned, and leaves in the summary what the walk as a whole came to.
+func (s *scheduler) walk(ctx context.Context, process func(context.Context, *Action, *decision) error, finished func(*Action, *Visit) (stop bool)) error {
 	stopWake := context.AfterFunc(ctx, func() {
 		s.mu.Lock()
 		s.stopped = true
@@ -144,11 +145,17 @@ func (s *scheduler) walk(ctx context.Context, process func(context.Context, *Act
 		go func() {
 			defer wg.Done()
 			for a := s.next(); a != nil; a = s.next() {
-				v, err := process(ctx, a)
+				d, err := s.decide(ctx, a)
+				if err == nil {
+					err = process(ctx, a, d)
+				}
+				if d.flight != nil {
+					d.flight.land() // the Visit is final: the actions with the same key may share it
+				}
 				if err != nil {
 					errOnce.Do(func() { firstErr = err })
 				}
-				s.finish(a, v, finished)
+				s.finish(a, d.visit, finished)
 			}
 		}()
 	}
