@@ -60,16 +60,14 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	var cmd *exec.Cmd
 	var sandbox *sandboxProcess
 	if c.Sandbox != nil {
-		iso, _ := SandboxIsolation()
-		if iso != IsolationNamespaces {
-			protectEnviron()
-		}
-		if iso == IsolationNamespaces {
+		if iso, _ := SandboxIsolation(); iso == IsolationNamespaces {
 			var err error
 			if cmd, sandbox, err = sandboxCommand(c); err != nil {
 				return nil, err
 			}
 			isolation = iso
+		} else {
+			protectEnviron()
 		}
 	}
 	if cmd == nil {
