@@ -70,12 +70,6 @@ func cmdLog(a *app, args []string) error {
 	if *server {
 		return a.printOutputLogs(store, label, actions, *side, *runN, *list)
 	}
-	filters := map[string]engine.LogFilter{}
-	for _, k := range kinds() {
-		if f, ok := k.(engine.LogFilter); ok {
-			filters[k.Name()] = f
-		}
-	}
 	for _, act := range actions {
 		e, why := lastEntry(store, act)
 		if *list {
@@ -100,14 +94,10 @@ func cmdLog(a *app, args []string) error {
 			fmt.Fprintf(a.stdout, "(its log is not in the cache: %s)\n\n", err)
 			continue
 		}
-		if t := a.ws.Targets[act.Label]; t != nil && filters[t.Kind] != nil {
-			log = filters[t.Kind].FilterLog(act, log, *side, *runN)
+		if f, ok := a.kindOf(act).(engine.LogFilter); ok {
+			log = f.FilterLog(act, log, *side, *runN)
 		}
-		a.stdout.Write(log)
-		if len(log) > 0 && log[len(log)-1] != '\n' {
-			fmt.Fprintln(a.stdout)
-		}
-		fmt.Fprintln(a.stdout)
+		a.writeLog(log)
 	}
 	return nil
 }
@@ -115,16 +105,10 @@ func cmdLog(a *app, args []string) error {
 // printOutputLogs prints (or lists) the logs the actions kept among their outputs, as their
 // kinds pick them (engine.LogOutputs): a serving benchmark's server logs.
 func (a *app) printOutputLogs(store *cache.Store, label engine.Label, actions []*engine.Action, side string, run int, list bool) error {
-	pickers := map[string]engine.LogOutputs{}
-	for _, k := range kinds() {
-		if p, ok := k.(engine.LogOutputs); ok {
-			pickers[k.Name()] = p
-		}
-	}
 	found := false
 	for _, act := range actions {
-		t := a.ws.Targets[act.Label]
-		if t == nil || pickers[t.Kind] == nil {
+		picker, ok := a.kindOf(act).(engine.LogOutputs)
+		if !ok {
 			continue
 		}
 		e, _ := lastEntry(store, act)
@@ -135,7 +119,7 @@ func (a *app) printOutputLogs(store *cache.Store, label engine.Label, actions []
 		for name := range e.Outputs {
 			names = append(names, name)
 		}
-		picked := pickers[t.Kind].LogOutputs(act, names, side, run)
+		picked := picker.LogOutputs(act, names, side, run)
 		if len(picked) == 0 {
 			continue
 		}
@@ -154,11 +138,7 @@ func (a *app) printOutputLogs(store *cache.Store, label engine.Label, actions []
 				fmt.Fprintf(a.stdout, "(it is not in the cache: %s)\n\n", err)
 				continue
 			}
-			a.stdout.Write(log)
-			if len(log) > 0 && log[len(log)-1] != '\n' {
-				fmt.Fprintln(a.stdout)
-			}
-			fmt.Fprintln(a.stdout)
+			a.writeLog(log)
 		}
 	}
 	if !found {
@@ -172,6 +152,23 @@ func (a *app) printOutputLogs(store *cache.Store, label engine.Label, actions []
 		return fmt.Errorf("no action of %s kept a server log of %s in its last build\nhint: only a benchmark with a server block keeps one per run; isobench log %s --server --list lists them", label, what, label)
 	}
 	return nil
+}
+
+// kindOf is the kind of the target act was planned for; nil when the label names no target.
+func (a *app) kindOf(act *engine.Action) engine.Kind {
+	if t := a.ws.Targets[act.Label]; t != nil {
+		return a.ws.Kinds[t.Kind]
+	}
+	return nil
+}
+
+// writeLog prints a log and a blank line after it, ending its last line when it does not.
+func (a *app) writeLog(log []byte) {
+	a.stdout.Write(log)
+	if len(log) > 0 && log[len(log)-1] != '\n' {
+		fmt.Fprintln(a.stdout)
+	}
+	fmt.Fprintln(a.stdout)
 }
 
 // logActions chooses the actions whose logs `log` shows. By default they are the target's

@@ -15,23 +15,21 @@ import (
 // resultRows asks the kinds that tabulate their results (engine.ResultTabler) about every
 // action the build walked, in label order: the table a build ends with.
 func resultRows(ws *engine.Workspace, all []*engine.Action, visits map[*engine.Action]*engine.Visit, blobs engine.Blobs) []engine.ResultRow {
-	tablers := map[string]engine.ResultTabler{}
-	for _, k := range kinds() {
-		if t, ok := k.(engine.ResultTabler); ok {
-			tablers[k.Name()] = t
-		}
-	}
 	rows := []engine.ResultRow{} // [] in JSON when the build measured nothing
 	for _, act := range all {
 		t := ws.Targets[act.Label]
-		if t == nil || tablers[t.Kind] == nil {
+		if t == nil {
+			continue
+		}
+		tabler, ok := ws.Kinds[t.Kind].(engine.ResultTabler)
+		if !ok {
 			continue
 		}
 		var o *engine.Outcome
 		if v := visits[act]; v != nil {
 			o = v.Outcome
 		}
-		row, ok := tablers[t.Kind].ResultRow(act, o, blobs)
+		row, ok := tabler.ResultRow(act, o, blobs)
 		if !ok {
 			continue
 		}
