@@ -182,7 +182,7 @@ func (a *app) logActions(label engine.Label, root *engine.Action, which, side st
 	for _, act := range candidates {
 		seen[act.ID] = true
 	}
-	if _, allRoots, _, err := a.plan(nil); err == nil {
+	if _, allRoots, _, err := a.planQuietly(); err == nil {
 		for _, act := range engine.Closure(inOrder(a.ws.Labels(), allRoots)) {
 			if act.Label == label && !seen[act.ID] {
 				candidates, seen[act.ID] = append(candidates, act), true
