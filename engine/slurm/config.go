@@ -7,8 +7,9 @@ package slurm
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -124,12 +125,7 @@ func decode(root string, b *engine.Body) (*Config, hcl.Diagnostics) {
 	c.Binary = b.String("binary")
 
 	var diags hcl.Diagnostics
-	ccs := make([]string, 0, len(c.Features))
-	for cc := range c.Features {
-		ccs = append(ccs, cc)
-	}
-	sort.Strings(ccs)
-	for _, cc := range ccs {
+	for _, cc := range slices.Sorted(maps.Keys(c.Features)) {
 		if _, err := parseCapability(cc); err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid compute capability",
 				Detail:  fmt.Sprintf("The slurm executor's features map %q, which is not a compute capability like \"9.0\".", cc),
@@ -151,12 +147,7 @@ func (c *Config) constraint(minCC string) (string, bool) {
 		return "", true
 	}
 	var names []string
-	ccs := make([]string, 0, len(c.Features))
-	for cc := range c.Features {
-		ccs = append(ccs, cc)
-	}
-	sort.Strings(ccs)
-	for _, cc := range ccs {
+	for _, cc := range slices.Sorted(maps.Keys(c.Features)) {
 		if have, _ := parseCapability(cc); have >= want {
 			names = append(names, c.Features[cc])
 		}
