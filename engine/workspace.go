@@ -79,12 +79,19 @@ func (w *Workspace) PackageOf(dir string) (string, error) {
 // isobench.hcl, else its directory's) and a hash of its path, so two checkouts never share a
 // store by accident.
 func (w *Workspace) ID() string {
-	sum := sha256.Sum256([]byte(w.Root))
-	hash := hex.EncodeToString(sum[:])[:12]
 	if n := SafeName(w.Settings.Name); w.Settings.Name != "" && n != "" {
-		return n + "-" + hash
+		return n + "-" + w.rootHash()
 	}
-	return filepath.Base(w.Root) + "-" + hash
+	return w.dirID()
+}
+
+// dirID is the ID named by the workspace's directory, which an ID was before a workspace's
+// name could name it.
+func (w *Workspace) dirID() string { return filepath.Base(w.Root) + "-" + w.rootHash() }
+
+func (w *Workspace) rootHash() string {
+	sum := sha256.Sum256([]byte(w.Root))
+	return hex.EncodeToString(sum[:])[:12]
 }
 
 // Labels returns every target label, sorted.
@@ -125,8 +132,7 @@ func (w *Workspace) CacheDir(override string) string {
 	// A store made before the workspace's name named it is under its directory's name: keep
 	// using it rather than start an empty one.
 	if w.Settings.Name != "" {
-		sum := sha256.Sum256([]byte(w.Root))
-		old := filepath.Join(UserCacheDir(), "workspaces", filepath.Base(w.Root)+"-"+hex.EncodeToString(sum[:])[:12])
+		old := filepath.Join(UserCacheDir(), "workspaces", w.dirID())
 		if _, err := os.Stat(dir); err != nil && old != dir {
 			if _, err := os.Stat(old); err == nil {
 				return old
