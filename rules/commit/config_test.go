@@ -21,7 +21,7 @@ func loadCommits(t *testing.T, build string) (*engine.Workspace, hcl.Diagnostics
 	t.Helper()
 	w := ruletest.New(t, map[string]string{"commits/BUILD.hcl": "repo \"up\" {\n  url = \"../up\"\n}\n" + build},
 		ruletest.Repo{}, commit.New())
-	return engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
+	return w.TryLoad()
 }
 
 // TestConfigDiagnostics checks that each revision a commit refuses is refused when the
@@ -50,18 +50,11 @@ func TestConfigDiagnostics(t *testing.T) {
 			if d.Severity != hcl.DiagError || !strings.Contains(d.Detail, c.want) {
 				t.Errorf("diagnostic %q (severity %v), want an error saying %q", d.Detail, d.Severity, c.want)
 			}
-			if got, want := position(d.Subject), "commits/BUILD.hcl:"+c.at; got != want {
+			if got, want := ruletest.Position(d.Subject), "commits/BUILD.hcl:"+c.at; got != want {
 				t.Errorf("diagnostic at %s, want %s", got, want)
 			}
 		})
 	}
-}
-
-func position(r *hcl.Range) string {
-	if r == nil {
-		return "nowhere"
-	}
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // TestConfigDecode checks the typed config of commits, one of them expanded by for_each: the

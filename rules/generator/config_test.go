@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -17,7 +16,7 @@ import (
 func loadGenerator(t *testing.T, body string) (*engine.Workspace, hcl.Diagnostics) {
 	t.Helper()
 	w := ruletest.New(t, map[string]string{"generators/BUILD.hcl": body}, Kind{})
-	return engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
+	return w.TryLoad()
 }
 
 // TestConfigDiagnostics checks that each value a generator refuses is refused when the
@@ -63,18 +62,11 @@ func TestConfigDiagnostics(t *testing.T) {
 			if d.Severity != hcl.DiagError || !strings.Contains(d.Detail, c.want) {
 				t.Errorf("diagnostic %q (severity %v), want an error saying %q", d.Detail, d.Severity, c.want)
 			}
-			if got, want := position(d.Subject), "generators/BUILD.hcl:"+c.at; got != want {
+			if got, want := ruletest.Position(d.Subject), "generators/BUILD.hcl:"+c.at; got != want {
 				t.Errorf("diagnostic at %s, want %s", got, want)
 			}
 		})
 	}
-}
-
-func position(r *hcl.Range) string {
-	if r == nil {
-		return "nowhere"
-	}
-	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // TestConfigDecode checks the typed config of a generator that leaves every optional

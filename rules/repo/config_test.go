@@ -1,7 +1,6 @@
 package repo_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -33,7 +32,7 @@ func TestConfigDiagnostics(t *testing.T) {
 			if d.Severity != hcl.DiagError || d.Summary != "Invalid repository url" || !strings.Contains(d.Detail, c.want) {
 				t.Errorf("diagnostic %q: %q (severity %v), want an error saying %q", d.Summary, d.Detail, d.Severity, c.want)
 			}
-			if got := fmt.Sprintf("%s:%d:%d", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column); got != "repos/BUILD.hcl:3:9" {
+			if got := ruletest.Position(d.Subject); got != "repos/BUILD.hcl:3:9" {
 				t.Errorf("diagnostic at %s, want repos/BUILD.hcl:3:9", got)
 			}
 		})

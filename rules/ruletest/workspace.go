@@ -2,6 +2,7 @@ package ruletest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,17 +72,30 @@ func (w *Workspace) Write(files map[string]string) {
 	}
 }
 
-// Diagnostics loads the workspace and returns everything the loader and the kinds' decoding
-// said, errors included, for tests of what a kind accepts.
+// TryLoad loads the workspace and returns it with everything the loader and the kinds'
+// decoding said, errors included, for tests of what a kind accepts and how it decodes it.
+func (w *Workspace) TryLoad() (*engine.Workspace, hcl.Diagnostics) {
+	return engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
+}
+
+// Diagnostics is what TryLoad said, for tests that need only that.
 func (w *Workspace) Diagnostics() hcl.Diagnostics {
-	_, diags := engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
+	_, diags := w.TryLoad()
 	return diags
+}
+
+// Position writes where a diagnostic points as file:line:column, or "nowhere".
+func Position(r *hcl.Range) string {
+	if r == nil {
+		return "nowhere"
+	}
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // Load loads the workspace. An error ends the test; the warnings are returned.
 func (w *Workspace) Load() (*engine.Workspace, hcl.Diagnostics) {
 	w.t.Helper()
-	ws, diags := engine.Load(w.Dir, engine.LoadOptions{Kinds: w.Kinds})
+	ws, diags := w.TryLoad()
 	if diags.HasErrors() {
 		w.t.Fatalf("loading the workspace: %s", diags.Error())
 	}
