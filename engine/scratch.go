@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/isobench/isobench/cache"
 )
 
 // Scratch directories (an action's TempDir, a sandbox's root) live in the system's temporary
@@ -30,26 +33,24 @@ func newScratchDir(prefix string) (dir string, release func(), err error) {
 	// The lock file appears under its name already locked: made and locked under another
 	// name, then renamed (the lock belongs to the open file, not the name). A sweep between
 	// MkdirTemp and the lock finds no lock file in a young directory and leaves it.
-	f, err := os.OpenFile(filepath.Join(dir, scratchLock+".new"), os.O_CREATE|os.O_RDWR, 0o600)
-	if err == nil {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	lock := filepath.Join(dir, scratchLock)
+	l, ok, err := cache.TryLockFile(lock+".new", syscall.LOCK_EX)
+	if err == nil && !ok {
+		err = fmt.Errorf("%s.new is locked by someone else", lock)
 	}
 	if err == nil {
-		err = os.Rename(f.Name(), filepath.Join(dir, scratchLock))
+		err = os.Rename(lock+".new", lock)
 	}
 	if err != nil {
-		if f != nil {
-			f.Close()
+		if l != nil {
+			l.Unlock()
 		}
 		os.RemoveAll(dir)
 		return "", nil, err
 	}
 	return dir, func() {
 		os.RemoveAll(dir)
-		// Unlock before closing: a child forked at this moment holds a copy of the
-		// descriptor until it execs, and the lock would live on with that copy.
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
+		l.Unlock()
 	}, nil
 }
 
