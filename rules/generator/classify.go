@@ -63,15 +63,7 @@ func (k *classifier) Question(facts []byte) (*engine.Question, error) {
 			c.Label, f.Short, strings.TrimSuffix(err.Error(), "."))
 	}
 	req, _, zeros := c.request(messages, 0)
-	var lines []engine.Line
-	for _, m := range messages {
-		name := m.Role
-		if m.Role == "user" {
-			name = "prompt"
-		}
-		lines = append(lines, engine.LongLine(name, []byte(m.Content)))
-	}
-	return &engine.Question{Lines: lines, Ask: func(ctx context.Context, log io.Writer) *engine.Answer {
+	return &engine.Question{Lines: messageLines(messages), Ask: func(ctx context.Context, log io.Writer) *engine.Answer {
 		return c.ask(ctx, req, zeros, log)
 	}}, nil
 }

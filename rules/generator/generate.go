@@ -37,15 +37,7 @@ func (c *Config) prepare(in *engine.Inputs, commit *engine.Action, sample int) (
 	req, params, zeros := c.request(messages, sample)
 	lines := c.endpointLines()
 	lines = append(lines, engine.MapLines("param", params)...)
-	// Lines are named after the attributes the messages come from, so `status` and `why`
-	// say "prompt changed" in the user's words.
-	for _, m := range messages {
-		name := m.Role
-		if m.Role == "user" {
-			name = "prompt"
-		}
-		lines = append(lines, engine.LongLine(name, []byte(m.Content)))
-	}
+	lines = append(lines, messageLines(messages)...)
 	lines = append(lines, engine.L("sample", sample))
 	j := &job{cfg: c, req: req, zeros: zeros, gen: artifact.Generation{
 		Generator: c.Label.String(),

@@ -84,6 +84,20 @@ func (c *Config) endpointLines() []engine.Line {
 	return append(lines, engine.L("model", c.Model))
 }
 
+// messageLines are the key lines of the rendered messages, named after the attributes they
+// come from, so that `status` and `why` say "prompt changed" in the user's words.
+func messageLines(messages []openai.ChatCompletionMessage) []engine.Line {
+	var lines []engine.Line
+	for _, m := range messages {
+		name := m.Role
+		if m.Role == "user" {
+			name = "prompt"
+		}
+		lines = append(lines, engine.LongLine(name, []byte(m.Content)))
+	}
+	return lines
+}
+
 // attributeOf maps a request parameter named by an endpoint's error to the generator
 // attribute that sets it, so that a rejected request tells the user what to change.
 func attributeOf(param string) string {
