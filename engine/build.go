@@ -238,9 +238,7 @@ func (b *builder) memo(reason string) Memo {
 		return nil
 	}
 	return &storeMemo{store: b.opt.Store, fresh: reason == "--rerun", touch: func(key cache.Digest) {
-		b.mu.Lock()
-		b.touched = append(b.touched, key)
-		b.mu.Unlock()
+		b.touchParts([]cache.Digest{key})
 	}}
 }
 
