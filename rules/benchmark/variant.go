@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -64,7 +65,7 @@ var variantName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 // measured beside), and each patch has text.
 func checkVariants(m map[string]string, rng hcl.Range, invalid func(rng hcl.Range, err error)) []Variant {
 	var out []Variant
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		switch {
 		case !variantName.MatchString(name):
 			invalid(rng, fmt.Errorf("the variant name %q is not a plain word (letters, digits, '_', '.', '-')", name))
@@ -307,13 +308,4 @@ func outcomeMessage(o *engine.Outcome) string {
 		return "it did not run"
 	}
 	return o.Message
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
