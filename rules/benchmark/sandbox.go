@@ -71,17 +71,10 @@ func (Kind) BuildDone(b *engine.FinishedBuild) error {
 		if a.Mnemonic != "measure" || v.Outcome == nil || v.Outcome.Cached {
 			continue
 		}
-		// The record: the output when the comparison completed, the meta when it failed.
-		data := []byte(v.Outcome.Meta)
-		if d, ok := v.Outcome.Outputs[artifact.MeasurementOutput]; ok && b.Store != nil {
-			if out, err := b.Store.Get(d); err == nil {
-				data = out
-			}
-		}
 		var rec struct {
 			Isolation string `json:"isolation"`
 		}
-		if json.Unmarshal(data, &rec) != nil || rec.Isolation == "" || rec.Isolation == string(engine.IsolationNamespaces) {
+		if json.Unmarshal(recordJSON(v.Outcome, b.Store), &rec) != nil || rec.Isolation == "" || rec.Isolation == string(engine.IsolationNamespaces) {
 			continue
 		}
 		n++

@@ -25,13 +25,7 @@ func (Kind) ResultRow(a *engine.Action, o *engine.Outcome, blobs engine.Blobs) (
 	}
 	row.Status, row.Class, row.Message, row.Cached = o.Status, o.Class, o.Message, o.Cached
 	var rec artifact.Measurement
-	var data []byte
-	if d, ok := o.Outputs[artifact.MeasurementOutput]; ok && blobs != nil {
-		data, _ = blobs.Get(d)
-	} else if len(o.Meta) > 0 {
-		data = o.Meta
-	}
-	if len(data) == 0 || json.Unmarshal(data, &rec) != nil {
+	if data := recordJSON(o, blobs); len(data) == 0 || json.Unmarshal(data, &rec) != nil {
 		return row, true
 	}
 	row.Commit = rec.Commit
@@ -52,6 +46,17 @@ func (Kind) ResultRow(a *engine.Action, o *engine.Outcome, blobs engine.Blobs) (
 		row.Verdict, row.Speedup, row.CILow, row.CIHigh, row.PValue = s.Verdict, s.Speedup, s.CILow, s.CIHigh, s.PValue
 	}
 	return row, true
+}
+
+// recordJSON is a finished measurement's record: its output when the comparison completed,
+// the failure's Meta when it did not.
+func recordJSON(o *engine.Outcome, blobs engine.Blobs) []byte {
+	if d, ok := o.Outputs[artifact.MeasurementOutput]; ok && blobs != nil {
+		if data, err := blobs.Get(d); err == nil {
+			return data
+		}
+	}
+	return o.Meta
 }
 
 var _ engine.LogFilter = Kind{}
