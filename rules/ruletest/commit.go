@@ -121,11 +121,7 @@ func (Commit) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) 
 
 // read reads the facts of head and base from the repository's mirror in the user cache.
 func (c *commitConfig) read(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
-	m := gitrepo.NewMirror(x.UserCache, c.repo)
-	if _, err := m.Ensure(ctx); err != nil {
-		return nil, err
-	}
-	s := m.Session(true)
+	s := gitrepo.NewMirror(x.UserCache, c.repo).Session(true) // clones the mirror when it must
 	defer s.Close()
 	f, err := s.Facts(ctx, c.head, c.base)
 	if err != nil {
