@@ -30,7 +30,7 @@ type builder struct {
 func build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Action]*Visit, error) {
 	all := Closure(roots)
 	b := &builder{
-		scheduler: newScheduler(all, opt, true),
+		scheduler: newScheduler(all, opt),
 		pools:     newPools(opt.CPUSlots, opt.GPUs, opt.Pools),
 		absorbed:  absorbedFailures(all),
 		manifests: map[string][]byte{},

@@ -85,7 +85,7 @@ func (s *scheduler) decide(ctx context.Context, a *Action) (*decision, error) {
 		}
 	}
 
-	in := &Inputs{Action: a, Workspace: s.opt.Workspace, UserCache: s.opt.UserCache, Building: s.building, Store: s.opt.Store,
+	in := &Inputs{Action: a, Workspace: s.opt.Workspace, UserCache: s.opt.UserCache, Building: !s.opt.Inspect, Store: s.opt.Store,
 		done: func(dep *Action) *Outcome {
 			if in := s.visit(dep); in != nil {
 				return in.Outcome

@@ -11,7 +11,7 @@ type inspector struct {
 }
 
 func inspect(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Action]*Visit, error) {
-	s := &inspector{newScheduler(Closure(roots), opt, false)}
+	s := &inspector{newScheduler(Closure(roots), opt)}
 	err := s.walk(ctx, s.process, func(*Action, *Visit) bool { return false })
 	return &s.summary, s.visits, err
 }

@@ -83,9 +83,8 @@ func Run(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Acti
 // scheduler is the state both walks share: the ready queue, the visits so far and the keys
 // in flight, under one mutex.
 type scheduler struct {
-	opt      Options
-	building bool // Inputs.Building: false when only inspecting
-	start    time.Time
+	opt   Options
+	start time.Time
 
 	mu        sync.Mutex
 	cond      *sync.Cond
@@ -99,10 +98,9 @@ type scheduler struct {
 	summary   Summary
 }
 
-func newScheduler(all []*Action, opt Options, building bool) *scheduler {
+func newScheduler(all []*Action, opt Options) *scheduler {
 	s := &scheduler{
 		opt:       opt,
-		building:  building,
 		start:     time.Now(),
 		waiting:   map[*Action]int{},
 		users:     map[*Action][]*Action{},
