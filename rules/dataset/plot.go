@@ -88,7 +88,7 @@ func speedupPlot(records []Record) string {
 			continue
 		}
 		color := colorOf(r)
-		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#333" text-anchor="end">%s</text>`, plotWidth-plotRight-4, top+11, html.EscapeString(speedupText(r)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" fill="#333" text-anchor="end">%s</text>`, plotWidth-plotRight-4, top+11, html.EscapeString(speedupText(r.Speedup, r.CILow, r.CIHigh)))
 		if r.CILow != nil && r.CIHigh != nil {
 			x1, x2 := x(clamp(*r.CILow, lo, hi)), x(clamp(*r.CIHigh, lo, hi))
 			fmt.Fprintf(&b, `<line class="ci" x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>`, x1, y, x2, y, color)
@@ -96,7 +96,7 @@ func speedupPlot(records []Record) string {
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s" stroke-width="2"/>`, x2, y-5, x2, y+5, color)
 		}
 		fmt.Fprintf(&b, `<circle class="mark" data-verdict="%s" cx="%.1f" cy="%d" r="5" fill="%s"><title>%s: %s</title></circle>`,
-			html.EscapeString(OutcomeOf(r)), x(clamp(*r.Speedup, lo, hi)), y, color, html.EscapeString(r.Benchmark), html.EscapeString(speedupText(r)))
+			html.EscapeString(OutcomeOf(r)), x(clamp(*r.Speedup, lo, hi)), y, color, html.EscapeString(r.Benchmark), html.EscapeString(speedupText(r.Speedup, r.CILow, r.CIHigh)))
 	}
 	b.WriteString(`</svg>`)
 	return b.String()
@@ -263,20 +263,21 @@ func valueTicks(lo, hi float64, logScale bool, x func(float64) float64) []float6
 }
 
 // speedupText is "1.250× [1.100, 1.400]", or "496× [333, 582]": digits by the speedup's size.
-func speedupText(r *Record) string {
-	if r.Speedup == nil {
+// The interval is left out when either end is missing; "" when the speedup is.
+func speedupText(x, lo, hi *float64) string {
+	if x == nil {
 		return ""
 	}
 	f := "%.3f"
 	switch {
-	case *r.Speedup >= 100:
+	case *x >= 100:
 		f = "%.0f"
-	case *r.Speedup >= 10:
+	case *x >= 10:
 		f = "%.1f"
 	}
-	s := fmt.Sprintf(f+"×", *r.Speedup)
-	if r.CILow != nil && r.CIHigh != nil {
-		s += fmt.Sprintf(" ["+f+", "+f+"]", *r.CILow, *r.CIHigh)
+	s := fmt.Sprintf(f+"×", *x)
+	if lo != nil && hi != nil {
+		s += fmt.Sprintf(" ["+f+", "+f+"]", *lo, *hi)
 	}
 	return s
 }

@@ -171,7 +171,7 @@ func buildView(title string, records []Record, logs map[string][]byte) *reportVi
 			buildTimes = append(buildTimes, *r.Provenance.BuildTime)
 		}
 		rv := recordView{ID: recordID(i), Index: i, R: r, Outcome: OutcomeOf(r), Color: colorOf(r),
-			Speedup: speedupText(r), Dist: template.HTML(distributionPlot(r))}
+			Speedup: speedupText(r.Speedup, r.CILow, r.CIHigh), Dist: template.HTML(distributionPlot(r))}
 		if r.PValue != nil {
 			rv.PValue = fmt.Sprintf("%.3g", *r.PValue)
 		}

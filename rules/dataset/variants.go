@@ -76,17 +76,9 @@ func variantViews(r *Record) []variantView {
 	for _, v := range r.Variants {
 		vv := variantView{Name: v.Name, Method: deref(v.Method), Verdict: deref(v.Verdict),
 			AgainstHuman: deref(v.AgainstHuman), Failure: deref(v.FailureClass), Message: deref(v.FailureMessage),
-			OverBase: speedupWithCI(v.SpeedupOverBase, v.CILowOverBase, v.CIHighOverBase),
-			OverHead: speedupWithCI(v.SpeedupOverHead, v.CILowOverHead, v.CIHighOverHead)}
+			OverBase: speedupText(v.SpeedupOverBase, v.CILowOverBase, v.CIHighOverBase),
+			OverHead: speedupText(v.SpeedupOverHead, v.CILowOverHead, v.CIHighOverHead)}
 		out = append(out, vv)
 	}
 	return out
-}
-
-// speedupWithCI is a speedup with its interval, as the card shows head's.
-func speedupWithCI(x, lo, hi *float64) string {
-	if x == nil {
-		return ""
-	}
-	return speedupText(&Record{Speedup: x, CILow: lo, CIHigh: hi})
 }
