@@ -2,14 +2,12 @@ package environment
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
-	"time"
 
 	"github.com/isobench/isobench/rules/artifact"
 )
@@ -51,20 +49,11 @@ func headWheel(ctx context.Context, log io.Writer, urls []string, r requirement,
 			continue
 		}
 		var found bool
-		for attempt := 0; ; attempt++ {
-			n++
+		tries, err := retryIndex(ctx, log, func() (err error) {
 			found, err = headExists(ctx, raw)
-			var ie *indexError
-			if err == nil || !errors.As(err, &ie) || attempt >= len(pageRetryDelays) {
-				break
-			}
-			fmt.Fprintf(log, "retrying: %s\n", err)
-			select {
-			case <-ctx.Done():
-				return nil, "", n, ctx.Err()
-			case <-time.After(pageRetryDelays[attempt]):
-			}
-		}
+			return err
+		})
+		n += tries
 		if err != nil {
 			return nil, "", n, err
 		}

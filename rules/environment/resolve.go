@@ -131,6 +131,25 @@ func (sp *spec) runResolve(ctx context.Context, x *engine.Exec, reqs []requireme
 	return r, nil
 }
 
+// retryIndex calls try until it succeeds, fails with something other than an indexError, or
+// the pageRetryDelays are spent, waiting them out between tries. It returns how many tries
+// (requests) it made.
+func retryIndex(ctx context.Context, log io.Writer, try func() error) (int64, error) {
+	for attempt := 0; ; attempt++ {
+		err := try()
+		var ie *indexError
+		if err == nil || !errors.As(err, &ie) || attempt >= len(pageRetryDelays) {
+			return int64(attempt + 1), err
+		}
+		fmt.Fprintf(log, "retrying: %s\n", err)
+		select {
+		case <-ctx.Done():
+			return int64(attempt + 1), ctx.Err()
+		case <-time.After(pageRetryDelays[attempt]):
+		}
+	}
+}
+
 func orNone(s string) string {
 	if s == "" {
 		return "not given by the index"
@@ -146,20 +165,11 @@ func resolveOne(ctx context.Context, log io.Writer, indexes []string, cutoff tim
 	for _, idx := range indexes {
 		var files []indexFile
 		var found bool
-		for attempt := 0; ; attempt++ {
-			n++
+		tries, err := retryIndex(ctx, log, func() (err error) {
 			files, found, err = fetchProject(ctx, idx, r.Name)
-			var ie *indexError
-			if err == nil || !errors.As(err, &ie) || attempt >= len(pageRetryDelays) {
-				break
-			}
-			fmt.Fprintf(log, "retrying: %s\n", err)
-			select {
-			case <-ctx.Done():
-				return nil, "", false, n, ctx.Err()
-			case <-time.After(pageRetryDelays[attempt]):
-			}
-		}
+			return err
+		})
+		n += tries
 		if err != nil {
 			return nil, "", false, n, err
 		}
