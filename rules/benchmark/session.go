@@ -171,8 +171,12 @@ func runSession(spec *sessionSpec) *sessionReport {
 		}
 		c.ExitCode, c.Seconds, c.TimedOut = res.ExitCode, res.Duration.Seconds(), res.TimedOut
 		rep.Clients = append(rep.Clients, c)
+		// A client that failed may have failed because the server died, and the server's
+		// exit can be reaped a moment after the client's: wait for it briefly before blaming
+		// the client.
+		clientFailed := res.TimedOut || res.ExitCode != 0
 		switch {
-		case srv != nil && srv.exited():
+		case srv != nil && (srv.exited() || clientFailed && srv.exitedWithin(serverReapGrace)):
 			rep.Failure, rep.ServerExit = ServerDied, srv.exitCode()
 			rep.Message = fmt.Sprintf("the server exited (status %d) while client %d ran", *rep.ServerExit, i+1)
 			return rep
@@ -253,6 +257,23 @@ func (p *serverProc) exited() bool {
 	case <-p.done:
 		return true
 	default:
+		return false
+	}
+}
+
+// serverReapGrace is how long a failed client's session waits to learn whether the server
+// died first. A process that exited is reaped within milliseconds; a second covers a loaded
+// machine, and a server that is still alive costs a failed session only this wait.
+const serverReapGrace = time.Second
+
+// exitedWithin reports whether the server exits within d.
+func (p *serverProc) exitedWithin(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-p.done:
+		return true
+	case <-t.C:
 		return false
 	}
 }
