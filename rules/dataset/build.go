@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/isobench/isobench/engine"
@@ -235,15 +236,25 @@ func hardware(h *artifact.Hardware) *Hardware {
 
 // telemetry summarises every GPU reading of the measurement, of every GPU held, warmups
 // included (they heat the device as much as any sample); throttled_samples counts measured
-// samples only, since those are the ones whose values a slowdown skews.
+// samples only, since those are the ones whose values a slowdown skews, and so do
+// low_clock_samples and the median of the runs' median SM clocks.
 func telemetry(samples []artifact.Sample) *GPUTelemetry {
 	t := &GPUTelemetry{ThrottleReasons: []string{}}
 	reasons := map[string]bool{}
 	var power, powerMax, limit float64
 	powered := 0
+	var medians []int64
 	for _, s := range samples {
-		if s.Throttled && !s.Warmup {
-			t.ThrottledSamples++
+		if !s.Warmup {
+			if s.Throttled {
+				t.ThrottledSamples++
+			}
+			if slices.Contains(s.Flags, artifact.FlagLowClock) {
+				t.LowClockSamples++
+			}
+			for _, g := range s.GPUs {
+				medians = append(medians, int64(g.SMClockMedMHz))
+			}
 		}
 		readings := []*artifact.GPUState{s.Before, s.After}
 		for i := range s.OthersBefore {
@@ -282,6 +293,11 @@ func telemetry(samples []artifact.Sample) *GPUTelemetry {
 	}
 	if t.Readings == 0 {
 		return nil
+	}
+	if len(medians) > 0 {
+		slices.Sort(medians)
+		mid := medians[len(medians)/2]
+		t.SMClockRunMedianMHz = &mid
 	}
 	if powered > 0 {
 		t.PowerMeanW = finite(power / float64(powered))

@@ -1,15 +1,11 @@
 package dataset
 
-import (
-	"slices"
-
-	"github.com/isobench/isobench/rules/artifact"
-)
+import "github.com/isobench/isobench/rules/artifact"
 
 // setRuns fills what a measurement says about its runs: every metric with its values grouped
-// by run, how sampling went, the flagged runs, and the clocks watched during the runs. A
-// measurement made before runs could report several values has no Metrics: its one metric is
-// rebuilt from its values and stats, one value per run, so every record has the same columns.
+// by run, how sampling went, and the flagged runs. A measurement made before runs could
+// report several values has no Metrics: its one metric is rebuilt from its values and stats,
+// one value per run, so every record has the same columns.
 func setRuns(r *Record, m *artifact.Measurement) {
 	metrics := m.Metrics
 	if len(metrics) == 0 && (len(m.BaseValues) > 0 || len(m.HeadValues) > 0) {
@@ -29,25 +25,6 @@ func setRuns(r *Record, m *artifact.Measurement) {
 			BaseRuns: int64(s.BaseRuns), HeadRuns: int64(s.HeadRuns), Looks: int64(s.Looks), Stopped: s.Stopped}
 		flagged, loaded := int64(m.FlaggedSamples), int64(m.LoadedSamples)
 		r.FlaggedRuns, r.LoadedRuns, r.FlaggedPolicy = &flagged, &loaded, str(m.FlaggedPolicy)
-	}
-	if t := r.GPUTelemetry; t != nil {
-		var medians []int64
-		for _, s := range m.Samples {
-			if s.Warmup {
-				continue
-			}
-			if slices.Contains(s.Flags, artifact.FlagLowClock) {
-				t.LowClockSamples++
-			}
-			for _, g := range s.GPUs {
-				medians = append(medians, int64(g.SMClockMedMHz))
-			}
-		}
-		if len(medians) > 0 {
-			slices.Sort(medians)
-			mid := medians[len(medians)/2]
-			t.SMClockRunMedianMHz = &mid
-		}
 	}
 }
 
