@@ -297,3 +297,15 @@ func capitalize(s string) string {
 	}
 	return string(s[0]-'a'+'A') + s[1:]
 }
+
+// failedClass is the class of a run that failed on side s: base_failed, head_failed, or
+// variant_failed for a variant's side.
+func failedClass(s artifact.Side) string {
+	switch s {
+	case artifact.Base:
+		return ClassBaseFailed
+	case artifact.Head:
+		return ClassHeadFailed
+	}
+	return ClassVariantFailed
+}

@@ -234,15 +234,3 @@ func (r *runner) withLogs(outputs map[string][]byte) map[string][]byte {
 	}
 	return outputs
 }
-
-// failedClass is the class of a run that failed on side s: base_failed, head_failed, or
-// variant_failed for a variant's side.
-func failedClass(s artifact.Side) string {
-	switch s {
-	case artifact.Base:
-		return ClassBaseFailed
-	case artifact.Head:
-		return ClassHeadFailed
-	}
-	return ClassVariantFailed
-}
