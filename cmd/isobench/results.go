@@ -115,22 +115,16 @@ func hasFailure(rows []engine.ResultRow) bool {
 }
 
 // ratio prints a speedup with the digits that matter: 291, 12.4, 1.004.
-func ratio(x *float64) string {
-	switch {
-	case x == nil || math.IsNaN(*x) || math.IsInf(*x, 0):
-		return "-"
-	case *x >= 100:
-		return fmt.Sprintf("%.0f", *x)
-	case *x >= 10:
-		return fmt.Sprintf("%.1f", *x)
-	}
-	return fmt.Sprintf("%.3f", *x)
-}
+func ratio(x *float64) string { return ratioLike(x, x) }
 
-// ratioLike prints x with the digits ratio gives ref, so an interval reads like its speedup.
+// ratioLike prints x with the digits ratio gives ref (x's own when ref is nil), so an
+// interval reads like its speedup.
 func ratioLike(x, ref *float64) string {
-	if x == nil || ref == nil || math.IsNaN(*x) || math.IsInf(*x, 0) {
-		return ratio(x)
+	if x == nil || math.IsNaN(*x) || math.IsInf(*x, 0) {
+		return "-"
+	}
+	if ref == nil {
+		ref = x
 	}
 	switch {
 	case *ref >= 100:
