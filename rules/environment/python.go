@@ -84,15 +84,21 @@ type probeResult struct {
 	err   error
 }
 
-// probe runs the probe script with exe, once per process.
-func probe(ctx context.Context, exe string) (*pythonInfo, error) {
+// probeFor is the entry for key in one of probes' maps, made when it is missing.
+func probeFor(m *map[string]*probeResult, key string) *probeResult {
 	probes.Lock()
-	r := probes.byExe[exe]
+	defer probes.Unlock()
+	r := (*m)[key]
 	if r == nil {
 		r = &probeResult{}
-		probes.byExe[exe] = r
+		(*m)[key] = r
 	}
-	probes.Unlock()
+	return r
+}
+
+// probe runs the probe script with exe, once per process.
+func probe(ctx context.Context, exe string) (*pythonInfo, error) {
+	r := probeFor(&probes.byExe, exe)
 	r.once.Do(func() { r.info, r.err = runProbe(ctx, exe) })
 	return r.info, r.err
 }
@@ -186,13 +192,7 @@ const pythonInstallTimeout = 10 * time.Minute
 
 // installPython runs `uv python install req` once per process and finds the result.
 func installPython(ctx context.Context, uv, req string) (*pythonInfo, error) {
-	probes.Lock()
-	r := probes.installed[req]
-	if r == nil {
-		r = &probeResult{}
-		probes.installed[req] = r
-	}
-	probes.Unlock()
+	r := probeFor(&probes.installed, req)
 	r.once.Do(func() {
 		res, err := engine.RunCommand(ctx, engine.Command{Path: uv, Args: []string{"python", "install", req},
 			Env: probeEnv(), Timeout: pythonInstallTimeout, MaxOutput: 1 << 20})
@@ -214,13 +214,7 @@ func installPython(ctx context.Context, uv, req string) (*pythonInfo, error) {
 }
 
 func findOne(ctx context.Context, req string) (*pythonInfo, string, error) {
-	probes.Lock()
-	r := probes.byAsk[req]
-	if r == nil {
-		r = &probeResult{}
-		probes.byAsk[req] = r
-	}
-	probes.Unlock()
+	r := probeFor(&probes.byAsk, req)
 	r.once.Do(func() { r.info, r.where, r.err = search(ctx, req) })
 	return r.info, r.where, r.err
 }
