@@ -94,13 +94,21 @@ func alive(marker string) []string {
 
 func waitGone(t *testing.T, marker string) {
 	t.Helper()
+	if !gone(marker) {
+		t.Fatalf("processes marked %s still run: %v", marker, alive(marker))
+	}
+}
+
+// gone waits up to 5 s for the processes marked marker to end, and says whether they did.
+func gone(marker string) bool {
 	deadline := time.Now().Add(5 * time.Second)
 	for len(alive(marker)) > 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("processes marked %s still run: %v", marker, alive(marker))
+			return false
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return true
 }
 
 // TestSandboxHoldsAgainstAttacker runs the attacker with this test process's environment
@@ -185,8 +193,7 @@ func TestSandboxHoldsAgainstAttacker(t *testing.T) {
 		!slices.ContainsFunc(found.HomeListing, func(e string) bool { return !slices.Contains(way, e) }), found.HomeListing)
 	check("the declared secret was printed", !strings.Contains(string(res.Output()), token) &&
 		!strings.Contains(log.String(), token) && strings.Contains(string(res.Stdout), "my token is ***"), res.Output())
-	waitGone(t, marker)
-	check("the setsid child outlived the run", true, nil)
+	check("the setsid child outlived the run", gone(marker), alive(marker))
 	t.Logf("attacks tried %d, held %d", tried, held)
 }
 
