@@ -11,13 +11,16 @@
 # then the build, stopped after $BUILD_TIMEOUT seconds (default 300). It prints each metric's
 # medians, interval and verdict, the servers' start times, and the build's wall time; OUTDIR
 # gets the build output, the log and the record. A session is about a server start plus two
-# client runs: with SAMPLES=3 WARMUP=0 (the defaults) the build runs six.
+# client runs: with SAMPLES=3 WARMUP=0 (the defaults) the build runs six. SAMPLES may be any
+# value the samples attribute takes, such as '"auto"'; WORKLOAD overrides the client's flags.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:-bin/isobench}")
 out=${2:-$(mktemp -d)}
 samples=${3:-3}
 warmup=${4:-0}
+# The client's workload, the same for the smoke session and every run of the build.
+workload=${WORKLOAD:---num-prompts 8 --random-input-len 1024 --random-output-len 64}
 mkdir -p "$out"
 work=$(mktemp -d)
 export ISOBENCH_HOME=$work/home
@@ -45,7 +48,7 @@ benchmark "kv" {
     ready         = "/health"
     ready_timeout = "3m"
   }
-  command     = "python - --port \$ISOBENCH_PORT --num-prompts 8 --random-input-len 1024 --random-output-len 64 --save-result <<'PY'\n\${file("client.py")}\nPY"
+  command     = "python - --port \$ISOBENCH_PORT $workload --save-result <<'PY'\n\${file("client.py")}\nPY"
   client_runs = 2
   result_file = "result.json"
   metrics = {
@@ -78,7 +81,7 @@ until python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.
   if (( $(date +%s) - ${t0%.*} > 180 )); then echo "smoke: the server was not ready in 180 s"; tail -20 "$out/smoke-server.log"; break; fi
 done
 t1=$(date +%s.%N)
-python3 "$ws/benchmarks/client.py" --port $port --num-prompts 8 --random-input-len 1024 --random-output-len 64 > "$out/smoke-client.txt" 2>&1 || true
+python3 "$ws/benchmarks/client.py" --port $port $workload > "$out/smoke-client.txt" 2>&1 || true
 t2=$(date +%s.%N)
 kill $server 2>/dev/null || true; wait $server 2>/dev/null || true
 echo "smoke (outside isobench, base): server ready after $(python3 -c "print(round($t1-$t0,2))") s; one client run $(python3 -c "print(round($t2-$t1,2))") s"
