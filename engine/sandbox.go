@@ -3,6 +3,7 @@ package engine
 import (
 	"io"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -112,16 +113,50 @@ type sandboxBind struct {
 	Upper    string // for CopyOnWrite: where the writes go
 }
 
-// InstallPrefix is the directory a program is installed under: the parent of the directory
-// holding it once symbolic links are resolved (/opt/python/3.12 for a venv's bin/python that
-// links to /opt/python/3.12/bin/python3.12). A sandbox that runs the program shares it.
+// InstallPrefix is the directory a program is installed under, once symbolic links are
+// resolved (/opt/python/3.12 for a venv's bin/python that links to
+// /opt/python/3.12/bin/python3.12): a sandbox that runs the program shares it. Wherever the
+// program lies, what it returns can be shared (installPrefix).
 func InstallPrefix(program string) string {
 	real, err := filepath.EvalSymlinks(program)
 	if err != nil {
 		return ""
 	}
-	return filepath.Dir(filepath.Dir(real))
+	home, _ := os.UserHomeDir()
+	return installPrefix(real, home)
 }
+
+// installPrefix is the widest of these that a sandbox may share (shareable): the parent of
+// the bin or sbin directory holding program, so that an interpreter's lib directory comes
+// with it; the directory holding it, for a program with its files beside it (a build tree);
+// the program alone. So /tmp/prog is shared alone, /tmp/tools/prog with /tmp/tools, and
+// /venv/bin/python with /venv.
+func installPrefix(program, home string) string {
+	dir := filepath.Dir(program)
+	if b := filepath.Base(dir); b == "bin" || b == "sbin" {
+		if parent := filepath.Dir(dir); shareable(parent, home) {
+			return parent
+		}
+	}
+	if shareable(dir, home) {
+		return dir
+	}
+	return program
+}
+
+// shareable says whether a sandbox may be given dir as a program's installation. Not the
+// root, which would be mounted over the sandbox's own; not a directory the sandbox has a
+// private one of, since the machine's would hide it (/tmp) and show its files; not the
+// user's home or a directory above it, where the keys are.
+func shareable(dir, home string) bool {
+	if dir == "/" || slices.Contains(privateDirs, dir) {
+		return false
+	}
+	return dir != home && !strings.HasPrefix(home, dir+"/")
+}
+
+// privateDirs are the directories a sandbox has of its own, empty at its start.
+var privateDirs = []string{"/dev", "/dev/shm", "/proc", "/tmp"}
 
 // Masked returns b with every occurrence of each secret replaced by ***. Secrets shorter
 // than minSecretLen are left alone: masking every "1" of a log would hide the log, not a

@@ -369,8 +369,8 @@ func startConfined(spec *sandboxSpec) (int, error) {
 // pathInstalls are the directories on the command's PATH outside the system's, with the
 // installations they belong to (the parent of a bin or shims directory: pyenv's shims run
 // ~/.pyenv/libexec/pyenv and a Python under ~/.pyenv/versions), so that a test finds
-// python3 or uv where the user's shell does. Programs, not data: never the home directory
-// itself or the root.
+// python3 or uv where the user's shell does. Programs, not data: never what shareable
+// refuses (the home directory, the root, /tmp), but the bin directory alone then (~/bin).
 func pathInstalls(env []string) []string {
 	var path string
 	for _, kv := range env {
@@ -386,9 +386,11 @@ func pathInstalls(env []string) []string {
 		}
 		dir = filepath.Clean(dir)
 		if b := filepath.Base(dir); b == "bin" || b == "shims" {
-			dir = filepath.Dir(dir)
+			if parent := filepath.Dir(dir); shareable(parent, home) {
+				dir = parent
+			}
 		}
-		if dir == "/" || dir == home || underSystemDir(dir) || slices.Contains(out, dir) {
+		if !shareable(dir, home) || underSystemDir(dir) || slices.Contains(out, dir) {
 			continue
 		}
 		out = append(out, dir)
