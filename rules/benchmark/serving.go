@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -132,9 +133,11 @@ func (r *runner) session(ctx context.Context, side *sideSetup, rn Run, sample *a
 		}
 		r.logs[ServerLogOutput(rn.Side, rn.Index)] = serverLog
 		run.Log = string(cache.Sum(serverLog))
-		fmt.Fprintf(r.x.Log, "%s: server on port %d ready after %s, stopped in %s\n", what, rep.Port,
-			time.Duration(rep.ReadySeconds*float64(time.Second)).Round(time.Millisecond),
-			time.Duration(rep.StopSeconds*float64(time.Second)).Round(time.Millisecond))
+		ready := fmt.Sprintf("ready after %s", seconds(rep.ReadySeconds))
+		if rep.Failure == ServerExited || rep.Failure == ServerNotReady {
+			ready = "never ready"
+		}
+		fmt.Fprintf(r.x.Log, "%s: server on port %d %s, stopped in %s\n", what, rep.Port, ready, seconds(rep.StopSeconds))
 	}
 
 	if rep.Failure != "" {
@@ -196,7 +199,8 @@ func (r *runner) session(ctx context.Context, side *sideSetup, rn Run, sample *a
 // the server log's tail and the client's output.
 func (r *runner) sessionFailed(rn Run, what string, rep *sessionReport, serverLog []byte, client *engine.ProcessResult) *engine.Result {
 	if len(serverLog) > 0 {
-		fmt.Fprintf(r.x.Log, "--- server log of %s, last %d bytes:\n%s\n---\n", what, min(len(serverLog), logTailBytes), tail(serverLog, logTailBytes))
+		fmt.Fprintf(r.x.Log, "--- server log of %s, last %d bytes (all of it: isobench log %s --server --side %s --run %d):\n%s\n---\n",
+			what, min(len(serverLog), logTailBytes), r.m.label, rn.Side, rn.Index+1, tail(serverLog, logTailBytes))
 	}
 	if client != nil {
 		r.logTail(what+", its last client", client)
@@ -210,7 +214,27 @@ func (r *runner) sessionFailed(rn Run, what string, rep *sessionReport, serverLo
 	case ClientTimeout:
 		class = ClassTimeout
 	}
-	return engine.Failed(class, "%s failed: %s (%s).", capitalize(what), rep.Message, rep.Failure)
+	// The message ends with what says why: the last line the server wrote when the server
+	// failed (an exception, a CUDA out-of-memory), the client's when the client did.
+	why := ""
+	switch {
+	case rep.Failure == ClientFailed && client != nil:
+		why = lastLine(client)
+	case rep.Failure == ServerExited || rep.Failure == ServerNotReady || rep.Failure == ServerDied:
+		why = "the server printed nothing"
+		if len(bytes.TrimSpace(serverLog)) > 0 {
+			why = "its log ends: " + lastLine(&engine.ProcessResult{Stdout: serverLog})
+		}
+	}
+	if why != "" {
+		why = "; " + strings.TrimSuffix(why, ".")
+	}
+	return engine.Failed(class, "%s failed: %s (%s)%s.", capitalize(what), rep.Message, rep.Failure, why)
+}
+
+// seconds is a duration given in seconds, rounded for a log line.
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
 }
 
 // clientResult reads what a client invocation left.
