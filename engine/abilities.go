@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/isobench/isobench/cache"
 )
 
 // The optional abilities of a Kind beyond Decode and PerCommit. The command holds the list of
@@ -71,6 +73,14 @@ type RemovedItem struct {
 // HTML report. `isobench report` offers it for the targets whose kind has the ability.
 type Reporter interface {
 	WriteReport(w io.Writer, label Label, o *Outcome, blobs Blobs) error
+}
+
+// ReportFiles is a Reporter whose page links files kept beside it rather than in it: the
+// dataset kind's server logs, too many and too large to embed. `isobench report` writes the
+// blob of each digest at its path (slash-separated, relative to the page's directory), so
+// that the page and its files, copied together, keep their links.
+type ReportFiles interface {
+	ReportFiles(label Label, o *Outcome, blobs Blobs) (map[string]cache.Digest, error)
 }
 
 // ResultTabler is a kind whose targets a build ends by showing as rows of a result table (the

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/isobench/isobench/engine"
@@ -77,6 +79,9 @@ func cmdReport(a *app, args []string) error {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", l, path)
+		if err := a.writeReportFiles(a.reporter(l), l, result, filepath.Dir(path)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -97,4 +102,51 @@ func writeReport(r engine.Reporter, blobs engine.Blobs, l engine.Label, o *engin
 		return err
 	}
 	return os.WriteFile(path, page.Bytes(), 0o644)
+}
+
+// writeReportFiles writes the files a page links beside it (engine.ReportFiles), each from its
+// blob, into dir. A file already there is the same content (it is named by its digest, as
+// every such file is) and left alone; a blob the cache no longer holds is counted and said.
+func (a *app) writeReportFiles(r engine.Reporter, l engine.Label, o *engine.Outcome, dir string) error {
+	rf, ok := r.(engine.ReportFiles)
+	if !ok {
+		return nil
+	}
+	files, err := rf.ReportFiles(l, o, a.store)
+	if err != nil {
+		return err
+	}
+	written, missing := 0, 0
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if !filepath.IsLocal(filepath.FromSlash(name)) {
+			return fmt.Errorf("%s's report names a file outside its directory: %s", l, name)
+		}
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if _, err := os.Stat(path); err == nil {
+			continue
+		}
+		blob, err := a.store.Get(files[name])
+		if err != nil {
+			missing++
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		tmp := path + ".tmp"
+		if err := os.WriteFile(tmp, blob, 0o644); err != nil {
+			return err
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return err
+		}
+		written++
+	}
+	if len(files) > 0 {
+		fmt.Fprintf(a.stdout, "  and the %d files it links, beside it (%d new)\n", len(files), written)
+	}
+	if missing > 0 {
+		fmt.Fprintf(a.stderr, "isobench: warning: %d of the files %s's report links are no longer in the cache; their links lead nowhere\n", missing, l)
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,31 @@ func TestServingExample(t *testing.T) {
 		t.Errorf("a run that never was: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
+	// status says where each serving benchmark's server logs are.
+	if st := c.must(0, "status", "//benchmarks:kv_cache", "--var", "samples=3", "--var", "num_prompts=3").stdout; !strings.Contains(st,
+		"server logs of 6 runs: isobench log //benchmarks:kv_cache --server") {
+		t.Errorf("status of kv_cache:\n%s", st)
+	}
+
+	// The report links every session's server log, as a file beside the page: the page and
+	// its directory, copied elsewhere, keep their links.
+	c.must(0, "report", "//dataset:serving")
+	copied := filepath.Join(t.TempDir(), "copied")
+	copyTree(t, filepath.Join(ws, "isobench-out", "dataset", "serving"), copied)
+	page, err := os.ReadFile(filepath.Join(copied, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links := regexp.MustCompile(`class="server-log" href="([^"]+)"`).FindAllStringSubmatch(string(page), -1)
+	if len(links) != 12 { // three runs a side, two benchmarks
+		t.Errorf("the report links %d server logs, want 12", len(links))
+	}
+	for _, l := range links {
+		if b, err := os.ReadFile(filepath.Join(copied, filepath.FromSlash(l[1]))); err != nil || !strings.Contains(string(b), "serving on http://") {
+			t.Errorf("the server log %s the report links: %v\n%s", l[1], err, b)
+		}
+	}
+
 	data, err := os.ReadFile(filepath.Join(ws, "isobench-out", "dataset", "serving", "data", "train-00000-of-00001.jsonl"))
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +95,11 @@ func TestServingExample(t *testing.T) {
 	// even on a loaded machine. TTFT, the prefill, does not change.
 	if s, _ := kv["speedup"].(float64); s < 1.5 {
 		t.Errorf("kv_cache's TPOT speedup is %v, want well above 1.5", kv["speedup"])
+	}
+	if sessions, _ := kv["server_sessions"].([]any); len(sessions) != 6 {
+		t.Errorf("kv_cache's server sessions: %v", kv["server_sessions"])
+	} else if s, _ := sessions[0].(map[string]any); s["side"] == nil || s["run"] != 1.0 || s["log"] == nil || s["ready_seconds"] == nil {
+		t.Errorf("kv_cache's first server session: %v", s)
 	}
 	if docs := records["//benchmarks:docs_control"]; docs == nil || docs["metric"] != "tpot_median" {
 		t.Errorf("docs_control's record: %v", docs)

@@ -3,19 +3,22 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/isobench/isobench/engine"
 )
 
-// inspect plans the targets and walks them without executing anything.
-func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
+// inspect plans the targets and walks them without executing anything. It returns the state
+// of each target and the action planned for each.
+func (a *app) inspect(patterns []string) ([]engine.TargetState, map[engine.Label]*engine.Action, error) {
 	if err := a.load(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	labels, roots, planner, err := a.plan(patterns)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The whole workspace is walked when it plans: the actions made from a generator or an
 	// environment target are planned by the benchmarks that use it, and its state is theirs.
@@ -27,17 +30,17 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 	}
 	remote, err := a.remote()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := a.open("isobench status"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	states, err := engine.Inspect(context.Background(), walked, roots, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(), Pools: planner.Pools(), GPUs: machineGPUs(),
 		Remote: remote, DebugKeys: debugKeys(),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	selected := map[engine.Label]bool{}
 	for _, l := range labels {
@@ -49,7 +52,7 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 			out = append(out, st)
 		}
 	}
-	return out, nil
+	return out, roots, nil
 }
 
 // planQuietly plans every target of the workspace, printing nothing: a caller that asked
@@ -75,7 +78,7 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	states, err := a.inspect(patterns)
+	states, roots, err := a.inspect(patterns)
 	defer a.close()
 	if err != nil {
 		return err
@@ -98,6 +101,9 @@ func cmdStatus(a *app, args []string) error {
 			}
 			said[s.ID+s.Reason] = true
 			fmt.Fprintf(a.stdout, "           %s: %s\n", s.ID, reason)
+		}
+		if line := a.outputLogsLine(st.Label, roots[st.Label]); line != "" {
+			fmt.Fprintf(a.stdout, "           %s\n", line)
 		}
 		switch st.State {
 		case "stale":
@@ -130,7 +136,7 @@ func cmdWhy(a *app, args []string) error {
 	if len(rest) != 1 {
 		return usageError{"why takes one label, e.g. isobench why //benchmarks:flash_attn"}
 	}
-	states, err := a.inspect(rest)
+	states, _, err := a.inspect(rest)
 	defer a.close()
 	if err != nil {
 		return err
@@ -174,6 +180,32 @@ func cmdValidate(a *app, args []string) error {
 	all := inOrder(labels, roots)
 	fmt.Fprintf(a.stdout, "%s: %d targets, %d actions: ok\n", a.ws.Root, len(labels), len(engine.Closure(all)))
 	return nil
+}
+
+// outputLogsLine says, under a target whose last build kept logs among its outputs (a serving
+// benchmark's server log of every run, engine.LogOutputs), how many, and the command that
+// prints them; "" for any other.
+func (a *app) outputLogsLine(label engine.Label, root *engine.Action) string {
+	if root == nil {
+		return ""
+	}
+	n := 0
+	for _, act := range engine.Closure([]*engine.Action{root}) {
+		picker, ok := a.kindOf(act).(engine.LogOutputs)
+		if !ok || act.Label != label {
+			continue
+		}
+		if e, _ := lastEntry(a.store, act); e != nil {
+			n += len(picker.LogOutputs(act, slices.Collect(maps.Keys(e.Outputs)), "", 0))
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	if n == 1 {
+		return fmt.Sprintf("server log of 1 run: isobench log %s --server", label)
+	}
+	return fmt.Sprintf("server logs of %d runs: isobench log %s --server (--side S --run N for one)", n, label)
 }
 
 // printStores ends status with the size of each per-user store a kind owns (the shared

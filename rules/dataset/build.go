@@ -69,6 +69,7 @@ func buildRecord(src *source) Record {
 		r.GPUTelemetry = telemetry(m.Samples)
 		setRuns(&r, m)
 		setVariants(&r, m)
+		r.ServerSessions = serverSessions(m.Samples)
 	}
 	r.Environment = environment(src.envs, m)
 

@@ -102,6 +102,7 @@ summary { cursor: pointer; }
 {{if .APIs}}<dt>affected APIs</dt><dd>{{range $i, $a := .APIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}{{if .MoreAPIs}} <details class="more"><summary>and {{len .MoreAPIs}} more</summary>{{range $i, $a := .MoreAPIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}</details>{{end}}</dd>{{end}}
 {{with .R.GPUTelemetry}}<dt>GPU</dt><dd>SM clock {{.SMClockMinMHz}}–{{.SMClockMaxMHz}} MHz, up to {{.TemperatureMaxC}} °C, {{.ThrottledSamples}} throttled samples</dd>{{end}}
 {{if .Logs}}<dt>logs</dt><dd>{{range $i, $l := .Logs}}{{if $i}} · {{end}}<a class="log-link" href="#{{$l.Anchor}}" title="{{$l.ID}}">{{$l.Kind}}</a>{{end}}</dd>{{end}}
+{{if .ServerLogs}}<dt>server logs</dt><dd>{{range $i, $l := .ServerLogs}}{{if $i}} · {{end}}<a class="server-log{{if $l.Failed}} failure{{end}}" href="{{$l.Href}}" title="{{$l.Title}}">{{$l.Label}}</a>{{end}} <span class="meta">(files in {{serverLogDir}}/ beside this page)</span></dd>{{end}}
 </dl>
 {{range .Tests}}<details class="test"><summary>{{.Title}} ({{.Lines}} line{{if ne .Lines 1}}s{{end}})</summary><pre>{{.Text}}</pre></details>
 {{end}}

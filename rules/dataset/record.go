@@ -42,6 +42,9 @@ type Record struct {
 	// ServerCommand is the server a serving benchmark started per run (null without one): the
 	// command line is the client's, the model the one either names.
 	ServerCommand *string `json:"server_command" parquet:"server_command,optional"`
+	// ServerSessions are a serving benchmark's server sessions, one per run in the order
+	// they ran, warmups included (servers.go); empty without a server.
+	ServerSessions []ServerSession `json:"server_sessions" parquet:"server_sessions,optional,list"`
 
 	Metric    *string `json:"metric" parquet:"metric,optional"`
 	Unit      *string `json:"unit" parquet:"unit,optional"`

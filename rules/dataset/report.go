@@ -114,6 +114,7 @@ type recordView struct {
 	Tests            []testView
 	Dist             template.HTML
 	Logs             []logLink
+	ServerLogs       []serverLogLink // files beside the page (servers.go)
 	Variants         []variantView
 }
 
@@ -187,6 +188,7 @@ func buildView(title string, records []Record, logs map[string][]byte) *reportVi
 		}
 		rv.Tests = testsOf(r)
 		rv.Variants = variantViews(r)
+		rv.ServerLogs = serverLogLinks(r)
 		for _, a := range r.Provenance.Actions {
 			if a.Log == nil {
 				continue
@@ -308,6 +310,7 @@ func derefInt(n *int64) string {
 }
 
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
-	"deref":    deref,
-	"derefInt": derefInt,
+	"deref":        deref,
+	"derefInt":     derefInt,
+	"serverLogDir": func() string { return ServerLogDir },
 }).Parse(pageTemplate))

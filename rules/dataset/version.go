@@ -44,4 +44,5 @@ func Version() string {
 //	   flagged_policy, gpu_telemetry.low_clock_samples and sm_clock_run_median_mhz
 //	3  variants (candidate patches measured beside base and head)
 //	4  server_command (serving benchmarks: a server per run)
-const SchemaVersion = 4
+//	5  server_sessions (each run's server: start time, how it ended, its log's digest)
+const SchemaVersion = 5
