@@ -186,7 +186,7 @@ benchmark "missing_key" {
 
 	for _, c := range []struct{ name, class, failure, message, log string }{
 		{"base_server_exits", ClassBaseFailed, ServerExited, "exited with status 3 before it was ready (server_exited); its log ends: boom at base.", "boom at base"},
-		{"never_ready", ServerNotReady, ServerNotReady, "not ready within 1s (server_not_ready); its log ends: loading.", "isobench log //benchmarks:never_ready --server --side base --run 1"},
+		{"never_ready", ServerNotReady, ServerNotReady, "not ready within 1s: nothing listened on 127.0.0.1:", "isobench log //benchmarks:never_ready --server --side base --run 1"},
 		{"server_dies", ClassBaseFailed, ServerDied, "exited (status 7) while client 1 ran (server_died); its log ends: ", "Traceback"},
 		{"missing_key", ClassNoMetric, "", `has no key "median_ttft_ms"`, "Mean TTFT"},
 	} {

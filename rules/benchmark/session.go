@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -295,13 +296,17 @@ func (p *serverProc) waitReady(spec *sessionSpec, port int) (failure, msg string
 	defer tick.Stop()
 	client := &http.Client{Timeout: 2 * time.Second}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// last is what the last check saw, for the message of a server never ready: a port
+	// nobody listens on (the command does not pass $ISOBENCH_PORT) or a path that answers
+	// 404 says what to fix.
+	last := fmt.Sprintf("no line of its output matched %q", spec.ReadyLog)
 	for {
 		select {
 		case <-p.done:
 			p.copied.Wait()
 			return ServerExited, fmt.Sprintf("the server exited with status %d before it was ready", *p.exitCode())
 		case <-deadline.C:
-			return ServerNotReady, fmt.Sprintf("the server was not ready within %s", spec.ReadyTimeout)
+			return ServerNotReady, fmt.Sprintf("the server was not ready within %s: %s", spec.ReadyTimeout, last)
 		case <-p.readyLog:
 			return "", ""
 		case <-tick.C:
@@ -310,20 +315,33 @@ func (p *serverProc) waitReady(spec *sessionSpec, port int) (failure, msg string
 		case spec.ReadyLog != "":
 		case spec.Ready != "":
 			resp, err := client.Get("http://" + addr + spec.Ready)
-			if err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return "", ""
-				}
+			if err != nil {
+				last = notListening(addr, err)
+				break
 			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return "", ""
+			}
+			last = fmt.Sprintf("GET %s answered %s", spec.Ready, resp.Status)
 		default:
-			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
 				c.Close()
 				return "", ""
 			}
+			last = notListening(addr, err)
 		}
 	}
+}
+
+// notListening says what a failed check of the server's port found.
+func notListening(addr string, err error) string {
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return fmt.Sprintf("nothing listened on %s, the port in ISOBENCH_PORT", addr)
+	}
+	return err.Error()
 }
 
 // stop ends the server's process group: SIGTERM, then SIGKILL after grace. It returns how
