@@ -63,6 +63,29 @@ type Measurement struct {
 	// the measurement of one variant.
 	Variants []Variant `json:"variants,omitempty"`
 	Variant  *Variant  `json:"variant,omitempty"`
+
+	// Preload is set when every run, warmups included, was forked from a process per side
+	// that had imported modules first (the benchmark's preload) instead of starting afresh.
+	Preload *Preload `json:"preload,omitempty"`
+}
+
+// Preload is how a measurement's runs were started: each forked from a process per side that
+// had imported Modules, or the test script's own top-level imports, once.
+type Preload struct {
+	Modules       []string `json:"modules,omitempty"` // as the benchmark names them
+	ScriptImports bool     `json:"script_imports,omitempty"`
+	// Sides says what each side's process imported before the first fork.
+	Sides map[Side]PreloadedSide `json:"sides,omitempty"`
+}
+
+// PreloadedSide is one side's preloading process.
+type PreloadedSide struct {
+	Imported []string `json:"imported"`
+	// Skipped are the script's imports guarded by a try at its top level that failed: the
+	// runs import them (or not) themselves.
+	Skipped []string `json:"skipped,omitempty"`
+	Seconds float64  `json:"seconds"`           // the imports, paid once instead of once a run
+	Threads int      `json:"threads,omitempty"` // after the imports; a fork keeps only one
 }
 
 // MetricResult is one metric of a measurement: its values grouped by run, and its comparison.

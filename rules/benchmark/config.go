@@ -123,6 +123,28 @@ type Config struct {
 	// Variants are candidate patches to the base commit, each measured as a side of its own
 	// (variant.go), sorted by name.
 	Variants []Variant
+
+	// Preload, when set, makes each side import modules once in a process every run is then
+	// forked from (preload.go).
+	Preload *Preload
+}
+
+// Preload is what a side's preloading process imports before it forks the runs.
+type Preload struct {
+	Modules       []string // module names, in order; none with ScriptImports
+	ScriptImports bool     // the test script's own top-level imports, found with Python's ast
+}
+
+// preloadImports is the value of preload that means the script's own top-level imports.
+const preloadImports = "imports"
+
+// line is the preload for the key: "imports", or the module names in order (an import may
+// depend on one before it, so the order is part of what is done).
+func (p *Preload) line() string {
+	if p.ScriptImports {
+		return preloadImports
+	}
+	return strings.Join(p.Modules, " ")
 }
 
 // decode reads a benchmark target's attributes into its Config. It reports a test given more
@@ -199,6 +221,7 @@ func decode(t *engine.Target) (*Config, hcl.Diagnostics) {
 	c.Isolation = decodeIsolation(t, invalid)
 	c.Serving = decodeServing(t, c, invalid)
 	c.Variants = checkVariants(t.StringMap("variants"), t.AttrRange("variants"), invalid)
+	c.Preload = decodePreload(t, c, invalid)
 	if c.MetricRegex != "" {
 		re, err := regexp.Compile(c.MetricRegex)
 		if err != nil {
@@ -257,6 +280,10 @@ func (c *Config) lines() []engine.Line {
 	}
 	if c.Flagged != KeepFlagged {
 		lines = append(lines, engine.L("flagged_runs", c.Flagged))
+	}
+	if c.Preload != nil {
+		// How the runs are started is part of how the measurement is made.
+		lines = append(lines, engine.L("preload", c.Preload.line()))
 	}
 	lines = append(lines, c.Serving.lines()...)
 	lines = append(lines, c.Requires.Lines()...)
@@ -342,6 +369,53 @@ func (c *Config) samplesLine() string {
 		return strconv.Itoa(c.Samples)
 	}
 	return fmt.Sprintf("auto %d..%d", c.MinSamples, c.Samples)
+}
+
+// moduleName is a Python module's dotted name.
+var moduleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// decodePreload reads `preload`: a list of module names, or "imports" for the test script's
+// own top-level imports. A command runs /bin/sh, not Python, so there is nothing to fork it
+// from; a server block needs a command, so serving benchmarks cannot preload either.
+func decodePreload(t *engine.Target, c *Config, invalid func(hcl.Range, error)) *Preload {
+	if !t.Has("preload") {
+		return nil
+	}
+	rng := t.AttrRange("preload")
+	v := t.Value("preload")
+	p := &Preload{}
+	switch {
+	case v.IsNull() || !v.IsKnown():
+		invalid(rng, fmt.Errorf(`preload must be a list of module names such as ["torch"], or "imports"`))
+		return nil
+	case v.Type() == cty.String && v.AsString() == preloadImports:
+		p.ScriptImports = true
+	case v.Type() == cty.String:
+		invalid(rng, fmt.Errorf(`preload must be a list of module names or "imports", not %q; did you mean preload = [%q]?`, v.AsString(), v.AsString()))
+		return nil
+	case v.Type().IsTupleType() || v.Type().IsListType():
+		for _, m := range v.AsValueSlice() {
+			if m.IsNull() || !m.IsKnown() || m.Type() != cty.String || !moduleName.MatchString(m.AsString()) {
+				invalid(rng, fmt.Errorf(`preload must list Python module names such as "torch" or "numpy.linalg"`))
+				return nil
+			}
+			if !slices.Contains(p.Modules, m.AsString()) {
+				p.Modules = append(p.Modules, m.AsString())
+			}
+		}
+		if len(p.Modules) == 0 {
+			invalid(rng, fmt.Errorf(`preload lists no module; name some (["torch"]), use "imports", or leave it out`))
+			return nil
+		}
+	default:
+		invalid(rng, fmt.Errorf(`preload must be a list of module names such as ["torch"], or "imports"`))
+		return nil
+	}
+	if c.Test == TestCommand {
+		invalid(rng, fmt.Errorf("preload needs a Python test (script or generator): a command runs /bin/sh, which cannot be forked from a process that has imported Python modules, and a server's runs are commands too; leave preload out"))
+		return nil
+	}
+	return p
 }
 
 // decodeIsolation reads secrets and allow_network.

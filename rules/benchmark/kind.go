@@ -43,6 +43,7 @@ var schema = &engine.Schema{
 		{Name: "metric_patterns", Type: engine.TypeStringMap},
 		{Name: "units", Type: engine.TypeStringMap},
 		{Name: "variants", Type: engine.TypeStringMap}, // name = patch text (variant.go)
+		{Name: "preload", Type: engine.TypeAny},        // module names or "imports": decode checks (preload.go)
 	},
 	Blocks: []engine.BlockSchema{
 		{Name: "server", Schema: serverSchema}, // server.go

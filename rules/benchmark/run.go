@@ -69,6 +69,11 @@ func (r *runner) run(ctx context.Context) (*engine.Result, error) {
 		return nil, err
 	}
 	defer sides.release()
+	if cfg.Preload != nil {
+		if res := r.preload(ctx, sides); res != nil {
+			return r.failed(res), nil
+		}
+	}
 
 	order := ScheduleSides(r.pr.sides, cfg.Warmup, cfg.Samples)
 	if cfg.Adaptive {
@@ -115,7 +120,13 @@ func (r *runner) sample(ctx context.Context, side *sideSetup, rn Run) (artifact.
 	}
 	res, err := side.exec(ctx, r.x, rn, cfg.Timeout)
 	flagRun(&sample, watch.Stop())
-	if err != nil {
+	var lost *errPreloadLost
+	switch {
+	case errors.As(err, &lost) && res != nil && (res.TimedOut || res.Canceled):
+		// Killed as asked, with the preloading process that would not confirm it.
+	case errors.As(err, &lost):
+		return sample, r.lostRun(lost, rn, res)
+	case err != nil:
 		return sample, engine.Transient("error", "The test could not be started: %s", err)
 	}
 	return sample, r.read(&sample, rn, res)

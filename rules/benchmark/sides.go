@@ -43,6 +43,9 @@ type sideSetup struct {
 	network      bool
 	secrets      []string // names of the variables passed from isobench's environment
 	scratch      []string // directories to remove afterwards (a variant's tree and overlay)
+	// forks is the side's preloading process, which forks every run (preload.go); nil
+	// without preload: each run is then a fresh process.
+	forks *preloader
 }
 
 type sideSetups map[artifact.Side]*sideSetup
@@ -51,6 +54,9 @@ func (s sideSetups) of(side artifact.Side) *sideSetup { return s[side] }
 
 func (s sideSetups) release() {
 	for _, side := range s {
+		if side.forks != nil {
+			side.forks.stop()
+		}
 		if side.tree != "" {
 			os.RemoveAll(side.tree)
 		}
@@ -182,8 +188,11 @@ func (r *runner) checkout(ctx context.Context, side artifact.Side, dir string) e
 }
 
 // exec runs the test once, in a fresh process and a fresh directory, and removes the
-// directory afterwards.
+// directory afterwards. With preload the process is forked (execForked).
 func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout time.Duration) (*engine.ProcessResult, error) {
+	if s.forks != nil {
+		return s.execForked(ctx, rn, timeout)
+	}
 	runDir := filepath.Join(x.TempDir, fmt.Sprintf("run-%s-%d", s.side, rn.Index))
 	tmp := filepath.Join(runDir, "tmp")
 	if err := os.MkdirAll(tmp, 0o755); err != nil {

@@ -1,0 +1,132 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// A forked process is started by another process rather than by isobench: a fork server's
+// child, forked from a process that has already paid for its imports (the benchmark kind's
+// preload). RunForked treats its output, its timeout and its cancellation as RunCommand treats
+// a command's: the same pipes, read into the same capped and masked tails, the same log.
+
+// Forked is a process that another process started for RunForked.
+type Forked interface {
+	// Wait blocks until the process has ended and returns its exit status (-1 when a signal
+	// ended it) and how long it ran, as the process that started it measured. An error means
+	// that process is gone and cannot tell.
+	Wait() (exit int, ran time.Duration, err error)
+	// Kill kills the process and every process it started. It need not wait: Wait returns
+	// once they are gone.
+	Kill()
+}
+
+// ForkedCommand is a run of a forked process.
+type ForkedCommand struct {
+	// Start asks for the process, with stdout and stderr the write ends of the pipes its
+	// output is read from. It hands them on (to a fork server) before it returns; RunForked
+	// then closes its own copies, so the output ends when the process and its children do.
+	Start func(stdout, stderr *os.File) (Forked, error)
+	// Timeout, Log, MaxOutput and Mask are Command's.
+	Timeout   time.Duration
+	Log       io.Writer
+	MaxOutput int
+	Mask      []string
+	// Isolation is how the process that forks it was isolated: the forked process shares
+	// its sandbox.
+	Isolation Isolation
+}
+
+// RunForked runs c to completion. The error is set when the process could not be started, or
+// when the process that started it was lost (the result then holds the output read so far).
+func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
+	if c.MaxOutput <= 0 {
+		c.MaxOutput = 1 << 20
+	}
+	log := &cappedLog{w: newMaskingWriter(c.Log, c.Mask), left: c.MaxOutput}
+	stdout := &tailBuffer{max: c.MaxOutput, log: log}
+	stderr := &tailBuffer{max: c.MaxOutput, log: log}
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return nil, err
+	}
+	start := time.Now()
+	p, err := c.Start(outW, errW)
+	outW.Close() // the process has its own copies
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return nil, err
+	}
+	var copiers sync.WaitGroup
+	for _, pp := range []struct {
+		r *os.File
+		w io.Writer
+	}{{outR, stdout}, {errR, stderr}} {
+		copiers.Add(1)
+		go func() {
+			defer copiers.Done()
+			io.Copy(pp.w, pp.r)
+		}()
+	}
+	type ended struct {
+		exit int
+		ran  time.Duration
+		err  error
+	}
+	waited := make(chan ended, 1)
+	go func() {
+		exit, ran, err := p.Wait()
+		waited <- ended{exit, ran, err}
+	}()
+	var timeout <-chan time.Time
+	if c.Timeout > 0 {
+		timer := time.NewTimer(c.Timeout)
+		defer timer.Stop()
+		timeout = timer.C
+	}
+	res := &ProcessResult{Isolation: c.Isolation}
+	var e ended
+	select {
+	case e = <-waited:
+	case <-timeout:
+		res.TimedOut = true
+		p.Kill()
+		e = <-waited
+	case <-ctx.Done():
+		res.Canceled = true
+		p.Kill()
+		e = <-waited
+	}
+	// What the process started is killed with it by the one that forked it; a child that
+	// escaped may still hold a pipe: stop reading after outputGrace, as RunCommand does.
+	copied := make(chan struct{})
+	go func() { copiers.Wait(); close(copied) }()
+	select {
+	case <-copied:
+	case <-time.After(outputGrace):
+		outR.Close()
+		errR.Close()
+		<-copied
+	}
+	outR.Close()
+	errR.Close()
+	log.flush()
+	res.Duration = time.Since(start)
+	if e.ran > 0 {
+		res.Duration = e.ran
+	}
+	res.ExitCode = e.exit
+	res.Stdout, res.Stderr = Masked(stdout.Bytes(), c.Mask), Masked(stderr.Bytes(), c.Mask)
+	return res, e.err
+}
