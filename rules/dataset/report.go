@@ -15,7 +15,8 @@ import (
 
 // The report is one self-contained HTML page about a built dataset: a summary of outcomes,
 // a plot of every speedup with its confidence interval, the samples of each benchmark, the
-// hardware, and the logs of the actions behind each record, embedded and linked by anchors.
+// hardware, and the logs of the actions behind each record, embedded and linked by anchors;
+// a serving benchmark's server logs, too many to embed, are files beside it (servers.go).
 //
 // The page loads nothing from anywhere (no fonts, scripts or styles from a network), so it
 // can be mailed, archived or opened from a CI artifact as it is. Plots are SVG drawn on the

@@ -9,7 +9,7 @@ import (
 
 // TestServerSessions: each run's server session, in run order, numbered as `isobench log
 // --server --run` numbers them; a server that never answered has no ready time, and its link
-// in the report is marked as a failure.
+// in the report is marked as a failure. The sessions survive the Parquet copy.
 func TestServerSessions(t *testing.T) {
 	r := Record{ServerSessions: serverSessions([]artifact.Sample{
 		{Side: artifact.Base, Index: 0, Warmup: true, Server: &artifact.ServerRun{Port: 4100, ReadySeconds: 0.5, Clients: 2, Log: "aa"}},
@@ -23,6 +23,14 @@ func TestServerSessions(t *testing.T) {
 	if s := r.ServerSessions[2]; s.Side != "base" || s.Run != 2 || s.Warmup || s.ReadySeconds != nil || *s.Failure != "server_exited" || *s.Log != "cc" {
 		t.Errorf("the failed session: %+v", s)
 	}
+	r.Provenance.Actions = []ActionRef{}
+	records := []Record{r, {Provenance: r.Provenance}} // the second without a server
+	jsonl, err := encodeJSONL(records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParquetCopy(t, records, jsonl)
+
 	var got []string
 	for _, l := range serverLogLinks(&r) {
 		got = append(got, l.Label+" "+l.Href+" "+l.Title)
