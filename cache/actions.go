@@ -184,6 +184,9 @@ func (s *Store) PutEntry(e *Entry) error {
 			if err := txn.Set(historyKey(e.Key, old.Created, now), prev); err != nil {
 				return err
 			}
+			if err := bumpGeneration(txn); err != nil { // generation.go
+				return err
+			}
 		case !errors.Is(err, badger.ErrKeyNotFound):
 			return err
 		}
@@ -215,7 +218,7 @@ func (s *Store) DeleteEntry(key Digest) error {
 				return err
 			}
 		}
-		return nil
+		return bumpGeneration(txn)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting action %s: %w", key, err)

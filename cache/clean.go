@@ -21,7 +21,10 @@ func (s *Store) Clean() error {
 		return fmt.Errorf("cleaning cache: %w", err)
 	}
 	err := s.db.Update(func(txn *badger.Txn) error {
-		return txn.Set([]byte(keySchema), []byte(schemaVersion))
+		if err := txn.Set([]byte(keySchema), []byte(schemaVersion)); err != nil {
+			return err
+		}
+		return bumpGeneration(txn)
 	})
 	if err != nil {
 		return fmt.Errorf("cleaning cache: %w", err)

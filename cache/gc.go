@@ -113,7 +113,10 @@ func (s *Store) GC(o GCOptions) (GCReport, error) {
 				return err
 			}
 		}
-		return nil
+		if len(keys) == 0 {
+			return nil
+		}
+		return bumpGenerationBatch(wb)
 	})
 	if err != nil {
 		return GCReport{}, fmt.Errorf("gc: %w", err)

@@ -23,7 +23,7 @@ import (
 // finds its manifests unchanged, and rewriting them would cost a write each and grow the
 // value log by every build.
 func (s *Store) PutManifests(m map[string][]byte) error {
-	changed, err := s.changedManifests(m)
+	changed, replaced, err := s.changedManifests(m)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,10 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 				return err
 			}
 		}
-		return nil
+		if !replaced {
+			return nil
+		}
+		return bumpGenerationBatch(wb) // a record may hold the old one: generation.go
 	})
 	if err != nil {
 		return fmt.Errorf("storing %d manifests: %w", len(m), err)
@@ -53,10 +56,10 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 }
 
 // changedManifests returns the records of m that differ from those stored, read in one
-// transaction.
-func (s *Store) changedManifests(m map[string][]byte) (map[string][]byte, error) {
-	changed := map[string][]byte{}
-	err := s.view(func(txn *badger.Txn) error {
+// transaction, and whether any of them replaces a stored one.
+func (s *Store) changedManifests(m map[string][]byte) (changed map[string][]byte, replaced bool, err error) {
+	changed = map[string][]byte{}
+	err = s.view(func(txn *badger.Txn) error {
 		for name, v := range m {
 			item, err := txn.Get(dbKey(prefixManifest, name))
 			switch {
@@ -71,15 +74,15 @@ func (s *Store) changedManifests(m map[string][]byte) (map[string][]byte, error)
 				return err
 			}
 			if !same {
-				changed[name] = v
+				changed[name], replaced = v, true
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading %d manifests: %w", len(m), err)
+		return nil, false, fmt.Errorf("reading %d manifests: %w", len(m), err)
 	}
-	return changed, nil
+	return changed, replaced, nil
 }
 
 // DeleteManifests removes the named records; absent names are no error.
@@ -90,7 +93,7 @@ func (s *Store) DeleteManifests(names []string) error {
 				return err
 			}
 		}
-		return nil
+		return bumpGenerationBatch(wb)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting %d manifests: %w", len(names), err)

@@ -252,16 +252,22 @@ func (s *Store) checkSchema() error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("reading cache schema: %w", err)
-	case have == schemaVersion:
+	case have == schemaVersion && s.readOnly:
 		return nil
+	case have == schemaVersion:
+		return s.ensureGeneration()
 	case have != "":
 		return fmt.Errorf("the cache at %s has layout version %s, this isobench reads version %s; remove it with `isobench clean`", s.dir, have, schemaVersion)
 	case s.readOnly:
 		return nil
 	}
-	return s.update(func(txn *badger.Txn) error {
+	err = s.update(func(txn *badger.Txn) error {
 		return txn.Set([]byte(keySchema), []byte(schemaVersion))
 	})
+	if err != nil {
+		return err
+	}
+	return s.ensureGeneration()
 }
 
 // Close releases the database and then the lock, in that order, so that the
