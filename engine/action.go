@@ -75,6 +75,16 @@ type Work struct {
 	// NoTempDir says Run uses no Exec.TempDir, so none is made: a directory made, locked and
 	// removed for each of 10,000 commit actions costs more than some of them take to run.
 	NoTempDir bool
+	// ConfigOnly says the key lines come from the target's config and the outputs of the
+	// action's dependencies alone: Prepare read no file (but through file() and
+	// templatefile()), ran no process, asked no network, clock or machine, and the action
+	// was planned from the config alone. A build all of whose actions say so, and that ended
+	// well, may be recorded (record.go): the next build with the same request answers from
+	// the record while every file loading read is unchanged, without loading or preparing
+	// anything. Work with StillValid or Restore is never taken as ConfigOnly (what it stands
+	// for lives outside the cache and must be looked at), nor work with Parts (their keys are
+	// not recorded).
+	ConfigOnly bool
 }
 
 // Needs are what an action holds while it runs. CPU slots and GPUs come from the machine;

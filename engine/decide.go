@@ -98,6 +98,7 @@ func (s *scheduler) decide(ctx context.Context, a *Action) (*decision, error) {
 		return d, nil
 	}
 	d.work = w
+	v.configOnly = w.ConfigOnly && w.StillValid == nil && w.Restore == nil && len(w.Parts) == 0
 	v.Desc = Description(a.Mnemonic, w)
 	v.Key = KeyOf(v.Desc)
 	if s.opt.DebugKeys != nil {

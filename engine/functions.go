@@ -13,8 +13,10 @@ import (
 
 // functions returns the functions available in a BUILD.hcl of the package in dir: the usual
 // Terraform-style string, collection and encoding functions, plus file and templatefile,
-// which read paths relative to the package directory.
-func functions(dir string) map[string]function.Function {
+// which read paths relative to the package directory. What they read is stamped in log
+// (stamp.go), at load time and when a late attribute is evaluated while an action is
+// prepared.
+func functions(dir string, log *inputLog) map[string]function.Function {
 	return map[string]function.Function{
 		"abs":           stdlib.AbsoluteFunc,
 		"ceil":          stdlib.CeilFunc,
@@ -27,7 +29,7 @@ func functions(dir string) map[string]function.Function {
 		"csvdecode":     stdlib.CSVDecodeFunc,
 		"distinct":      stdlib.DistinctFunc,
 		"element":       stdlib.ElementFunc,
-		"file":          fileFunc(dir),
+		"file":          fileFunc(dir, log),
 		"flatten":       stdlib.FlattenFunc,
 		"floor":         stdlib.FloorFunc,
 		"format":        stdlib.FormatFunc,
@@ -55,7 +57,7 @@ func functions(dir string) map[string]function.Function {
 		"split":         stdlib.SplitFunc,
 		"strlen":        stdlib.StrlenFunc,
 		"substr":        stdlib.SubstrFunc,
-		"templatefile":  templateFileFunc(dir),
+		"templatefile":  templateFileFunc(dir, log),
 		"title":         stdlib.TitleFunc,
 		"tolist":        stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"tomap":         stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
@@ -79,12 +81,14 @@ func resolvePath(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
-func fileFunc(dir string) function.Function {
+func fileFunc(dir string, log *inputLog) function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			data, err := os.ReadFile(resolvePath(dir, args[0].AsString()))
+			path := resolvePath(dir, args[0].AsString())
+			log.saw(path)
+			data, err := os.ReadFile(path)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read the file: %s", err)
 			}
@@ -96,7 +100,7 @@ func fileFunc(dir string) function.Function {
 // templateFileFunc renders a file as an HCL template (${...} and %{...} directives) with the
 // variables given in its second argument. The prompt of a generator is usually one, with
 // `{ commit = commit }`, so it is evaluated late, once per commit.
-func templateFileFunc(dir string) function.Function {
+func templateFileFunc(dir string, log *inputLog) function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{
 			{Name: "path", Type: cty.String},
@@ -105,6 +109,7 @@ func templateFileFunc(dir string) function.Function {
 		Type: function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			path := resolvePath(dir, args[0].AsString())
+			log.saw(path)
 			src, err := os.ReadFile(path)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read the template: %s", err)
@@ -120,7 +125,7 @@ func templateFileFunc(dir string) function.Function {
 					vars[k.AsString()] = e
 				}
 			}
-			ctx := &hcl.EvalContext{Variables: vars, Functions: functions(filepath.Dir(path))}
+			ctx := &hcl.EvalContext{Variables: vars, Functions: functions(filepath.Dir(path), log)}
 			out, diags := tmpl.Value(ctx)
 			if diags.HasErrors() {
 				return cty.NilVal, function.NewArgErrorf(0, "rendering the template failed: %s", diags.Error())

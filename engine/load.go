@@ -42,7 +42,7 @@ func Load(root string, opts LoadOptions) (*Workspace, hcl.Diagnostics) {
 		root:   root,
 		parser: hclparse.NewParser(),
 		kinds:  map[string]Kind{},
-		ws:     &Workspace{Root: root, Targets: map[Label]*Target{}, Kinds: map[string]Kind{}, Files: map[string][]byte{}},
+		ws:     &Workspace{Root: root, Targets: map[Label]*Target{}, Kinds: map[string]Kind{}, Files: map[string][]byte{}, inputs: newInputLog()},
 	}
 	for _, k := range opts.Kinds {
 		l.kinds[k.Name()] = k
@@ -71,7 +71,9 @@ func (l *loader) finish() hcl.Diagnostics {
 
 // parse reads a file named relative to the root, so diagnostics print short paths.
 func (l *loader) parse(rel string) *hcl.File {
-	src, err := os.ReadFile(filepath.Join(l.root, rel))
+	path := filepath.Join(l.root, rel)
+	l.ws.inputs.saw(path) // stamp.go
+	src, err := os.ReadFile(path)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read file", Detail: err.Error()})
 		return nil
@@ -113,7 +115,7 @@ func (l *loader) loadWorkspaceFile(overrides map[string]string) {
 	}
 	content, diags := f.Body.Content(workspaceFileSchema)
 	l.diags = append(l.diags, diags...)
-	ctx := &hcl.EvalContext{Functions: functions(l.root)}
+	ctx := &hcl.EvalContext{Functions: functions(l.root, l.ws.inputs)}
 	vars := map[string]cty.Value{}
 	for _, b := range content.Blocks.OfType("variable") {
 		name := b.Labels[0]
@@ -166,6 +168,9 @@ func (l *loader) findBuildFiles() []string {
 			if path != l.root && (strings.HasPrefix(name, ".") || name == "isobench-out" || name == "node_modules") {
 				return filepath.SkipDir
 			}
+			// Stamped before WalkDir reads its names: a BUILD.hcl added or removed later
+			// changes the directory's stamp (stamp.go).
+			l.ws.inputs.saw(path)
 			if path != l.root {
 				if _, err := os.Stat(filepath.Join(path, WorkspaceFile)); err == nil {
 					return filepath.SkipDir
@@ -216,7 +221,7 @@ func (l *loader) loadBuildFile(rel string) {
 func (l *loader) evalContext(_ hcl.Body, dir string, _ string) *hcl.EvalContext {
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": l.vars, "local": cty.EmptyObjectVal},
-		Functions: functions(dir),
+		Functions: functions(dir, l.ws.inputs),
 	}
 }
 
@@ -247,7 +252,7 @@ func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
 			}
 			ctx := &hcl.EvalContext{
 				Variables: map[string]cty.Value{"var": l.vars, "local": cty.ObjectVal(known)},
-				Functions: functions(dir),
+				Functions: functions(dir, l.ws.inputs),
 			}
 			if d := undeclaredRef(a.Expr, ctx); d != nil {
 				l.diags = append(l.diags, d)
@@ -292,7 +297,7 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 	name := block.Labels[0]
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": l.vars, "local": locals},
-		Functions: functions(dir),
+		Functions: functions(dir, l.ws.inputs),
 	}
 	content, diags := block.Body.Content(schema.hclSchema(true))
 	l.diags = append(l.diags, diags...)

@@ -54,6 +54,8 @@ type Visit struct {
 	Err     error    // Prepare failed
 
 	refresh *refresh // replayed, but must be made again before a dependent executes
+	// configOnly: the action's Work was ConfigOnly, so a record may vouch for its key.
+	configOnly bool
 }
 
 // Run walks the actions reachable from roots: it builds them, or with opt.Inspect only

@@ -19,6 +19,11 @@ type TargetState struct {
 	Message string
 	// Stale lists the actions of the target that would execute, each with its reason.
 	Stale []StaleAction
+
+	// settled: every action the state stands on (the target's closure and the actions made
+	// from it) was ConfigOnly and had a result, so a record may keep the state
+	// (record_inspect.go).
+	settled bool
 }
 
 // StaleAction is an action that would execute, and why.
@@ -59,12 +64,14 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 	var states []TargetState
 	for _, l := range targets {
 		root := roots[l]
-		st := TargetState{Label: l, Kind: opt.Workspace.Targets[l].Kind}
+		st := TargetState{Label: l, Kind: opt.Workspace.Targets[l].Kind, settled: true}
 		seen := map[*Action]bool{}
 		for _, a := range append(Closure([]*Action{root}), made[l]...) {
 			if r, ok := reasons[a]; ok && !seen[a] {
 				st.Stale, seen[a] = append(st.Stale, r), true
 			}
+			v := visits[a]
+			st.settled = st.settled && v != nil && v.configOnly && v.Outcome != nil
 		}
 		o := visits[root]
 		var f *Failure

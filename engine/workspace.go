@@ -29,6 +29,10 @@ type Workspace struct {
 	Executors map[string]*ExecutorSetting
 	// Files holds the source of every file read, for rendering diagnostics with snippets.
 	Files map[string][]byte
+
+	// inputs stamps every file and directory loading and evaluation read (stamp.go), for a
+	// record of the build (record.go); nil for a workspace not made by Load.
+	inputs *inputLog
 }
 
 // Settings come from the `workspace` block of isobench.hcl.

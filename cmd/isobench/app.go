@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -95,7 +96,12 @@ func (a *app) load() error {
 // open opens the workspace's store. readOnly commands still need the lock today; the error
 // names the process that holds it.
 func (a *app) open(owner string) error {
-	store, err := cache.Open(a.ws.CacheDir(a.cacheDir), cache.Options{Owner: owner})
+	return a.openDir(a.ws.CacheDir(a.cacheDir), owner)
+}
+
+// openDir opens the store in dir (record.go opens the one a record names).
+func (a *app) openDir(dir, owner string) error {
+	store, err := cache.Open(dir, cache.Options{Owner: owner})
 	if err != nil {
 		var locked *cache.LockedError
 		if errors.As(err, &locked) {
@@ -166,10 +172,14 @@ func (a *app) report(err error) int {
 }
 
 func debugKeys() io.Writer {
-	for _, d := range strings.Split(os.Getenv("ISOBENCH_DEBUG"), ",") {
-		if d == "keys" {
-			return os.Stderr
-		}
+	if debugging("keys") {
+		return os.Stderr
 	}
 	return nil
+}
+
+// debugging reports whether ISOBENCH_DEBUG names what: keys (print every key's description),
+// record (say when a build is answered from its record, record.go).
+func debugging(what string) bool {
+	return slices.Contains(strings.Split(os.Getenv("ISOBENCH_DEBUG"), ","), what)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -26,6 +27,18 @@ func cmdBuild(a *app, args []string) error {
 	patterns, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	owner := "isobench build " + strings.Join(patterns, " ")
+	// A build that repeats the last one of the same request answers from its record when
+	// nothing it read changed (record.go). --rerun always executes, and ISOBENCH_DEBUG=keys
+	// must print the descriptions only preparing makes.
+	req, _ := a.newRequest("build", args)
+	if len(rerun) == 0 && debugKeys() == nil {
+		if rec := req.readRecord(engine.RecordBuild); rec != nil && a.openRecorded(rec, owner) {
+			defer a.close()
+			a.answered()
+			return a.replayBuild(rec, *jsonOut, *eventsFile)
+		}
 	}
 	if err := a.load(); err != nil {
 		return err
@@ -50,7 +63,7 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.open("isobench build " + strings.Join(patterns, " ")); err != nil {
+	if err := a.open(owner); err != nil {
 		return err
 	}
 	defer a.close()
@@ -62,16 +75,11 @@ func cmdBuild(a *app, args []string) error {
 	if *jsonOut {
 		human = a.stderr
 	}
-	display := newDisplay(human, total)
-	handlers := engine.Handlers{display}
-	if *eventsFile != "" {
-		f, err := os.Create(*eventsFile)
-		if err != nil {
-			return fmt.Errorf("cannot write the event log: %w", err)
-		}
-		defer f.Close()
-		handlers = append(handlers, newEventLog(f))
+	display, handlers, closeEvents, err := buildHandlers(human, total, *eventsFile)
+	if err != nil {
+		return err
 	}
+	defer closeEvents()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -94,9 +102,26 @@ func cmdBuild(a *app, args []string) error {
 		}
 	}
 	rows := resultRows(a.ws, all, visits, a.store)
+	// Only a build that ran everything here, with no remote cache and nothing forced, and
+	// whose outcome is all cached entries and no table, is recorded (engine/record.go).
+	if len(rerunPatterns) == 0 && remote == nil && executor == nil && ctx.Err() == nil && len(rows) == 0 {
+		rec, err := engine.NewRecord(a.ws, len(labels), all, visits, a.store)
+		if err != nil {
+			rec = nil
+		}
+		req.write(rec)
+	} else {
+		req.write(nil)
+	}
+	return a.endBuild(human, summary, rows, *jsonOut, ctx.Err() != nil)
+}
+
+// endBuild prints the result table and the summary (and the JSON summary with --json) and
+// says how the build exits.
+func (a *app) endBuild(human io.Writer, summary *engine.Summary, rows []engine.ResultRow, jsonOut, interrupted bool) error {
 	printResults(human, rows)
-	printSummary(human, summary, ctx.Err() != nil)
-	if *jsonOut {
+	printSummary(human, summary, interrupted)
+	if jsonOut {
 		enc := json.NewEncoder(a.stdout)
 		enc.SetIndent("", "  ")
 		enc.Encode(struct {
@@ -105,10 +130,54 @@ func cmdBuild(a *app, args []string) error {
 		}{summary, rows})
 	}
 	switch {
-	case ctx.Err() != nil:
+	case interrupted:
 		return failure{exitFailed}
 	case summary.Failed > 0 || summary.Blocked > 0 || summary.NotRun > 0:
 		return failure{exitFailed}
 	}
 	return nil
+}
+
+// buildHandlers makes the display of a build of total actions and, with eventsFile, its JSONL
+// event log; closeEvents closes the log.
+func buildHandlers(human io.Writer, total int, eventsFile string) (d *display, hs engine.Handlers, closeEvents func(), err error) {
+	d = newDisplay(human, total)
+	hs, closeEvents = engine.Handlers{d}, func() {}
+	if eventsFile != "" {
+		f, err := os.Create(eventsFile)
+		if err != nil {
+			d.close()
+			return nil, nil, nil, fmt.Errorf("cannot write the event log: %w", err)
+		}
+		hs, closeEvents = append(hs, newEventLog(f)), func() { f.Close() }
+	}
+	return d, hs, closeEvents, nil
+}
+
+// replayBuild answers a build from its record: the same events, usage marks, observers and
+// output as a full build that replays every action, with nothing loaded or prepared.
+func (a *app) replayBuild(rec *engine.Record, jsonOut bool, eventsFile string) error {
+	human := a.stdout
+	if jsonOut {
+		human = a.stderr
+	}
+	display, handlers, closeEvents, err := buildHandlers(human, len(rec.Actions), eventsFile)
+	if err != nil {
+		return err
+	}
+	defer closeEvents()
+	summary, err := engine.Replay(context.Background(), rec, engine.Options{Store: a.store, Handler: handlers})
+	display.close()
+	if err != nil {
+		return fmt.Errorf("the cache failed: %w", err)
+	}
+	// A recorded build walked only ConfigOnly actions, so the observers see what a full
+	// build of them would show them: no visit that concerns them.
+	finished := &engine.FinishedBuild{Workspace: a.ws, UserCache: engine.UserCacheDir(), Visits: map[*engine.Action]*engine.Visit{}, Store: a.store}
+	for _, o := range kindsWith[engine.BuildObserver]() {
+		if err := o.BuildDone(finished); err != nil {
+			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
+		}
+	}
+	return a.endBuild(human, summary, []engine.ResultRow{}, jsonOut, false)
 }

@@ -78,7 +78,7 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	states, roots, err := a.inspect(patterns)
+	states, roots, err := a.inspectRecorded(args, patterns) // record.go
 	defer a.close()
 	if err != nil {
 		return err
@@ -170,6 +170,9 @@ func cmdValidate(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if a.validateFromRecord(args) { // record.go
+		return nil
+	}
 	if err := a.load(); err != nil {
 		return err
 	}
@@ -178,7 +181,7 @@ func cmdValidate(a *app, args []string) error {
 		return err
 	}
 	all := inOrder(labels, roots)
-	fmt.Fprintf(a.stdout, "%s: %d targets, %d actions: ok\n", a.ws.Root, len(labels), len(engine.Closure(all)))
+	a.validated(args, len(labels), len(engine.Closure(all)))
 	return nil
 }
 

@@ -63,6 +63,9 @@ func (c *target) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 		Lines:       lines,
 		Needs:       engine.Needs{CPU: 1},
 		NoTempDir:   true, // the facts come from the mirror through git's pipes
+		// Full SHAs are the key without asking git; a ref or a prefix is resolved at each
+		// build (after a fetch), so only then may a build record not vouch for the key.
+		ConfigOnly: headRef == "" && baseRef == "",
 		Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 			return c.run(ctx, x, spec, head, base, headRef, baseRef)
 		},
