@@ -45,7 +45,7 @@ func TestAdaptiveManyValuesAndMetrics(t *testing.T) {
 benchmark "halved" {
   commit     = "//commits:c"
   command    = "python bench.py"
-  samples    = { min = 5, max = 12 }
+  samples    = { min = 3, max = 12 }
   warmup     = 0
   metric     = "loop"
   directions = { rate = "higher" }
@@ -58,10 +58,10 @@ benchmark "halved" {
 		t.Fatalf("%s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
 	}
 	s := rec.Sampling
-	// Settled at the first look after 5 runs a side on a quiet machine; a run slowed by a
+	// Settled at the first look after 3 runs a side on a quiet machine; a run slowed by a
 	// neighbour on a busy one can cost a few more rounds.
-	if s == nil || s.Mode != "adaptive" || s.BaseRuns != s.HeadRuns || s.BaseRuns < 5 || s.BaseRuns > 9 || s.Stopped != stats.StopSettled {
-		t.Fatalf("sampling %+v, want adaptive, settled after 5 to 9 runs a side\n%s", s, log)
+	if s == nil || s.Mode != "adaptive" || s.BaseRuns != s.HeadRuns || s.BaseRuns < 3 || s.BaseRuns > 9 || s.Stopped != stats.StopSettled {
+		t.Fatalf("sampling %+v, want adaptive, settled after 3 to 9 runs a side\n%s", s, log)
 	}
 	if rec.Stats.Verdict != stats.Improved || rec.Metric != "loop" || rec.Unit != "s" {
 		t.Errorf("primary %s in %q: %s (%s)", rec.Metric, rec.Unit, rec.Stats.Verdict, rec.Stats.Reason)

@@ -30,9 +30,9 @@ const (
 	// minutes (model loading dominates); ten minutes leaves room and still ends a hang.
 	DefaultTimeout = 10 * time.Minute
 	// DefaultMinSamples and DefaultMaxSamples bound adaptive sampling (`samples = "auto"`).
-	// Three a side is the fewest with which an interval can show that nothing changed, so an
-	// A/A comparison may stop there as unchanged; a difference can be called from five a side,
-	// where the exact Mann-Whitney test first reaches p < 0.008 (stats.Sequential). Thirty,
+	// Three a side is the fewest with which an interval can show that nothing changed and a
+	// test can call a difference (Welch's on log run medians; stats.TestFor), so a clear
+	// change or an A/A comparison may stop there. Thirty,
 	// three times the fixed default, is where a change of twice the noise is found, and bounds
 	// what an undecidable benchmark costs.
 	DefaultMinSamples = 3

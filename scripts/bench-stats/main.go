@@ -8,11 +8,15 @@
 //
 // It prints, last, one line per sampling mode:
 //
-//	bench-stats sampling=fixed aa_false_positive_rate=X detect_10pct_rate=Y runs_2x=A runs_10pct=B runs_aa=C
+//	bench-stats sampling=fixed aa_false_positive_rate=X detect_10pct_rate=Y runs_2x=A runs_10pct=B runs_aa=C aa_slow1in10_false_positive_rate=D aa_slow3in10_false_positive_rate=E
 //	bench-stats sampling=adaptive ...
 //
 // The goal is X <= 0.05 and Y >= 0.90 in both modes, and adaptive runs at most half of fixed's
-// on the 2x change and on none.
+// on the 2x change and on none. D and E are A/A comparisons in which a run is slowed by 30%
+// (times 1.3, after it was measured) with probability 0.1 and 0.3: a neighbour that takes the
+// machine for a whole run. They are where a parametric test with few runs a side breaks: when
+// every run of one side is slowed and none of the other's, the runs look like a clean change
+// (stats.TestFor says why the verdict's tests are what they are).
 //
 // Each comparison takes the rule's default warmup per side, then its runs in the rule's
 // balanced order (benchmark.Schedule): fixed sampling the default samples a side, judged once;
@@ -25,8 +29,11 @@
 //     thread pinned to one CPU. 200 comparisons of 22 samples take about half a minute.
 //   - process: each sample is a fresh python3 process running a calibrated busy loop and
 //     printing "Execution time: Xs", read by the rule's metric parser, as a test would be.
-//     Python's start-up makes this 4,400 processes for the default count: minutes on a quiet
-//     machine, far more on a busy one; -n lowers the count.
+//     Python's start-up makes this thousands of processes for the default count: minutes on
+//     a quiet machine, far more on a busy one; -n lowers the count.
+//   - synthetic: no timing at all; each sample is log-normal noise of -noise (default 1%)
+//     around the base value. It measures the statistics alone, fast enough for -n 10000, to
+//     see false-positive rates of a few in a thousand that 100 comparisons cannot.
 //
 // A sample is the best of -repeat (default 20) equal repetitions of its work, as timeit
 // reports: interference from other processes only ever adds time, so the fastest repetition
@@ -49,6 +56,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"runtime"
@@ -67,7 +76,8 @@ import (
 
 func main() {
 	n := flag.Int("n", 100, "comparisons of each kind (A/A and 10%)")
-	mode := flag.String("mode", "inprocess", "how samples are taken: inprocess (a Go loop) or process (python3 processes)")
+	mode := flag.String("mode", "inprocess", "how samples are taken: inprocess (a Go loop), process (python3 processes) or synthetic (log-normal noise)")
+	noise := flag.Float64("noise", 0.01, "the log-normal sigma of -mode synthetic")
 	clock := flag.String("clock", "cpu", "what a sample measures: cpu (the workload's CPU time) or wall")
 	target := flag.Duration("sample", 0, "work in one base sample (default 5ms in process, 20ms for processes)")
 	repeat := flag.Int("repeat", 20, "a sample is the best of this many repetitions of its work, split evenly")
@@ -90,15 +100,17 @@ func main() {
 		if w, err = newPython(*clock == "cpu", *target, *repeat); err != nil {
 			fatal(err)
 		}
+	case "synthetic":
+		w = &synthetic{sigma: *noise, rng: rand.New(rand.NewPCG(1, 2))}
 	default:
-		fatal(fmt.Errorf("the mode must be inprocess or process, not %q", *mode))
+		fatal(fmt.Errorf("the mode must be inprocess, process or synthetic, not %q", *mode))
 	}
 	if *clock != "cpu" && *clock != "wall" {
 		fatal(fmt.Errorf("the clock must be cpu or wall, not %q", *clock))
 	}
 
-	fmt.Printf("bench-stats: %d A/A, %d 10%% and %d 2x comparisons per sampling mode, %d warmup runs per side, %s mode, %s clock, %s per base sample\n",
-		*n, *n, *n, benchmark.DefaultWarmup, *mode, *clock, w.describe())
+	fmt.Printf("bench-stats: %d comparisons of each kind (A/A, 10%%, 2x, A/A with 1 in 10 and 3 in 10 runs slowed 30%%) per sampling mode, %d warmup runs per side, %s mode, %s clock, %s per base sample\n",
+		*n, benchmark.DefaultWarmup, *mode, *clock, w.describe())
 	fmt.Printf("fixed sampling: %d runs a side; adaptive: %d to %d, stats.Sequential (first look spends %.0f%% of max p)\n",
 		benchmark.DefaultSamples, benchmark.DefaultMinSamples, benchmark.DefaultMaxSamples, 100*stats.FirstLookShare)
 	fmt.Printf("thresholds: confidence %g, max p %g, min effect %g; %d CPUs\n",
@@ -112,35 +124,41 @@ func main() {
 		{"fixed", stats.Sequential{Min: benchmark.DefaultSamples, Max: benchmark.DefaultSamples}},
 		{"adaptive", stats.Sequential{Min: benchmark.DefaultMinSamples, Max: benchmark.DefaultMaxSamples}},
 	}
+	scenarios := []scenario{aa, tenPct, twoX, slow1in10, slow3in10}
 	type tally struct {
 		verdicts map[string]int
+		tests    map[string]int // the test of each improved or regressed verdict
 		runs     int
 	}
-	results := map[string]map[float64]*tally{}
+	results := map[string]map[scenario]*tally{}
 	var spreads []float64
-	factors := []float64{1, 1.1, 2}
 	for _, m := range modes {
-		results[m.name] = map[float64]*tally{}
-		for _, f := range factors {
-			results[m.name][f] = &tally{verdicts: map[string]int{}}
+		results[m.name] = map[scenario]*tally{}
+		for _, sc := range scenarios {
+			results[m.name][sc] = &tally{verdicts: map[string]int{}, tests: map[string]int{}}
 		}
 	}
 	// The kinds of comparison and the modes alternate, so a change in the machine's load
 	// during the run falls on all of them alike.
 	for i := 0; i < *n; i++ {
 		for _, m := range modes {
-			for _, factor := range factors {
-				base, head, c, err := compare(w, factor, m.seq)
+			for _, sc := range scenarios {
+				base, head, c, err := compare(w, sc, m.seq)
 				if err != nil {
 					fatal(err)
 				}
-				spreads = append(spreads, stats.MAD(base)/stats.Median(base), stats.MAD(head)/stats.Median(head))
-				t := results[m.name][factor]
+				if sc.slowRate == 0 {
+					spreads = append(spreads, stats.MAD(base)/stats.Median(base), stats.MAD(head)/stats.Median(head))
+				}
+				t := results[m.name][sc]
 				t.verdicts[c.Verdict]++
+				if c.Verdict == stats.Improved || c.Verdict == stats.Regressed {
+					t.tests[c.Test]++
+				}
 				t.runs += len(base)
 				if *verbose {
-					fmt.Printf("%3d %-8s x%-3g %2d runs speedup %.4f [%.4f, %.4f] p %.2g %s\n    base %s\n    head %s\n", i+1, m.name, factor,
-						len(base), c.Speedup, c.CILow, c.CIHigh, c.P, c.Verdict, relative(base, c.BaseMedian), relative(head, c.BaseMedian))
+					fmt.Printf("%3d %-8s %-8s %2d runs speedup %.4f [%.4f, %.4f] p %.2g (%s) %s\n    base %s\n    head %s\n", i+1, m.name, sc.name,
+						len(base), c.Speedup, c.CILow, c.CIHigh, c.P, c.Test, c.Verdict, relative(base, c.BaseMedian), relative(head, c.BaseMedian))
 				}
 			}
 		}
@@ -151,15 +169,22 @@ func main() {
 	var lines []string
 	for _, m := range modes {
 		r := results[m.name]
-		for _, f := range factors {
-			fmt.Printf("%s x%g verdicts: %s\n", m.name, f, counts(r[f].verdicts))
+		for _, sc := range scenarios {
+			fmt.Printf("%s %s verdicts: %s; runs a side %.1f%s\n", m.name, sc.name, counts(r[sc].verdicts), float64(r[sc].runs)/float64(*n), decidedBy(r[sc].tests))
 		}
-		fp := float64(r[1].verdicts[stats.Improved]+r[1].verdicts[stats.Regressed]) / float64(*n)
-		det := float64(r[1.1].verdicts[stats.Improved]) / float64(*n)
+		rate := func(sc scenario, verdicts ...string) float64 {
+			k := 0
+			for _, v := range verdicts {
+				k += r[sc].verdicts[v]
+			}
+			return float64(k) / float64(*n)
+		}
+		fp, det := rate(aa, stats.Improved, stats.Regressed), rate(tenPct, stats.Improved)
 		met = met && fp <= 0.05 && det >= 0.90
-		mean := func(f float64) float64 { return float64(r[f].runs) / float64(*n) }
-		lines = append(lines, fmt.Sprintf("bench-stats sampling=%s aa_false_positive_rate=%.2f detect_10pct_rate=%.2f runs_2x=%.1f runs_10pct=%.1f runs_aa=%.1f",
-			m.name, fp, det, mean(2), mean(1.1), mean(1)))
+		mean := func(sc scenario) float64 { return float64(r[sc].runs) / float64(*n) }
+		lines = append(lines, fmt.Sprintf("bench-stats sampling=%s aa_false_positive_rate=%.2f detect_10pct_rate=%.2f runs_2x=%.1f runs_10pct=%.1f runs_aa=%.1f aa_slow1in10_false_positive_rate=%.3f aa_slow3in10_false_positive_rate=%.3f",
+			m.name, fp, det, mean(twoX), mean(tenPct), mean(aa),
+			rate(slow1in10, stats.Improved, stats.Regressed), rate(slow3in10, stats.Improved, stats.Regressed)))
 	}
 	fmt.Printf("goal (aa_false_positive_rate <= 0.05, detect_10pct_rate >= 0.90 in both modes): %s\n", map[bool]string{true: "met", false: "missed"}[met])
 	for _, l := range lines {
@@ -170,19 +195,43 @@ func main() {
 	}
 }
 
+// A scenario is one kind of comparison: head does 1/factor of base's work (a speedup of
+// factor), and each run, on either side, is slowed by slowBy (times 1+slowBy, after it was
+// measured) with probability slowRate, as a neighbour taking the machine for a whole run would.
+type scenario struct {
+	name             string
+	factor           float64
+	slowRate, slowBy float64
+}
+
+var (
+	aa        = scenario{name: "aa", factor: 1}
+	tenPct    = scenario{name: "10pct", factor: 1.1}
+	twoX      = scenario{name: "2x", factor: 2}
+	slow1in10 = scenario{name: "aa_slow1in10", factor: 1, slowRate: 0.1, slowBy: 0.3}
+	slow3in10 = scenario{name: "aa_slow3in10", factor: 1, slowRate: 0.3, slowBy: 0.3}
+)
+
+// slowing draws which runs a neighbour slows: its own source, seeded once, so that the
+// workload's timings are untouched and a run of the program is repeatable where its timings
+// are (-mode synthetic).
+var slowing = rand.New(rand.NewPCG(3, 4))
+
 // compare takes one comparison's samples in the rule's order, as fixed or adaptive sampling
-// takes them (seq), and judges them as the rule does; head runs 1/factor of base's work, a
-// speedup of factor. Adaptive sampling judges after each round of one run a side, from the
-// minimum on, and stops when stats.Sequential says so.
-func compare(w workload, factor float64, seq stats.Sequential) (base, head []float64, c stats.Comparison, err error) {
+// takes them (seq), and judges them as the rule does. Adaptive sampling judges after each
+// round of one run a side, from the minimum on, and stops when stats.Sequential says so.
+func compare(w workload, sc scenario, seq stats.Sequential) (base, head []float64, c stats.Comparison, err error) {
 	for i, r := range benchmark.Schedule(benchmark.DefaultWarmup, seq.Max) {
 		scale := 1.0
 		if r.Side == artifact.Head {
-			scale = 1 / factor
+			scale = 1 / sc.factor
 		}
 		v, err := w.sample(scale)
 		if err != nil {
 			return nil, nil, c, err
+		}
+		if sc.slowRate > 0 && slowing.Float64() < sc.slowRate {
+			v *= 1 + sc.slowBy
 		}
 		if r.Warmup {
 			continue
@@ -206,6 +255,21 @@ func compare(w workload, factor float64, seq stats.Sequential) (base, head []flo
 type workload interface {
 	sample(scale float64) (float64, error)
 	describe() string
+}
+
+// synthetic is no workload at all: log-normal noise of sigma around scale (its own seeded
+// source, so a run of the program is repeatable). It measures the statistics alone.
+type synthetic struct {
+	sigma float64
+	rng   *rand.Rand
+}
+
+func (s *synthetic) sample(scale float64) (float64, error) {
+	return scale * math.Exp(s.sigma*s.rng.NormFloat64()), nil
+}
+
+func (s *synthetic) describe() string {
+	return fmt.Sprintf("log-normal noise of sigma %g", s.sigma)
 }
 
 // loop is a Go busy loop (xorshift steps, which the compiler cannot fold away) timed in this
@@ -401,6 +465,20 @@ func relative(xs []float64, ref float64) string {
 		parts[i] = fmt.Sprintf("%.3f", x/ref)
 	}
 	return strings.Join(parts, " ")
+}
+
+// decidedBy says which tests called the differences (stats.TestFor), when any were called.
+func decidedBy(tests map[string]int) string {
+	if len(tests) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, t := range []string{stats.TestWelch, stats.TestMannWhitney} {
+		if tests[t] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", t, tests[t]))
+		}
+	}
+	return "; called by " + strings.Join(parts, ", ")
 }
 
 func counts(m map[string]int) string {

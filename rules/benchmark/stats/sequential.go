@@ -1,18 +1,17 @@
 package stats
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // FirstLookShare is the part of the false-positive budget (Thresholds.MaxP) that adaptive
-// sampling spends at its first look, after Min runs a side; the rest is split evenly over
-// every later look. Front-loaded, unlike the usual group-sequential designs, because of what
-// an exact rank test can say with few runs: with 5 runs a side the smallest two-sided
-// Mann-Whitney p-value is 2/C(10,5) = 0.0079, so the first look must be allowed at least that
-// for a large effect to be decided at the minimum, while from 9 runs a side p-values go below
-// 1e-4 and a small share per look costs a real effect little.
-const FirstLookShare = 0.8
+// sampling spends at its first look that can decide (Min runs a side, or 3 when Min is
+// lower); the rest is split evenly over every later look. Front-loaded, unlike the usual
+// group-sequential designs, because the point of adaptive sampling is to stop a clear change
+// at the minimum: with half of 0.01 at 3 runs a side, Welch's test there calls a 10% change
+// whose runs vary by 1.5% or less, and a 2x change through 15% noise, while from 9 runs a side
+// the rank test reaches p < 1e-4 and the small share of each later look costs a real change
+// little. A larger share buys little more at the first look (the critical t falls slowly with
+// the level) and leaves less for the looks that noisy benchmarks need.
+const FirstLookShare = 0.5
 
 // Why sampling stopped, as the record says it.
 const (
@@ -28,10 +27,12 @@ const (
 // Looking again and again at growing data and stopping at the first significant result
 // inflates the false-positive rate: each look is another chance for noise to pass the test.
 // The rule controls it by alpha spending with a union bound: look k may call a difference only
-// when p < Alpha(k), and the Alphas of all possible looks sum to MaxP, so the probability that
-// any look at an A/A comparison passes the p-value test is at most MaxP whatever the
-// correlation between looks (Bonferroni). The verdict's other conditions (an interval that
-// excludes 1 and an effect of at least MinEffect) only make a false positive rarer.
+// when its test's p < Alpha(k), and the Alphas of all possible looks sum to MaxP, so the
+// probability that any look at an A/A comparison passes the p-value test is at most MaxP
+// whatever the correlation between looks (Bonferroni), as long as each look's test holds its
+// level. The verdict's other conditions (an interval that excludes 1 and an effect of at least
+// MinEffect) only make a false positive rarer. Which test a look uses is decided by its number
+// of runs and its Alpha alone, before the data are seen (TestFor), so the bound holds.
 //
 // Stopping as unchanged costs no false positives, so it uses the configured interval level at
 // every look. It does give a real change of MinEffect or more more chances to be called
@@ -43,14 +44,14 @@ type Sequential struct {
 
 // Alpha is the largest p-value the look at n runs a side may call a difference with. A fixed
 // sampling (Min = Max) looks once and spends all of maxP. Adaptive sampling spends nothing on
-// looks too early for the exact test to reach the first look's share (fewer than 5 runs a side
-// for maxP = 0.01): they can only stop as unchanged. The first look that can decide a
-// difference spends FirstLookShare of maxP, and every later look an equal part of the rest.
+// looks with fewer than MinDecisiveRuns a side (they can only stop as unchanged); the first
+// look that can decide spends FirstLookShare of maxP, and every later look an equal part of
+// the rest.
 func (s Sequential) Alpha(n int, maxP float64) float64 {
 	if s.Max <= s.Min {
 		return maxP
 	}
-	first := s.firstDecisive(maxP)
+	first := max(s.Min, MinDecisiveRuns)
 	switch {
 	case n < first:
 		return 0
@@ -62,30 +63,17 @@ func (s Sequential) Alpha(n int, maxP float64) float64 {
 	return (1 - FirstLookShare) * maxP / float64(s.Max-first)
 }
 
-// firstDecisive is the first look, from Min on, at which the smallest exact two-sided p-value,
-// 2/C(2n, n), is below the first look's share of maxP.
-func (s Sequential) firstDecisive(maxP float64) int {
-	n := max(s.Min, 1)
-	for n < s.Max && 2/binomial(2*n, n) >= FirstLookShare*maxP {
-		n++
-	}
-	return n
-}
-
 // Look judges the runs taken so far. It returns the comparison (with the p-value threshold
 // of this look) and whether sampling stops here. Before Min runs a side it never stops.
 func (s Sequential) Look(base, head [][]float64, higherIsBetter bool, t Thresholds) (Comparison, bool) {
 	n := min(len(base), len(head))
 	look := t
-	look.MaxP = s.Alpha(n, t.MaxP)
-	if look.MaxP == 0 {
-		look.MaxP = math.SmallestNonzeroFloat64 // too early to call a difference: unchanged or go on
-	}
+	look.MaxP = s.Alpha(n, t.MaxP) // 0 when too early to call a difference: unchanged or go on
 	c := CompareRuns(base, head, higherIsBetter, look)
 	switch {
 	case s.Max <= s.Min || c.Verdict == Unchanged:
-	case look.MaxP < 1e-300:
-		c.Reason += fmt.Sprintf(" (With %d runs a side no p-value is small enough to call a difference yet.)", n)
+	case look.MaxP == 0:
+		c.Reason += fmt.Sprintf(" (With %d runs a side no test can call a difference yet.)", n)
 	case look.MaxP < t.MaxP:
 		c.Reason += fmt.Sprintf(" (After %d runs a side this look may spend p < %.2g of the %g that all looks share.)", n, look.MaxP, t.MaxP)
 	}

@@ -168,8 +168,12 @@ func TestCompareVerdicts(t *testing.T) {
 		{"very noisy", noisy(rng, 1, 0.4, 10), noisy(rng, 1, 0.4, 10), false, Noisy},
 		// Real and measurable, but smaller than the 5% that counts: never "improved".
 		{"2% faster", noisy(rng, 1, 0.002, 10), noisy(rng, 1/1.02, 0.002, 10), false, Unchanged},
-		// Too few samples for p < 0.01, however clear the difference.
-		{"3 a side", []float64{1, 1.01, 1.02}, []float64{0.5, 0.51, 0.52}, false, Noisy},
+		// Three runs a side call a clear change (Welch's test, TestFor)...
+		{"3 a side", []float64{1, 1.01, 1.02}, []float64{0.5, 0.51, 0.52}, false, Improved},
+		// ...but not one that a run's noise could make (the runs differ by 10%)...
+		{"3 a side, noisy runs", []float64{1, 1.1, 0.95}, []float64{0.9, 0.85, 0.95}, false, Noisy},
+		// ...and two never do, however clear the difference.
+		{"2 a side", []float64{1, 1.01}, []float64{0.5, 0.51}, false, Noisy},
 	}
 	for _, c := range cases {
 		got := Compare(c.base, c.head, c.higher, DefaultThresholds)

@@ -17,7 +17,7 @@ const (
 type Thresholds struct {
 	// Confidence is the level of the bootstrap interval of the speedup.
 	Confidence float64
-	// MaxP is the largest Mann-Whitney p-value that counts as a difference.
+	// MaxP is the largest p-value that counts as a difference (of the test TestFor chooses).
 	MaxP float64
 	// MinEffect is the smallest relative change that counts: 0.05 means head must be at least
 	// 5% faster (speedup >= 1.05) to be improved, or 5% slower (speedup <= 1/1.05) to be
@@ -53,7 +53,9 @@ type Comparison struct {
 	BaseMAD, HeadMAD       float64
 	Speedup                float64 // >1 when head is better
 	CILow, CIHigh          float64
-	U, P                   float64
+	U                      float64 // the Mann-Whitney U statistic of base's run medians
+	P                      float64 // two-sided p-value of Test
+	Test                   string  // TestMannWhitney or TestWelch (TestFor)
 	Verdict                string
 	Reason                 string // one sentence saying why
 }
@@ -69,14 +71,15 @@ type Comparison struct {
 //   - noisy: otherwise: the samples can neither show a change of MinEffect nor rule one out.
 //     More samples or a quieter machine would decide.
 //
-// Exact p-values are discrete: with n samples a side the smallest two-sided p is
-// 2/C(2n, n), so at least 5 samples a side are needed for p < 0.01.
+// The p-value is the rank test's where it can reach MaxP with a pair of runs out of order and
+// Welch's t-test on log run medians below that (TestFor), so that 3 runs a side can call a
+// clear change: the exact rank test's smallest p is 2/C(2n, n), 0.1 at 3 runs a side.
 func Compare(base, head []float64, higherIsBetter bool, t Thresholds) Comparison {
 	return CompareRuns(Singletons(base), Singletons(head), higherIsBetter, t)
 }
 
 // CompareRuns is Compare for runs that each reported several values. Each run counts once:
-// the medians, MADs and the Mann-Whitney test are those of the runs' medians (Summarize), and
+// the medians, MADs and the tests are those of the runs' medians (Summarize), and
 // the interval comes from the two-stage bootstrap over runs and then values (SpeedupCIRuns).
 // With one value per run it is exactly Compare.
 func CompareRuns(base, head [][]float64, higherIsBetter bool, t Thresholds) Comparison {
@@ -87,7 +90,9 @@ func CompareRuns(base, head [][]float64, higherIsBetter bool, t Thresholds) Comp
 	}
 	c.Speedup = speedup(c.BaseMedian, c.HeadMedian, higherIsBetter)
 	c.CILow, c.CIHigh = SpeedupCIRuns(base, head, higherIsBetter, t.Confidence)
-	c.U, c.P = MannWhitney(b, h)
+	c.U, _ = MannWhitney(b, h)
+	c.Test = TestFor(min(len(b), len(h)), t.MaxP)
+	c.P = pValue(c.Test, b, h)
 	if len(b) == 0 || len(h) == 0 || !finite(c.Speedup) || !finite(c.CILow) || !finite(c.CIHigh) {
 		c.Verdict = Noisy
 		c.Reason = "There are not enough valid samples on both sides to compare them."
@@ -102,17 +107,23 @@ func decide(c Comparison, t Thresholds) (string, string) {
 	ci := fmt.Sprintf("the %.4g%% interval of the speedup is [%.4f, %.4f]", t.Confidence*100, c.CILow, c.CIHigh)
 	switch {
 	case c.CILow > 1 && c.P < t.MaxP && c.Speedup >= up:
-		return Improved, fmt.Sprintf("Head is %.1f%% better: %s, above 1, and p = %.2g < %g.",
-			(c.Speedup-1)*100, ci, c.P, t.MaxP)
+		return Improved, fmt.Sprintf("Head is %.1f%% better: %s, above 1, and p = %.2g < %g (%s).",
+			(c.Speedup-1)*100, ci, c.P, t.MaxP, testName[c.Test])
 	case c.CIHigh < 1 && c.P < t.MaxP && c.Speedup <= down:
-		return Regressed, fmt.Sprintf("Head is %.1f%% worse: %s, below 1, and p = %.2g < %g.",
-			(1/c.Speedup-1)*100, ci, c.P, t.MaxP)
+		return Regressed, fmt.Sprintf("Head is %.1f%% worse: %s, below 1, and p = %.2g < %g (%s).",
+			(1/c.Speedup-1)*100, ci, c.P, t.MaxP, testName[c.Test])
 	case c.CILow >= down && c.CIHigh <= up:
 		return Unchanged, fmt.Sprintf("Any change is smaller than %g%%: %s, inside [%.4f, %.4f].",
 			t.MinEffect*100, ci, down, up)
 	}
-	return Noisy, fmt.Sprintf("The samples can neither show a change of %g%% nor rule one out: %s and p = %.2g.",
-		t.MinEffect*100, ci, c.P)
+	return Noisy, fmt.Sprintf("The samples can neither show a change of %g%% nor rule one out: %s and p = %.2g (%s).",
+		t.MinEffect*100, ci, c.P, testName[c.Test])
+}
+
+// testName is how a verdict's sentence names its test.
+var testName = map[string]string{
+	TestMannWhitney: "Mann-Whitney over run medians",
+	TestWelch:       "Welch's t on log run medians",
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
