@@ -46,7 +46,7 @@ func BenchmarkPreload(b *testing.B) {
 	side := func() *sideSetup {
 		return &sideSetup{side: artifact.Base, path: py.path, args: []string{script}, path0: filepath.Dir(py.path),
 			pythonPrefix: engine.InstallPrefix(py.path),
-			vars: map[string]string{"PYTHONPATH": mods, "SLOWMOD_LOG": filepath.Join(mods, "imports"), "SLOWMOD_SECONDS": importSeconds}}
+			vars:         map[string]string{"PYTHONPATH": mods, "SLOWMOD_LOG": filepath.Join(mods, "imports"), "SLOWMOD_SECONDS": importSeconds}}
 	}
 	ctx := context.Background()
 	measure := func(s *sideSetup) []time.Duration {
