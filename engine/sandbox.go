@@ -119,6 +119,9 @@ type sandboxBind struct {
 // program lies, what it returns can be shared (installPrefix).
 func InstallPrefix(program string) string {
 	real, err := filepath.EvalSymlinks(program)
+	if err == nil {
+		real, err = filepath.Abs(real)
+	}
 	if err != nil {
 		return ""
 	}
