@@ -210,7 +210,12 @@ type Stats struct {
 	Speedup *float64 `json:"speedup"`
 	CILow   *float64 `json:"ci_low"` // bootstrap interval of the speedup at Confidence (95% by default)
 	CIHigh  *float64 `json:"ci_high"`
-	PValue  *float64 `json:"p_value"` // two-sided Mann-Whitney U
+	PValue  *float64 `json:"p_value"` // two-sided, of Test
+	// Test is the test PValue comes from: "mann-whitney" (over the runs' medians) or "welch"
+	// (Welch's t on their logs), chosen by the runs a side and the p threshold
+	// (stats.TestFor). Empty in records made before Welch's test was added, whose p-values are
+	// all Mann-Whitney.
+	Test    string   `json:"test,omitempty"`
 	U       *float64 `json:"u"`       // the Mann-Whitney U statistic of the base sample
 	Verdict string   `json:"verdict"` // improved, regressed, unchanged, noisy
 	Reason  string   `json:"reason"`  // one sentence saying why, with the numbers

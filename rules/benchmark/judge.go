@@ -200,7 +200,7 @@ func statsOf(c stats.Comparison, t stats.Thresholds) artifact.Stats {
 		BaseMedian: num(c.BaseMedian), HeadMedian: num(c.HeadMedian),
 		BaseMAD: num(c.BaseMAD), HeadMAD: num(c.HeadMAD),
 		Speedup: num(c.Speedup), CILow: num(c.CILow), CIHigh: num(c.CIHigh),
-		PValue: num(c.P), U: num(c.U),
+		PValue: num(c.P), Test: c.Test, U: num(c.U),
 		Verdict: c.Verdict, Reason: c.Reason,
 		Confidence: t.Confidence, MaxPValue: t.MaxP, MinEffect: t.MinEffect,
 	}

@@ -146,6 +146,7 @@ func setPerformance(r *Record, m *artifact.Measurement) {
 	r.CILow = finitePtr(m.Stats.CILow)
 	r.CIHigh = finitePtr(m.Stats.CIHigh)
 	r.PValue = finitePtr(m.Stats.PValue)
+	r.PTest = pTest(m.Stats)
 	if r.CILow != nil && m.Stats.Confidence > 0 {
 		r.CILevel = finite(m.Stats.Confidence)
 	}

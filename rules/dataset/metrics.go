@@ -2,6 +2,18 @@ package dataset
 
 import "github.com/isobench/isobench/rules/artifact"
 
+// pTest names the test of a p-value: a measurement made before the test was recorded has
+// Mann-Whitney p-values, the only test there was; no p-value, no test.
+func pTest(s artifact.Stats) *string {
+	switch {
+	case finitePtr(s.PValue) == nil:
+		return nil
+	case s.Test == "":
+		return str("mann-whitney")
+	}
+	return str(s.Test)
+}
+
 // setRuns fills what a measurement says about its runs: every metric with its values grouped
 // by run, how sampling went, and the flagged runs. A measurement made before runs could
 // report several values has no Metrics: its one metric is rebuilt from its values and stats,
@@ -17,7 +29,7 @@ func setRuns(r *Record, m *artifact.Measurement) {
 			BaseRuns: runValues(mr.BaseRuns), HeadRuns: runValues(mr.HeadRuns),
 			BaseMedian: finitePtr(mr.Stats.BaseMedian), HeadMedian: finitePtr(mr.Stats.HeadMedian),
 			Speedup: finitePtr(mr.Stats.Speedup), CILow: finitePtr(mr.Stats.CILow), CIHigh: finitePtr(mr.Stats.CIHigh),
-			PValue: finitePtr(mr.Stats.PValue), Verdict: str(mr.Stats.Verdict), VerdictReason: str(mr.Stats.Reason)}
+			PValue: finitePtr(mr.Stats.PValue), PTest: pTest(mr.Stats), Verdict: str(mr.Stats.Verdict), VerdictReason: str(mr.Stats.Reason)}
 		r.Metrics = append(r.Metrics, rec)
 	}
 	if s := m.Sampling; s != nil {

@@ -18,10 +18,16 @@ func recordOf(t *testing.T, m *artifact.Measurement) Record {
 }
 
 // TestOldRecordsStillReport: a measurement made before runs could report several values (no
-// Metrics, no Sampling) becomes a record with its one metric, one value per run.
+// Metrics, no Sampling) becomes a record with its one metric, one value per run; made before
+// the test of its p-value was recorded, its p-value is Mann-Whitney's, the only test there was.
 func TestOldRecordsStillReport(t *testing.T) {
 	m := measurement("//benchmarks:b", "//commits:c", "improved")
+	p := 0.001
+	m.Stats.PValue = &p
 	r := recordOf(t, &m)
+	if r.PTest == nil || *r.PTest != "mann-whitney" || r.Metrics[0].PTest == nil || *r.Metrics[0].PTest != "mann-whitney" {
+		t.Errorf("the p-value of an old record is from %v (metric %v), want mann-whitney", r.PTest, r.Metrics[0].PTest)
+	}
 	if len(r.Metrics) != 1 || !r.Metrics[0].Primary || r.Metrics[0].Name != m.Metric || len(r.Metrics[0].BaseRuns) != len(m.BaseValues) ||
 		len(r.Metrics[0].BaseRuns[0].Values) != 1 || *r.Metrics[0].Verdict != "improved" {
 		t.Errorf("metrics of an old record: %+v", r.Metrics)
@@ -37,7 +43,7 @@ func TestRunsAndMetricsRoundTrip(t *testing.T) {
 	v := 2.0
 	m.Metrics = []artifact.MetricResult{
 		{Name: "latency", Unit: "s", Direction: "lower", Primary: true, BaseRuns: [][]float64{{1, 1.1}, {1.2}}, HeadRuns: [][]float64{{0.5, 0.6, 0.55}},
-			Stats: artifact.Stats{Speedup: &v, Verdict: "improved", Reason: "Head is faster."}},
+			Stats: artifact.Stats{Speedup: &v, PValue: &v, Test: "welch", Verdict: "improved", Reason: "Head is faster."}},
 		{Name: "throughput", Unit: "tok/s", Direction: "higher", BaseRuns: [][]float64{{100}}, HeadRuns: [][]float64{{200}}},
 	}
 	m.Sampling = &artifact.Sampling{Mode: "adaptive", Min: 3, Max: 30, Warmup: 1, BaseRuns: 5, HeadRuns: 5, Looks: 3, Stopped: "settled"}
@@ -48,6 +54,9 @@ func TestRunsAndMetricsRoundTrip(t *testing.T) {
 	r := recordOf(t, &m)
 	if len(r.Metrics) != 2 || len(r.Metrics[0].BaseRuns) != 2 || len(r.Metrics[0].BaseRuns[0].Values) != 2 || r.Metrics[1].Direction != "higher" {
 		t.Fatalf("metrics %+v", r.Metrics)
+	}
+	if r.Metrics[0].PTest == nil || *r.Metrics[0].PTest != "welch" || r.Metrics[1].PTest != nil {
+		t.Errorf("tests of the metrics' p-values: %v, %v; want welch and none", r.Metrics[0].PTest, r.Metrics[1].PTest)
 	}
 	if r.Sampling.Stopped != "settled" || *r.FlaggedRuns != 2 || *r.LoadedRuns != 1 || *r.FlaggedPolicy != "keep" {
 		t.Errorf("sampling %+v, flags %v %v", r.Sampling, *r.FlaggedRuns, *r.LoadedRuns)

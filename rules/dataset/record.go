@@ -63,6 +63,7 @@ type Record struct {
 	CILow                  *float64 `json:"ci_low" parquet:"ci_low,optional"`
 	CIHigh                 *float64 `json:"ci_high" parquet:"ci_high,optional"`
 	PValue                 *float64 `json:"p_value" parquet:"p_value,optional"`
+	PTest                  *string  `json:"p_test" parquet:"p_test,optional"` // the test of PValue
 	// CILevel is the confidence level of the interval (0.95 unless the benchmark says
 	// otherwise).
 	CILevel *float64 `json:"ci_level" parquet:"ci_level,optional"`
@@ -117,6 +118,7 @@ type MetricRecord struct {
 	CILow         *float64    `json:"ci_low" parquet:"ci_low,optional"`
 	CIHigh        *float64    `json:"ci_high" parquet:"ci_high,optional"`
 	PValue        *float64    `json:"p_value" parquet:"p_value,optional"`
+	PTest         *string     `json:"p_test" parquet:"p_test,optional"`
 	Verdict       *string     `json:"verdict" parquet:"verdict,optional"`
 	VerdictReason *string     `json:"verdict_reason" parquet:"verdict_reason,optional"`
 }

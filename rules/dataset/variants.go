@@ -25,12 +25,14 @@ type VariantRecord struct {
 	CILowOverBase   *float64 `json:"ci_low_over_base" parquet:"ci_low_over_base,optional"`
 	CIHighOverBase  *float64 `json:"ci_high_over_base" parquet:"ci_high_over_base,optional"`
 	PValueOverBase  *float64 `json:"p_value_over_base" parquet:"p_value_over_base,optional"`
+	PTestOverBase   *string  `json:"p_test_over_base" parquet:"p_test_over_base,optional"`
 	Verdict         *string  `json:"verdict" parquet:"verdict,optional"`
 	// Over head (the human's commit): speedup > 1 when the variant is better than head.
 	SpeedupOverHead *float64 `json:"speedup_over_head" parquet:"speedup_over_head,optional"`
 	CILowOverHead   *float64 `json:"ci_low_over_head" parquet:"ci_low_over_head,optional"`
 	CIHighOverHead  *float64 `json:"ci_high_over_head" parquet:"ci_high_over_head,optional"`
 	PValueOverHead  *float64 `json:"p_value_over_head" parquet:"p_value_over_head,optional"`
+	PTestOverHead   *string  `json:"p_test_over_head" parquet:"p_test_over_head,optional"`
 	AgainstHuman    *string  `json:"against_human" parquet:"against_human,optional"`
 	VerdictReason   *string  `json:"verdict_reason" parquet:"verdict_reason,optional"`
 }
@@ -53,10 +55,12 @@ func setVariants(r *Record, m *artifact.Measurement) {
 		if s := v.OverBase; s != nil {
 			vr.SpeedupOverBase, vr.CILowOverBase, vr.CIHighOverBase, vr.PValueOverBase =
 				finitePtr(s.Speedup), finitePtr(s.CILow), finitePtr(s.CIHigh), finitePtr(s.PValue)
+			vr.PTestOverBase = pTest(*s)
 		}
 		if s := v.OverHead; s != nil {
 			vr.SpeedupOverHead, vr.CILowOverHead, vr.CIHighOverHead, vr.PValueOverHead =
 				finitePtr(s.Speedup), finitePtr(s.CILow), finitePtr(s.CIHigh), finitePtr(s.PValue)
+			vr.PTestOverHead = pTest(*s)
 			vr.VerdictReason = str(s.Reason)
 		}
 		r.Variants = append(r.Variants, vr)

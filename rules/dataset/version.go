@@ -45,4 +45,6 @@ func Version() string {
 //	3  variants (candidate patches measured beside base and head)
 //	4  server_command (serving benchmarks: a server per run)
 //	5  server_sessions (each run's server: start time, how it ended, its log's digest)
-const SchemaVersion = 5
+//	6  p_test, metrics.p_test, variants.p_test_over_base and p_test_over_head: p-values come
+//	   from Welch's t-test on log run medians where the rank test cannot decide (few runs)
+const SchemaVersion = 6
