@@ -190,6 +190,8 @@ func (pl *preloader) waitReady(ctx context.Context, timeout time.Duration, p *Pr
 		case m.Op == "ready":
 			pl.ready = m
 			return nil
+		case m.Op == "failed" && m.Kind == "internal":
+			return engine.Transient("error", "%s failed before its imports: %s", capitalize(what), m.Message)
 		case m.Op == "failed" && m.Kind == "cuda":
 			return engine.Failed(ClassPreloadFailed, "In %s, %s. Leave %s out of preload, or import it in the test itself.",
 				what, m.Message, m.Module)

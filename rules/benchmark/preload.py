@@ -44,8 +44,12 @@ def script_imports(path):
     """The modules the script imports at its top level, in order, each with whether it is
     optional: an import inside a top-level try, which the script itself guards. Found with
     ast, without running the script."""
-    with open(path, "rb") as f:
-        tree = ast.parse(f.read(), path)
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read(), path)
+    except (SyntaxError, ValueError):
+        # Nothing to preload: each run fails on it by itself, as a fresh process would.
+        return []
     found = []
 
     def visit(body, optional):
@@ -314,6 +318,10 @@ def main():
         imported, skipped = preload(settings)
     except Failed as e:
         send(ctl, op="failed", kind=e.kind, module=e.module, message=e.message)
+        return 1
+    except BaseException as e:
+        traceback.print_exc()
+        send(ctl, op="failed", kind="internal", module="", message="%s: %s" % (type(e).__name__, e))
         return 1
     try:
         threads = len(os.listdir("/proc/self/task"))

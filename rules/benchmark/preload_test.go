@@ -149,6 +149,11 @@ benchmark "import_error" {
   script  = "print('Execution time: 1s')\n"
   preload = ["json", "missing_module_of_preload"]
 }
+benchmark "syntax" {
+  commit  = "//commits:c"
+  script  = "import json\ndef broken(:\n"
+  preload = "imports"
+}
 benchmark "cuda" {
   commit      = "//commits:c"
   environment = "//envs:other"
@@ -239,6 +244,11 @@ benchmark "cuda" {
 		!strings.Contains(o.Outcome.Message, "ModuleNotFoundError") || !strings.Contains(log, "Traceback") || len(rec.Samples) != 0 {
 		t.Errorf("import_error: %s: %s\n%s", o.Outcome.Class, o.Outcome.Message, log)
 	}
+	// A script Python cannot parse has no imports to preload: its runs fail on it, as fresh.
+	o, _, _ = b.measure(t, "syntax")
+	if o.Outcome.Class != ClassBaseFailed || !strings.Contains(o.Outcome.Message, "SyntaxError") {
+		t.Errorf("syntax: %s: %s", o.Outcome.Class, o.Outcome.Message)
+	}
 	o, _, _ = b.measure(t, "cuda")
 	if o.Outcome.Class != ClassPreloadFailed || !strings.Contains(o.Outcome.Message, "importing torch initialised CUDA") {
 		t.Errorf("cuda: %s: %s", o.Outcome.Class, o.Outcome.Message)
@@ -247,7 +257,7 @@ benchmark "cuda" {
 	// A failed import and CUDA initialised at import are the commit's and the benchmark's:
 	// cached. A preloading process killed from outside is not: tried again.
 	again := w.build(nil)
-	for _, name := range []string{"forked", "import_error", "cuda", "hung"} {
+	for _, name := range []string{"forked", "import_error", "cuda", "hung", "syntax"} {
 		if o, _, _ := again.measure(t, name); !o.Outcome.Cached {
 			t.Errorf("%s ran again: %s %s", name, o.Outcome.Status, o.Outcome.Class)
 		}
@@ -292,5 +302,40 @@ func TestDecodePreload(t *testing.T) {
 		if r := diags[0].Subject; r == nil || r.Start.Line != 11 || r.Start.Column != 13 {
 			t.Errorf("%s: the error is at %v, want line 11, column 13 (the value of preload)", body, r)
 		}
+	}
+}
+
+// TestPreloadVariant: a variant's side preloads its own code, the patch laid over the base
+// environment, not the base's: every side has a preloading process of its own.
+func TestPreloadVariant(t *testing.T) {
+	r := gittest.New(t)
+	r.Commit("base", map[string]string{"pkg/__init__.py": "", "pkg/work.py": "N = 600000\n"})
+	head := r.Commit("loop less", map[string]string{"pkg/work.py": "N = 200000\n"})
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
+		"envs/BUILD.hcl":    "environment \"wheel\" {\n  install_package = \"pkg\"\n}\n",
+		"benchmarks/BUILD.hcl": `
+benchmark "n" {
+  commit      = "//commits:c"
+  script      = "import json\nfrom pkg.work import N\nprint(json.dumps({'metric': 'n', 'value': N}))\n"
+  environment = "//envs:wheel"
+  preload     = "imports"
+  samples     = 2
+  warmup      = 0
+  variants    = { faster = ` + ruletest.Quote(fasterPatch) + ` }
+}
+`,
+	})
+	b := w.build(nil)
+	rec := b.records["measure //benchmarks:n variant faster"]
+	if rec == nil || rec.Variant == nil || rec.Preload == nil || len(rec.Preload.Sides) != 3 {
+		t.Fatalf("the variant's unit: %+v\n%s", rec, b.AllLogs())
+	}
+	if !slices.Equal(rec.BaseValues, []float64{600000, 600000}) || !slices.Equal(rec.HeadValues, []float64{200000, 200000}) ||
+		!slices.Equal(rec.Variant.Values, []float64{50000, 50000}) {
+		t.Errorf("base %v, head %v, variant %v", rec.BaseValues, rec.HeadValues, rec.Variant.Values)
+	}
+	if s := rec.Preload.Sides["faster"]; !slices.Contains(s.Imported, "pkg.work") {
+		t.Errorf("the variant's side preloaded %+v (sides %v)", s, rec.Preload.Sides)
 	}
 }
