@@ -35,6 +35,8 @@
 //	  timeout = "10m"  # per run (default 10m); everything the run started is killed
 //	  secrets = ["HF_TOKEN"] # variables of the user's passed to the runs, masked in logs
 //	  allow_network = false  # true: the runs reach the network, not only their loopback
+//	  preload = ["torch"]    # or "imports" (the script's own top-level imports): imported
+//	                         # once per side, every run forked from that process (preload.go)
 //
 //	  # Serving (server.go): each run starts the side's server, runs the command (the client)
 //	  # client_runs times against it on the sandbox's loopback, and stops it.
@@ -85,6 +87,9 @@
 // each run every GPU held is read through NVML every 100 ms (clocks, temperature, power,
 // throttle reasons; nothing is set) and the CPU load from /proc (hardware.Watch); a run is
 // flagged low_clock, hw_slowdown or cpu_loaded, and the verdict's sentence counts the flags.
+// With preload, each side's runs are forked from one process that imported the modules
+// first (preload.go, preload.py): still a process a run, in the same sandbox, environment,
+// directories and limits, without the price of the imports.
 // With adaptive sampling the runs are judged after each round from the minimum on, and
 // sampling stops when stats.Sequential says so (its doc says how false positives are
 // controlled over the repeated looks). CPU benchmarks run one at a time (cpuPool).
@@ -105,8 +110,12 @@
 //	metric_mismatch  runs reported different metric names or units
 //	skipped          the machine cannot meet `requires` (decided in Prepare; no GPU is held)
 //
-// A run killed by a signal it was not sent (the OOM killer), a cancelled build and a test that
-// cannot start are transient failures (killed, cancelled, error): never cached.
+//	preload_failed   an import of preload initialised CUDA, which a forked run cannot use
+//
+// A preloaded module that cannot be imported is the side's failure (base_failed, head_failed),
+// as a run importing it would be. A run killed by a signal it was not sent (the OOM killer), a
+// cancelled build, a test that cannot start and a preloading process that died are transient
+// failures (killed, cancelled, error, preload_died): never cached.
 //
 // # Key
 //
