@@ -38,6 +38,8 @@ facts = {
     "cwd_is_home": os.getcwd() == os.environ["HOME"],
     "tmpdir": tempfile.gettempdir() == os.environ["TMPDIR"] and os.environ["TMPDIR"].startswith(os.getcwd()),
     "path0": sys.path[0] == os.path.dirname(os.path.abspath(sys.argv[0])),
+    "path": sys.path[1:],
+    "flags": repr(sys.flags),
     "stdin": sys.stdin.read(),
     "env": sorted(os.environ),
     "side": os.environ["ISOBENCH_SIDE"],
