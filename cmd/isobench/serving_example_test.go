@@ -44,10 +44,13 @@ func TestServingExample(t *testing.T) {
 		t.Errorf("a run that never was: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
-	// status says where each serving benchmark's server logs are.
-	if st := c.must(0, "status", "//benchmarks:kv_cache", "--var", "samples=3", "--var", "num_prompts=3").stdout; !strings.Contains(st,
-		"server logs of 6 runs: isobench log //benchmarks:kv_cache --server") {
-		t.Errorf("status of kv_cache:\n%s", st)
+	// status says where each serving benchmark's server logs are, and again when a second
+	// status could be answered from the record of the first (cmd/isobench/record.go).
+	for range 2 {
+		if st := c.must(0, "status", "//benchmarks:kv_cache", "--var", "samples=3", "--var", "num_prompts=3").stdout; !strings.Contains(st,
+			"server logs of 6 runs: isobench log //benchmarks:kv_cache --server") {
+			t.Errorf("status of kv_cache:\n%s", st)
+		}
 	}
 
 	// The report links every session's server log, as a file beside the page: the page and
