@@ -58,7 +58,6 @@ type preloader struct {
 	side artifact.Side
 	// dir is writable in the process's sandbox: its home, and each run's directory.
 	dir       string
-	script    string
 	isolation engine.Isolation
 	conn      *net.UnixConn
 	msgs      chan preloadMsg // from the process, in order; closed when its socket ends
@@ -79,7 +78,7 @@ type preloadMsg struct {
 	Skipped []string `json:"skipped"`
 	Threads int      `json:"threads"`
 	Seconds float64  `json:"seconds"`
-	// failed: kind is "import" or "cuda"; error
+	// failed: kind is "import", "cuda" or "internal"; error
 	Kind    string `json:"kind"`
 	Module  string `json:"module"`
 	Message string `json:"message"`
@@ -137,7 +136,7 @@ func startPreloader(ctx context.Context, x *engine.Exec, s *sideSetup, p *Preloa
 	settings, _ := json.Marshal(preloadSettings{Script: s.args[0], Modules: p.Modules, Imports: p.ScriptImports,
 		PIDNamespace: iso == engine.IsolationNamespaces})
 	pctx, cancel := context.WithCancel(ctx)
-	pl := &preloader{side: s.side, dir: dir, script: s.args[0], isolation: iso, conn: fc.(*net.UnixConn),
+	pl := &preloader{side: s.side, dir: dir, isolation: iso, conn: fc.(*net.UnixConn),
 		msgs: make(chan preloadMsg, 4), out: &headTail{max: logTailBytes}, cancel: cancel, done: make(chan struct{})}
 	vars, mask := s.env(tmp)
 	go func() {
