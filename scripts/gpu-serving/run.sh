@@ -95,24 +95,26 @@ end=$(date +%s.%N)
 cat "$out/build.txt"
 "$bin" log //benchmarks:kv > "$out/log.txt" 2>&1 || true
 cp isobench-out/dataset/gpu/data/train-00000-of-00001.jsonl "$out/records.jsonl"
-python3 - "$out/records.jsonl" "$out/log.txt" "$start" "$end" <<'PY'
-import json, re, statistics, sys
-path, log, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+python3 - "$out/records.jsonl" "$start" "$end" <<'PY'
+import json, statistics, sys
+path, start, end = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 for line in open(path):
     r = json.loads(line)
-    print("%s verdict=%s speedup=%.3f ci=[%.3f, %.3f] p=%.2g server=%r" % (r["benchmark"], r["verdict"], r["speedup"] or 0,
-          r["ci_low"] or 0, r["ci_high"] or 0, r["p_value"] or 1, r.get("server_command")))
+    s = r.get("sampling") or {}
+    print("%s verdict=%s speedup=%.3f ci=[%.3f, %.3f] p=%.2g runs=%s/%s stopped=%s server=%r" % (r["benchmark"], r["verdict"],
+          r["speedup"] or 0, r["ci_low"] or 0, r["ci_high"] or 0, r["p_value"] or 1, s.get("base_runs"), s.get("head_runs"),
+          s.get("stopped"), r.get("server_command")))
     for m in r.get("metrics") or []:
         print("  %-12s %-6s base %.4g head %.4g %s speedup %.3f [%.3f, %.3f] p=%.2g %s" % (m["name"], m["direction"],
               m["base_median"] or 0, m["head_median"] or 0, m.get("unit", ""), m["speedup"] or 0, m["ci_low"] or 0,
               m["ci_high"] or 0, m["p_value"] or 1, m["verdict"]))
-ready = {"base": [], "head": []}
-for line in open(log):
-    m = re.search(r"the (base|head) run \d+ \(\w+\): server on port \d+ ready after ([\d.]+)(ms|s)", line)
-    if m:
-        ready[m.group(1)].append(float(m.group(2)) / (1000 if m.group(3) == "ms" else 1))
-for side, xs in ready.items():
-    if xs:
-        print("server start (%s): min %.2fs median %.2fs of %d sessions" % (side, min(xs), statistics.median(xs), len(xs)))
+    # Server start times from the record's sessions (ready_seconds: null when never ready).
+    ready = {"base": [], "head": []}
+    for sess in r.get("server_sessions") or []:
+        if sess.get("ready_seconds") is not None:
+            ready[sess["side"]].append(sess["ready_seconds"])
+    for side, xs in ready.items():
+        if xs:
+            print("server start (%s): min %.2fs median %.2fs of %d sessions" % (side, min(xs), statistics.median(xs), len(xs)))
 print("wall time of the build: %.1fs" % (float(end) - float(start)))
 PY
