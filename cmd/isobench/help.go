@@ -24,7 +24,7 @@ var helps = map[string]commandHelp{
 	"status":      {"[PATTERN...]", "Say per target whether it is cached, stale (and why), failed or skipped, without executing anything.", "isobench status //benchmarks/... --detailed-exitcode"},
 	"why":         {"LABEL", "Show the lines of each stale action's key that changed since the last build, old and new.", "isobench why //benchmarks:median"},
 	"log":         {"LABEL", "Print the stored logs of a target's actions as the last build left them, replayed results included.", "isobench log //benchmarks:median --side head --run 3\n  isobench log //benchmarks:median --action environment --side base\n  isobench log //benchmarks:kv_cache --server --side head --run 2"},
-	"report":      {"PATTERN", "Write a self-contained HTML report of each dataset the pattern names.", "isobench report //dataset:all -o report.html"},
+	"report":      {"PATTERN", "Write a self-contained HTML report of each dataset the pattern names; a serving benchmark's server logs go beside it, in server-logs/, linked from the page.", "isobench report //dataset:all -o report.html"},
 	"query":       {"[PATTERN...]", "List the targets a pattern selects, with their kind and where each is declared.", "isobench query //commits:all"},
 	"graph":       {"[PATTERN...]", "Print the planned actions and their dependencies as a Graphviz graph.", "isobench graph //dataset:all | dot -Tsvg > graph.svg"},
 	"validate":    {"[PATTERN...]", "Load every BUILD.hcl and plan the targets without touching the cache; diagnostics point at file:line:col.", "isobench validate"},
