@@ -19,7 +19,7 @@ import (
 
 // benchWorkspace writes a workspace of n thing targets declared by for_each over a CSV, as a
 // dataset of n commits is.
-func benchWorkspace(b *testing.B, n int) string {
+func benchWorkspace(b testing.TB, n int) string {
 	b.Helper()
 	root := b.TempDir()
 	var csv strings.Builder

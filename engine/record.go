@@ -54,8 +54,26 @@ type Record struct {
 	Targets int `json:"targets"`
 	Planned int `json:"planned"`
 	// Actions are a build's actions; a status record keeps each target's state in the same
-	// form (RecordedAction.State).
+	// form.
 	Actions []RecordedAction `json:"-"`
+
+	path    string    // where ReadRecord found it
+	touched time.Time // when its keys were last marked used: the file's modification time
+}
+
+// touchInterval is how old the last mark of a recorded build's keys as used must be before a
+// build answered from the record marks them again, as the Go command's cache refreshes an
+// entry's time only when it is an hour old (cmd/go/internal/cache, mtimeInterval). Marking
+// 10,000 keys is a synced write that Badger then flushes to a table of its own when the store
+// closes, which would be most of a null build's time. gc counts ages in days (30 by default)
+// and always keeps what the latest build of each action used (the manifests), so an hour's
+// imprecision changes nothing it keeps.
+const touchInterval = time.Hour
+
+// TouchDue reports whether answering from the record would mark its keys used, a write:
+// without one, the store may be opened read-only.
+func (r *Record) TouchDue() bool {
+	return r.Of == RecordBuild && time.Since(r.touched) >= touchInterval
 }
 
 // What a record is of.
@@ -161,7 +179,8 @@ func (r *Record) Workspace() *Workspace {
 // Replay answers a build from the record: it checks that the store in opt.Store is at the
 // recorded generation (ErrRecordStale when not, before anything is emitted), then emits the
 // finish event of each recorded action as a walk that replays it would, and marks the keys
-// used as that walk would. Nothing is loaded, prepared or decoded.
+// used as that walk would, when the last mark is older than touchInterval. Nothing is
+// loaded, prepared or decoded.
 func Replay(_ context.Context, r *Record, opt Options) (*Summary, error) {
 	start := time.Now()
 	if opt.Handler == nil {
@@ -187,8 +206,14 @@ func Replay(_ context.Context, r *Record, opt Options) (*Summary, error) {
 		opt.Handler.Event(ev)
 		keys = append(keys, a.Key)
 	}
-	if err := opt.Store.Touch(keys, time.Now()); err != nil {
-		return nil, err
+	if r.TouchDue() {
+		now := time.Now()
+		if err := opt.Store.Touch(keys, now); err != nil {
+			return nil, err
+		}
+		if r.path != "" {
+			os.Chtimes(r.path, now, now) // best effort: at worst the next build marks them again
+		}
 	}
 	s.Seconds = time.Since(start).Seconds()
 	return &s, nil
@@ -238,6 +263,10 @@ func readField(f string) (string, error) {
 
 // ReadRecord reads a record written by Write; any damage is an error.
 func ReadRecord(path string) (*Record, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -256,7 +285,7 @@ func ReadRecord(path string) (*Record, error) {
 		return nil, fmt.Errorf("the record is %q, not %q", format, recordFormat)
 	}
 	head, rest, _ := strings.Cut(rest, "\n")
-	r := &Record{}
+	r := &Record{path: path, touched: fi.ModTime()}
 	if err := json.Unmarshal([]byte(head), r); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
 )
 
@@ -115,9 +116,13 @@ func (a *app) openRecorded(rec *engine.Record, owner string) bool {
 	if _, err := os.Stat(filepath.Join(rec.Store, "db", "MANIFEST")); err != nil {
 		return false
 	}
-	if err := a.openDir(rec.Store, owner); err != nil {
+	// Without marks of use to write, reading is all: a shared lock, beside status and other
+	// such builds.
+	store, err := cache.Open(rec.Store, cache.Options{Owner: owner, ReadOnly: !rec.TouchDue()})
+	if err != nil {
 		return false // the full path opens it again and says why
 	}
+	a.store = store
 	gen, err := a.store.Generation()
 	if err != nil || gen != rec.Generation {
 		a.close()

@@ -10,7 +10,15 @@
 // The cold build runs once (its actions executed are counted from isobench's summary); every
 // other figure is the median of -runs runs, with the minimum beside it. peak_rss_mb is the
 // largest peak RSS of those runs; bytes_per_target is the null build's peak RSS over N.
-// With -baseline OLD, a fourth line times OLD's null build, status and validate on the same
+// The null build, status and validate above are answered from the record of the last
+// identical request (engine/record.go) after their first run. A fourth line times them on
+// the full path: before each run the CSV file that for_each reads is rewritten with the same
+// bytes, as an editor saving an unchanged file does, so that nothing is cached but the
+// results:
+//
+//	fullpath targets=N seconds=S min_seconds=S peak_rss_mb=M status_seconds=S status_min_seconds=S validate_seconds=S validate_min_seconds=S
+//
+// With -baseline OLD, a fifth line times OLD's null build, status and validate on the same
 // workspace and cache, so that a change is measured against its parent in one run:
 //
 //	baseline targets=N seconds=S min_seconds=S peak_rss_mb=M status_seconds=S ...
@@ -79,6 +87,18 @@ func main() {
 	validate := bench.Repeat(*runs, func() bench.Result { return bench.Run(binary, ws, env, []string{"validate", "//commits:all"}) })
 	fmt.Printf("inspect targets=%d status_seconds=%.3f validate_seconds=%.3f status_min_seconds=%.3f validate_min_seconds=%.3f\n",
 		*n, status.Median, validate.Median, status.Min, validate.Min)
+	csv := filepath.Join(ws, "commits", "commits.csv")
+	full := func(args []string) bench.Summary {
+		return bench.Repeat(*runs, func() bench.Result {
+			data, err := os.ReadFile(csv)
+			bench.Check(err)
+			bench.Check(os.WriteFile(csv, data, 0o644))
+			return bench.Run(binary, ws, env, args)
+		})
+	}
+	null, status, validate = full(build), full([]string{"status", "//commits:all"}), full([]string{"validate", "//commits:all"})
+	fmt.Printf("fullpath targets=%d seconds=%.3f min_seconds=%.3f peak_rss_mb=%d status_seconds=%.3f status_min_seconds=%.3f validate_seconds=%.3f validate_min_seconds=%.3f\n",
+		*n, null.Median, null.Min, null.RSS/1024, status.Median, status.Min, validate.Median, validate.Min)
 	if *baseline == "" {
 		return
 	}
