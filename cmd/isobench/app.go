@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -111,6 +112,20 @@ func (a *app) openDir(dir, owner string) error {
 	}
 	a.store = store
 	return nil
+}
+
+// buffered buffers a.stdout until the returned function flushes it: status prints a line
+// per target, and 10,000 writes to a pipe cost more than the rest of a status answered
+// from its record. Only for commands that draw no live display (which needs the terminal
+// itself) and print their errors after the flush.
+func (a *app) buffered() (flush func()) {
+	w := bufio.NewWriterSize(a.stdout, 64<<10)
+	orig := a.stdout
+	a.stdout = w
+	return func() {
+		w.Flush()
+		a.stdout = orig
+	}
 }
 
 func (a *app) close() {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/isobench/isobench/cache"
 	"github.com/isobench/isobench/engine"
@@ -102,7 +103,30 @@ func (r request) write(rec *engine.Record) {
 	}
 	rec.Request = r.id
 	// A record is only an optimisation: failing to write one costs the next build its speed.
-	rec.Write(r.path)
+	if rec.Write(r.path) == nil {
+		pruneRecords(filepath.Dir(r.path), r.path)
+	}
+}
+
+// recordMaxAge is how long a record may go unused before a new record's write removes it.
+// A build record's time is refreshed at most hourly when it is used (engine.touchInterval),
+// a status or validate record's never: at worst such a request takes the full path once a
+// month. Requests come and go (patterns, flags, variables), and a record of 100,000 targets
+// is about 12 MB.
+const recordMaxAge = 30 * 24 * time.Hour
+
+// pruneRecords removes the records in dir older than recordMaxAge, but keep.
+func pruneRecords(dir, keep string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if info, err := e.Info(); err == nil && p != keep && time.Since(info.ModTime()) > recordMaxAge {
+			os.Remove(p)
+		}
+	}
 }
 
 // openRecorded opens the store a record names, as the full path would find it: the

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 const fromRecord = "answered from the record"
@@ -141,8 +142,16 @@ func TestBuildRecord(t *testing.T) {
 		data, _ := os.ReadFile(r)
 		os.WriteFile(r, data[:len(data)-10], 0o644)
 	}
+	// A record unused for longer than a month goes when another is written.
+	stale := filepath.Join(c.home, "records", "stale")
+	os.WriteFile(stale, []byte("x"), 0o644)
+	month := time.Now().Add(-31 * 24 * time.Hour)
+	os.Chtimes(stale, month, month)
 	expect(build(false), 0, 3)
 	expect(build(true), 0, 3)
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a record unused for a month was kept")
+	}
 
 	// A new binary (a rebuilt one has a new modification time) does not trust the old one's
 	// record.

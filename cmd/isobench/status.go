@@ -72,6 +72,7 @@ func (a *app) planQuietly() ([]engine.Label, map[engine.Label]*engine.Action, *e
 }
 
 func cmdStatus(a *app, args []string) error {
+	defer a.buffered()() // app.go
 	fs := a.flags("status", true)
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 when up to date, 1 on error, 2 when something is stale")
 	patterns, err := parseInterspersed(fs, args)
