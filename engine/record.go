@@ -54,11 +54,15 @@ type Record struct {
 	Targets int `json:"targets"`
 	Planned int `json:"planned"`
 	// Actions are a build's actions; a status record keeps each target's state in the same
-	// form.
+	// form. Count is how many there are, known before they are parsed.
 	Actions []RecordedAction `json:"-"`
+	Count   int              `json:"count"`
 
 	path    string    // where ReadRecord found it
 	touched time.Time // when its keys were last marked used: the file's modification time
+	// lines are the action lines ReadRecord has not parsed yet: a record whose inputs
+	// changed is dropped before they are.
+	lines string
 }
 
 // touchInterval is how old the last mark of a recorded build's keys as used must be before a
@@ -196,6 +200,9 @@ func Replay(_ context.Context, r *Record, opt Options) (*Summary, error) {
 	if gen != r.Generation {
 		return nil, ErrRecordStale
 	}
+	if err := r.parseActions(); err != nil {
+		return nil, err
+	}
 	SweepScratch() // what a killed build left behind, as Run does
 	var s Summary
 	keys := make([]cache.Digest, 0, len(r.Actions))
@@ -224,6 +231,7 @@ func Replay(_ context.Context, r *Record, opt Options) (*Summary, error) {
 func (r *Record) Write(path string) error {
 	var b bytes.Buffer
 	b.WriteString(recordFormat + "\n")
+	r.Count = len(r.Actions)
 	head, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -285,10 +293,20 @@ func ReadRecord(path string) (*Record, error) {
 		return nil, fmt.Errorf("the record is %q, not %q", format, recordFormat)
 	}
 	head, rest, _ := strings.Cut(rest, "\n")
-	r := &Record{path: path, touched: fi.ModTime()}
+	r := &Record{path: path, touched: fi.ModTime(), lines: rest}
 	if err := json.Unmarshal([]byte(head), r); err != nil {
 		return nil, err
 	}
+	return r, nil
+}
+
+// parseActions parses the action lines ReadRecord left.
+func (r *Record) parseActions() error {
+	rest := r.lines
+	if rest == "" {
+		return nil
+	}
+	r.lines = ""
 	r.Actions = make([]RecordedAction, 0, strings.Count(rest, "\n"))
 	var fields [7]string
 	for rest != "" {
@@ -296,18 +314,23 @@ func ReadRecord(path string) (*Record, error) {
 		line, rest, _ = strings.Cut(rest, "\n")
 		for i := range fields {
 			var f string
+			var ok bool
+			var err error
 			f, line, ok = strings.Cut(line, "\t")
 			if ok != (i < len(fields)-1) {
-				return nil, errors.New("the record has a malformed action")
+				return errors.New("the record has a malformed action")
 			}
 			if fields[i], err = readField(f); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		r.Actions = append(r.Actions, RecordedAction{Key: cache.Digest(fields[0]), Mnemonic: fields[1], Status: Status(fields[2]),
 			ID: fields[3], Label: fields[4], Class: fields[5], Message: fields[6]})
 	}
-	return r, nil
+	if len(r.Actions) != r.Count {
+		return fmt.Errorf("the record holds %d actions of %d", len(r.Actions), r.Count)
+	}
+	return nil
 }
 
 // cutLastLine splits text ending in a newline into what comes before its last line, and that

@@ -48,6 +48,9 @@ func (r *Record) States() ([]TargetState, error) {
 	if r.Of != RecordStatus {
 		return nil, fmt.Errorf("a record of %s holds no states", r.Of)
 	}
+	if err := r.parseActions(); err != nil {
+		return nil, err
+	}
 	states := make([]TargetState, 0, len(r.Actions))
 	for _, a := range r.Actions {
 		l, err := ParseLabel(a.Label)

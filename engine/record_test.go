@@ -72,6 +72,9 @@ func TestRecordRoundTripAndDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err := ReadRecord(path)
+	if err == nil {
+		err = got.parseActions()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +90,7 @@ func TestRecordRoundTripAndDamage(t *testing.T) {
 		"empty":    nil,
 	} {
 		os.WriteFile(path, bad, 0o644)
-		if _, err := ReadRecord(path); err == nil {
+		if r, err := ReadRecord(path); err == nil && r.parseActions() == nil {
 			t.Errorf("a %s record was read", name)
 		}
 	}

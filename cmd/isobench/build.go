@@ -161,7 +161,7 @@ func (a *app) replayBuild(rec *engine.Record, jsonOut bool, eventsFile string) e
 	if jsonOut {
 		human = a.stderr
 	}
-	display, handlers, closeEvents, err := buildHandlers(human, len(rec.Actions), eventsFile)
+	display, handlers, closeEvents, err := buildHandlers(human, rec.Count, eventsFile)
 	if err != nil {
 		return err
 	}
