@@ -183,6 +183,13 @@ func (pl *preloader) waitReady(ctx context.Context, timeout time.Duration, p *Pr
 	what := fmt.Sprintf("the %s side's preloading process", pl.side)
 	select {
 	case m, ok := <-pl.msgs:
+		if m.Op == "failed" {
+			// It exits after saying so: wait for the end of its output (the traceback).
+			select {
+			case <-pl.done:
+			case <-time.After(preloadStopGrace):
+			}
+		}
 		switch {
 		case !ok:
 			return engine.Transient("preload_died", "%s", pl.lost("ended before its imports were done"))
