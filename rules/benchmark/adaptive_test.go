@@ -82,3 +82,30 @@ benchmark "halved" {
 		t.Errorf("the log does not say why sampling stopped:\n%s", log)
 	}
 }
+
+// TestAdaptiveNoisyAtMax: runs too noisy to decide (each a log-normal draw with a sigma of
+// 100%) take max runs a side, and the record says sampling stopped there, not settled.
+func TestAdaptiveNoisyAtMax(t *testing.T) {
+	r := gittest.New(t)
+	r.Commit("noise", map[string]string{"bench.py": "import random\nprint('Execution time: %.6fs' % random.lognormvariate(0, 1))\n"})
+	head := r.Commit("readme", map[string]string{"README": "A/A\n"})
+	w := newWorkspace(t, map[string]string{
+		"commits/BUILD.hcl": fmt.Sprintf("commit \"c\" {\n  repo = %q\n  head = %q\n}\n", r.Dir, head),
+		"benchmarks/BUILD.hcl": `
+benchmark "noise" {
+  commit  = "//commits:c"
+  command = "python bench.py"
+  samples = { min = 3, max = 4 }
+  warmup  = 0
+}
+`,
+	})
+	w.jobs = 1
+	o, rec, log := w.build(nil).measure(t, "noise")
+	if o.Outcome.Status != engine.StatusOK {
+		t.Fatalf("%s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
+	}
+	if s := rec.Sampling; s == nil || s.BaseRuns != 4 || s.Looks != 2 || s.Stopped != stats.StopMax || rec.Stats.Verdict != stats.Noisy {
+		t.Fatalf("sampling %+v, verdict %s; want noisy after 2 looks, stopped at max_runs (4 a side)\n%s", s, rec.Stats.Verdict, log)
+	}
+}

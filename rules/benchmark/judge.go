@@ -18,7 +18,8 @@ type looker struct {
 	seq     stats.Sequential
 	looks   int
 	last    *stats.Comparison
-	settled bool // adaptive sampling stopped before running out of rounds
+	done    bool // adaptive sampling stopped: the last look is made
+	settled bool // and on a verdict, not noisy at max runs
 }
 
 func newLooker(r *runner) *looker {
@@ -43,7 +44,7 @@ func (l *looker) look() bool {
 // stop is look during sampling: a stop there ends the measurement early.
 func (l *looker) stop() bool {
 	if l.look() {
-		l.settled = true
+		l.done, l.settled = true, l.last.Verdict != stats.Noisy
 		fmt.Fprintf(l.r.x.Log, "look %d: %s after %d runs a side; sampling stops.\n", l.looks, l.last.Verdict, len(l.r.rec.BaseValues))
 		return true
 	}
@@ -89,8 +90,8 @@ func (r *runner) judged() artifact.Side {
 // finish compares the sides, every metric, and stores the record.
 func (r *runner) finish(l *looker) (*engine.Result, error) {
 	cfg := r.m.cfg
-	if !l.settled {
-		l.look() // the last round's look, or fixed sampling's only one
+	if !l.done {
+		l.look() // fixed sampling's only look, or the last after runs were left out
 	}
 	r.rec.Sampling = r.sampling(l)
 	primary := *l.last
