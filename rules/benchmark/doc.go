@@ -64,7 +64,7 @@
 //
 //	  verdict {                    # the defaults
 //	    confidence  = 0.95         # level of the bootstrap interval of the speedup
-//	    max_p_value = 0.01         # Mann-Whitney U, two-sided
+//	    max_p_value = 0.01         # two-sided; Mann-Whitney or Welch (stats.TestFor)
 //	    min_effect  = 0.05         # smallest change that counts, and the "unchanged" band
 //	  }
 //	}
