@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -277,5 +278,28 @@ func TestReplayMarksUseHourly(t *testing.T) {
 	}
 	if read().TouchDue() {
 		t.Fatal("the replay did not note its marks")
+	}
+}
+
+// TestRecordSeesChangesAmongMany checks the parallel stamp check of a workspace of many
+// packages.
+func TestRecordSeesChangesAmongMany(t *testing.T) {
+	files := map[string]string{"isobench.hcl": ""}
+	for i := range 80 {
+		files[fmt.Sprintf("p%02d/BUILD.hcl", i)] = fmt.Sprintf("thing \"t\" {\n  text = \"%d\"\n}\n", i)
+	}
+	root := writeTree(t, files)
+	store, err := cache.Open(t.TempDir(), cache.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	rec := recordedBuild(t, root, store)
+	if len(rec.Inputs) < 160 || !rec.Unchanged() {
+		t.Fatalf("%d inputs, unchanged %v", len(rec.Inputs), rec.Unchanged())
+	}
+	appendTo(t, filepath.Join(root, "p79/BUILD.hcl"), "\n")
+	if rec.Unchanged() {
+		t.Error("an edit of the last of 80 packages was not seen")
 	}
 }
