@@ -138,13 +138,26 @@ type Preload struct {
 // preloadImports is the value of preload that means the script's own top-level imports.
 const preloadImports = "imports"
 
-// line is the preload for the key: "imports", or the module names in order (an import may
-// depend on one before it, so the order is part of what is done).
+// line is the preload for the key: "imports", or "modules" and the module names in order (an
+// import may depend on one before it, so the order is part of what is done; and a module may
+// be named imports).
 func (p *Preload) line() string {
 	if p.ScriptImports {
 		return preloadImports
 	}
-	return strings.Join(p.Modules, " ")
+	return "modules " + strings.Join(p.Modules, " ")
+}
+
+// String is the preload as the benchmark writes it, for messages.
+func (p *Preload) String() string {
+	if p.ScriptImports {
+		return strconv.Quote(preloadImports)
+	}
+	q := make([]string, len(p.Modules))
+	for i, m := range p.Modules {
+		q[i] = strconv.Quote(m)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 // decode reads a benchmark target's attributes into its Config. It reports a test given more

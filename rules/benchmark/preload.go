@@ -205,13 +205,13 @@ func (pl *preloader) waitReady(ctx context.Context, timeout time.Duration, p *Pr
 			// Deterministic: the same imports at the same commit fail the same way, and every
 			// run of the test would have made them.
 			return engine.Failed(failedClass(pl.side), "%s could not import %s (preload = %s): %s",
-				capitalize(what), m.Module, p.line(), m.Message)
+				capitalize(what), m.Module, p, m.Message)
 		default:
 			return engine.Transient("preload_died", "%s", pl.lost(fmt.Sprintf("said %q before it was ready", m.Op+" "+m.Message)))
 		}
 	case <-t.C:
 		return engine.Failed(ClassTimeout, "%s did not finish its imports (preload = %s) within %s, the timeout of a run; it was killed.",
-			capitalize(what), p.line(), timeout)
+			capitalize(what), p, timeout)
 	case <-ctx.Done():
 		return engine.Transient("cancelled", "The measurement was cancelled while %s imported its modules.", what)
 	}

@@ -242,7 +242,7 @@ benchmark "cuda" {
 		t.Errorf("parent_dies: %s: %s\n%s", o.Outcome.Class, o.Outcome.Message, log)
 	}
 	o, rec, log = b.measure(t, "import_error")
-	if o.Outcome.Class != ClassBaseFailed || !strings.Contains(o.Outcome.Message, "could not import missing_module_of_preload") ||
+	if o.Outcome.Class != ClassBaseFailed || !strings.Contains(o.Outcome.Message, `could not import missing_module_of_preload (preload = ["json", "missing_module_of_preload"])`) ||
 		!strings.Contains(o.Outcome.Message, "ModuleNotFoundError") || !strings.Contains(log, "Traceback") || len(rec.Samples) != 0 {
 		t.Errorf("import_error: %s: %s\n%s", o.Outcome.Class, o.Outcome.Message, log)
 	}
@@ -277,7 +277,7 @@ func TestDecodePreload(t *testing.T) {
 	if c.Preload == nil || !slices.Equal(c.Preload.Modules, []string{"torch", "numpy.linalg"}) || c.Preload.ScriptImports {
 		t.Errorf("preload %+v", c.Preload)
 	}
-	if !slices.ContainsFunc(c.lines(), func(l engine.Line) bool { return l.Name == "preload" && l.Value == "torch numpy.linalg" }) {
+	if !slices.ContainsFunc(c.lines(), func(l engine.Line) bool { return l.Name == "preload" && l.Value == "modules torch numpy.linalg" }) {
 		t.Errorf("the key lacks the preload: %v", c.lines())
 	}
 	c, _ = loadConfig(t, "script = \"x\"\n  preload = \"imports\"")
