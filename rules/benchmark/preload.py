@@ -233,6 +233,9 @@ def serve(ctl, settings):
         req, fds = recv(ctl)
         if req is None:
             return None
+        if req.get("op") == "kill":
+            # For a run that ended as isobench asked to end it: nothing left to kill.
+            continue
         if req.get("op") != "run" or len(fds) != 2:
             for fd in fds:
                 os.close(fd)
