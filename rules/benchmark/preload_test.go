@@ -109,7 +109,7 @@ func (f *preloadFixture) lines(t *testing.T, name string) []string {
 // the runs see the same, report the same, and that the slow module was imported once a side.
 // Beside them, every way preloading can fail.
 func TestPreload(t *testing.T) {
-	f := newPreloadFixture(t, "0.3")
+	f := newPreloadFixture(t, "0.1")
 	pidDir := t.TempDir()
 	engine.ShareWithSandboxes(t, pidDir)
 	marker := fmt.Sprintf("preload-hung-child-%d-%d", os.Getpid(), time.Now().UnixNano())
@@ -210,7 +210,7 @@ benchmark "cuda" {
 	}
 	for side, s := range p.Sides {
 		if !slices.Equal(s.Imported, []string{"json", "os", "sys", "tempfile", "slowmod"}) ||
-			!slices.Equal(s.Skipped, []string{"not_installed_anywhere"}) || s.Seconds < 0.3 {
+			!slices.Equal(s.Skipped, []string{"not_installed_anywhere"}) || s.Seconds < 0.1 {
 			t.Errorf("preload %s: %+v", side, s)
 		}
 	}
