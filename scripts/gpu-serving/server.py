@@ -80,6 +80,10 @@ LOCK = threading.Lock()
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"
+    # Each token is a small write: with Nagle's algorithm it can wait for the client's delayed
+    # ACK (up to 40 ms on Linux), which would hide the decode step being measured. Serving
+    # frameworks (uvicorn, vLLM's server) set TCP_NODELAY too.
+    disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         sys.stderr.write("%s\n" % (fmt % args))
