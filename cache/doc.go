@@ -11,7 +11,10 @@
 //   - the entries an action key had before its current one (history.go);
 //   - when each action key was last used (usage.go), for GC;
 //   - manifests (manifest.go): small named records the engine writes after a
-//     build, from which status and why explain staleness without executing.
+//     build, from which status and why explain staleness without executing;
+//   - a generation token (generation.go), replaced whenever an entry or a
+//     manifest is replaced or removed, so that a record of an earlier build
+//     can tell that everything it names is still there.
 //
 // The cache knows nothing of labels, configuration or rules: an action key
 // is a digest the engine computed, and an entry's status, class, kind and
