@@ -127,6 +127,12 @@ func TestBuildRecord(t *testing.T) {
 	follow(0)
 	git(t, repo, "commit", "-q", "--allow-empty", "-m", "five")
 	follow(1)
+	// Nor is a build of everything, which holds that commit among recordable ones.
+	for range 2 {
+		if r := c.must(0, "build", "//..."); strings.Contains(r.stderr, fromRecord) {
+			t.Fatal("a build holding a commit that follows a branch was answered from a record")
+		}
+	}
 
 	// The cache cleaned: everything runs again.
 	c.must(0, "clean", "--yes")
