@@ -118,6 +118,12 @@ func Open(dir string, opts Options) (*Store, error) {
 	return s, nil
 }
 
+// Exists reports whether dir holds a store, without opening or creating anything.
+func Exists(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, dbDirName, "MANIFEST"))
+	return err == nil
+}
+
 func openReadOnly(dir string) (*Store, error) {
 	dbDir := filepath.Join(dir, dbDirName)
 	if _, err := os.Stat(filepath.Join(dbDir, "MANIFEST")); errors.Is(err, fs.ErrNotExist) {

@@ -32,7 +32,7 @@ func cmdBuild(a *app, args []string) error {
 	// A build that repeats the last one of the same request answers from its record when
 	// nothing it read changed (record.go). --rerun always executes, and ISOBENCH_DEBUG=keys
 	// must print the descriptions only preparing makes.
-	req, _ := a.newRequest("build", args)
+	req := a.newRequest("build", args)
 	if len(rerun) == 0 && debugKeys() == nil {
 		if rec := req.readRecord(engine.RecordBuild); rec != nil && a.openRecorded(rec, owner) {
 			defer a.close()

@@ -33,28 +33,28 @@ type request struct {
 	path string
 }
 
-// newRequest fingerprints command with its arguments; ok is false when there is no
-// workspace to record (the full path then says why).
-func (a *app) newRequest(command string, args []string) (req request, ok bool) {
+// newRequest fingerprints command with its arguments; without a workspace to record (the
+// full path then says why) it is the zero request, which has no record.
+func (a *app) newRequest(command string, args []string) (req request) {
 	dir := a.chdir
 	if dir == "" {
 		dir = "."
 	}
 	cwd, err := filepath.Abs(dir)
 	if err != nil {
-		return req, false
+		return req
 	}
 	root, err := engine.FindRoot(cwd)
 	if err != nil {
-		return req, false
+		return req
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return req, false
+		return req
 	}
 	fi, err := os.Stat(exe)
 	if err != nil {
-		return req, false
+		return req
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "binary %s %d %d %s\n", exe, fi.Size(), fi.ModTime().UnixNano(), Version())
@@ -75,7 +75,7 @@ func (a *app) newRequest(command string, args []string) (req request, ok bool) {
 		fmt.Fprintf(h, "env %q\n", kv)
 	}
 	id := hex.EncodeToString(h.Sum(nil))
-	return request{id: id, path: filepath.Join(engine.UserCacheDir(), "records", id)}, true
+	return request{id: id, path: filepath.Join(engine.UserCacheDir(), "records", id)}
 }
 
 // readRecord returns the request's record of what when there is one and every input it
@@ -137,7 +137,7 @@ func (a *app) openRecorded(rec *engine.Record, owner string) bool {
 	if ws.CacheDir(a.cacheDir) != rec.Store {
 		return false
 	}
-	if _, err := os.Stat(filepath.Join(rec.Store, "db", "MANIFEST")); err != nil {
+	if !cache.Exists(rec.Store) {
 		return false
 	}
 	// Without marks of use to write, reading is all: a shared lock, beside status and other
@@ -169,7 +169,7 @@ func (a *app) answered() {
 // the record, it plans nothing and returns no actions: a recorded status holds only
 // ConfigOnly actions, none of a kind that keeps logs among its outputs.
 func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, map[engine.Label]*engine.Action, error) {
-	req, _ := a.newRequest("status", args)
+	req := a.newRequest("status", args)
 	if debugKeys() == nil {
 		if rec := req.readRecord(engine.RecordStatus); rec != nil && a.openRecorded(rec, "isobench status") {
 			if states, err := rec.States(); err == nil {
@@ -206,7 +206,7 @@ func (a *app) remoteConfigured() bool {
 // validateFromRecord answers validate from the record of the last identical validation when
 // nothing it read changed.
 func (a *app) validateFromRecord(args []string) bool {
-	req, _ := a.newRequest("validate", args)
+	req := a.newRequest("validate", args)
 	rec := req.readRecord(engine.RecordValidate)
 	if rec == nil {
 		return false
@@ -219,7 +219,7 @@ func (a *app) validateFromRecord(args []string) bool {
 // validated prints what validate found in the loaded workspace and records it.
 func (a *app) validated(args []string, targets, planned int) {
 	printValid(a.stdout, a.ws.Root, targets, planned)
-	req, _ := a.newRequest("validate", args)
+	req := a.newRequest("validate", args)
 	rec, err := engine.NewValidateRecord(a.ws, targets, planned)
 	if err != nil {
 		rec = nil
