@@ -86,6 +86,9 @@ type PreloadedSide struct {
 	Skipped []string `json:"skipped,omitempty"`
 	Seconds float64  `json:"seconds"`           // the imports, paid once instead of once a run
 	Threads int      `json:"threads,omitempty"` // after the imports; a fork keeps only one
+	// CUDAAtImport is the script's import that initialised CUDA (preload = "imports"): it and
+	// the imports after it were left to the runs, since a fork cannot inherit a CUDA context.
+	CUDAAtImport string `json:"cuda_at_import,omitempty"`
 }
 
 // MetricResult is one metric of a measurement: its values grouped by run, and its comparison.

@@ -67,6 +67,7 @@ type preloader struct {
 	ended     *engine.ProcessResult
 	endErr    error
 	ready     preloadMsg
+	failed    preloadMsg // what it said when its imports failed
 }
 
 // preloadMsg is a message of the preloading process: ready (imports done), failed (they
@@ -78,7 +79,8 @@ type preloadMsg struct {
 	Skipped []string `json:"skipped"`
 	Threads int      `json:"threads"`
 	Seconds float64  `json:"seconds"`
-	// failed: kind is "import", "cuda" or "internal"; error
+	// failed: kind is "import", "cuda" (Modules: those imported before Module) or
+	// "internal"; error
 	Kind    string `json:"kind"`
 	Module  string `json:"module"`
 	Message string `json:"message"`
@@ -184,6 +186,7 @@ func (pl *preloader) waitReady(ctx context.Context, timeout time.Duration, p *Pr
 	select {
 	case m, ok := <-pl.msgs:
 		if m.Op == "failed" {
+			pl.failed = m
 			// It exits after saying so: wait for the end of its output (the traceback).
 			select {
 			case <-pl.done:
@@ -328,32 +331,57 @@ func (r *runner) preload(ctx context.Context, sides sideSetups) *engine.Result {
 	type ready struct {
 		side artifact.Side
 		res  *engine.Result
+		cuda string // the script's import that initialised CUDA, left to the runs
 	}
 	got := make(chan ready, len(r.pr.sides))
 	for _, side := range r.pr.sides {
-		go func() { got <- ready{side, sides.of(side).forks.waitReady(ctx, r.m.cfg.Timeout, p)} }()
+		go func() {
+			s := sides.of(side)
+			res := s.forks.waitReady(ctx, r.m.cfg.Timeout, p)
+			f := s.forks.failed
+			if res == nil || !p.ScriptImports || f.Kind != "cuda" {
+				got <- ready{side: side, res: res}
+				return
+			}
+			// The script's own imports, one of which initialises CUDA: preload those before
+			// it, and leave it and the rest to the runs, which import them as a fresh run
+			// does. A list names its modules on purpose: there, it is an error.
+			s.forks.stop()
+			pl, err := startPreloader(ctx, r.x, s, &Preload{Modules: f.Modules})
+			if err != nil {
+				got <- ready{side: side, res: engine.Transient("error", "The %s side's preloading process could not be started: %s", side, err)}
+				return
+			}
+			s.forks = pl
+			got <- ready{side: side, res: pl.waitReady(ctx, r.m.cfg.Timeout, p), cuda: f.Module}
+		}()
 	}
-	results := map[artifact.Side]*engine.Result{}
+	results := map[artifact.Side]ready{}
 	for range r.pr.sides {
 		g := <-got
-		results[g.side] = g.res
+		results[g.side] = g
 	}
 	for _, side := range r.pr.sides {
 		pl := sides.of(side).forks
 		if out := strings.TrimSpace(string(pl.out.Bytes())); out != "" {
 			fmt.Fprintf(r.x.Log, "--- output of the %s side's preloading process:\n%s\n---\n", side, tail([]byte(out), logTailBytes))
 		}
-		if res := results[side]; res != nil {
+		g := results[side]
+		if res := g.res; res != nil {
 			if !res.Transient {
 				r.rec.OutputTail = tail(pl.out.Bytes(), recordTailBytes)
 			}
 			return res
 		}
 		m := pl.ready
-		r.rec.Preload.Sides[side] = artifact.PreloadedSide{Imported: m.Modules, Skipped: m.Skipped, Seconds: m.Seconds, Threads: m.Threads}
+		r.rec.Preload.Sides[side] = artifact.PreloadedSide{Imported: m.Modules, Skipped: m.Skipped, Seconds: m.Seconds, Threads: m.Threads,
+			CUDAAtImport: g.cuda}
 		fmt.Fprintf(r.x.Log, "preload %s: imported %s in %.2fs", side, strings.Join(m.Modules, ", "), m.Seconds)
 		if len(m.Skipped) > 0 {
 			fmt.Fprintf(r.x.Log, "; %s failed inside the script's own try, left to the runs", strings.Join(m.Skipped, ", "))
+		}
+		if g.cuda != "" {
+			fmt.Fprintf(r.x.Log, "; importing %s initialised CUDA, which a forked run cannot inherit: it and the imports after it are left to the runs", g.cuda)
 		}
 		fmt.Fprintln(r.x.Log)
 		if m.Threads > 1 {

@@ -119,17 +119,19 @@ def preload(settings):
                 continue
             traceback.print_exc()
             raise Failed("import", name, "%s: %s" % (type(e).__name__, e))
-        imported.append(name)
         if cuda_initialized():
             raise Failed("cuda", name, "importing %s initialised CUDA in the preloading process; a forked "
-                         "child cannot use a CUDA context it inherits, so each run must create its own" % name)
+                         "child cannot use a CUDA context it inherits, so each run must create its own" % name,
+                         before=imported)
+        imported.append(name)
     return imported, skipped
 
 
 class Failed(Exception):
-    def __init__(self, kind, module, message):
+    def __init__(self, kind, module, message, before=()):
         Exception.__init__(self, message)
         self.kind, self.module, self.message = kind, module, message
+        self.before = list(before)  # for "cuda": the modules imported before this one
 
 
 def own_pid_namespace(settings):
@@ -320,7 +322,7 @@ def main():
     try:
         imported, skipped = preload(settings)
     except Failed as e:
-        send(ctl, op="failed", kind=e.kind, module=e.module, message=e.message)
+        send(ctl, op="failed", kind=e.kind, module=e.module, message=e.message, modules=e.before)
         return 1
     except BaseException as e:
         traceback.print_exc()

@@ -156,6 +156,14 @@ benchmark "syntax" {
   script  = "import json\ndef broken(:\n"
   preload = "imports"
 }
+benchmark "cuda_imports" {
+  commit      = "//commits:c"
+  environment = "//envs:other"
+  script      = "import json\nimport torch\nimport os\nprint('Execution time: 0.01s')\n"
+  preload     = "imports"
+  samples     = 2
+  warmup      = 0
+}
 benchmark "cuda" {
   commit      = "//commits:c"
   environment = "//envs:other"
@@ -254,6 +262,17 @@ benchmark "cuda" {
 	o, _, _ = b.measure(t, "cuda")
 	if o.Outcome.Class != ClassPreloadFailed || !strings.Contains(o.Outcome.Message, "importing torch initialised CUDA") {
 		t.Errorf("cuda: %s: %s", o.Outcome.Class, o.Outcome.Message)
+	}
+
+	// The script's own imports: the one that initialises CUDA, and those after it, are left to
+	// the runs.
+	o, rec, log = b.measure(t, "cuda_imports")
+	if o.Outcome.Status != engine.StatusOK || rec.Preload == nil {
+		t.Fatalf("cuda_imports: %s %s: %s\n%s", o.Outcome.Status, o.Outcome.Class, o.Outcome.Message, log)
+	}
+	if s := rec.Preload.Sides["head"]; !slices.Equal(s.Imported, []string{"json"}) || s.CUDAAtImport != "torch" ||
+		!strings.Contains(log, "importing torch initialised CUDA, which a forked run cannot inherit") {
+		t.Errorf("cuda_imports: head preloaded %+v\n%s", s, log)
 	}
 
 	// A failed import and CUDA initialised at import are the commit's and the benchmark's:
