@@ -7,7 +7,10 @@
 # MODE: fixed (samples = 10), adaptive ("auto"), adaptive-preload ("auto", and every run
 # forked from a process per side that imported torch once: preload = ["torch"]), or several
 # of them separated by commas (fixed,adaptive-preload), run one after the other, each in a
-# workspace and cache of its own, with a summary line per mode at the end.
+# workspace and cache of its own, with a summary line per mode at the end. With
+# GPU_SAMPLING_PARALLEL=1 the listed modes run at once instead, mode i on GPU i
+# (CUDA_VISIBLE_DEVICES=i), each with the whole of its device: on a machine with as many GPUs
+# as modes, the wall time of the slowest instead of the sum.
 #
 # The test is written as a new user would write one: it imports torch, multiplies two bf16
 # 8192x8192 matrices ITERS times per repetition, times each repetition with CUDA events, and
@@ -35,7 +38,21 @@ mkdir -p "$out"
 if [[ $modes == *,* ]]; then
   here=$(realpath "$0")
   IFS=, read -ra list <<< "$modes"
-  for m in "${list[@]}"; do "$here" "$m" "$bin" "$out"; done
+  if [[ -n ${GPU_SAMPLING_PARALLEL:-} ]]; then
+    pids=()
+    for i in "${!list[@]}"; do
+      CUDA_VISIBLE_DEVICES=$i "$here" "${list[$i]}" "$bin" "$out" > "$out/stdout-${list[$i]}.txt" 2>&1 &
+      pids+=($!)
+    done
+    failed=0
+    for i in "${!list[@]}"; do
+      wait "${pids[$i]}" || { echo "mode ${list[$i]} failed" >&2; failed=1; }
+      cat "$out/stdout-${list[$i]}.txt"
+    done
+    [[ $failed == 0 ]] || exit 1
+  else
+    for m in "${list[@]}"; do "$here" "$m" "$bin" "$out"; done
+  fi
   echo "--- summary"
   for m in "${list[@]}"; do grep -h "^gpu-sampling mode=$m " "$out/summary-$m.txt"; done
   exit 0
