@@ -70,9 +70,9 @@ HCL
 printf 'dataset "gpu" {\n  benchmarks = ["//benchmarks:all"]\n}\n' > "$ws/dataset/BUILD.hcl"
 
 # One session by hand at each side, outside isobench: where the time goes, even if the build
-# does not finish.
+# does not finish (SMOKE_SIDES="" leaves it out).
 port=18123
-for side in base head; do
+for side in ${SMOKE_SIDES-base head}; do
   rev=HEAD; [[ $side == base ]] && rev=HEAD~1
   git -C "$repo" show "$rev:server.py" > "$work/server-$side.py"
   t0=$(date +%s.%N)

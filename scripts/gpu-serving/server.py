@@ -17,6 +17,10 @@ import torch
 import torch.nn.functional as F
 
 KV_CACHE = False
+# Attention through FlashAttention, not cuDNN: on Hopper PyTorch may pick cuDNN's kernel, which
+# builds a graph for every new sequence length (tens of milliseconds), once per decode step
+# here, and that would hide the decode step being measured.
+torch.backends.cuda.enable_cudnn_sdp(False)
 CONFIG = dict(vocab=32000, dim=2048, layers=8, heads=16, max_len=4096)
 
 
