@@ -27,7 +27,8 @@ import (
 // group, and after every run the preloading process kills whatever the run left: its group,
 // and inside a sandbox every other process of the PID namespace, as the end of a sandboxed
 // run does. CUDA must not be initialised before the fork (a child cannot use an inherited
-// context): the process checks after each import and fails, naming the module, if one did.
+// context): the process checks after each import and fails, naming the module, if one did;
+// with preload = "imports" that import and the rest are left to the runs instead.
 //
 // What a run shares with the others of its side: the imported modules' state as the imports
 // left it, the hash seed of str (PYTHONHASHSEED is drawn once per interpreter), the sandbox's
@@ -46,7 +47,7 @@ const (
 )
 
 // preloadStopGrace is how long a preloading process has to exit once isobench closes its
-// socket: it has nothing to clean up, so a second is plenty; then it is killed.
+// socket: it has nothing to clean up, so two seconds are plenty; then it is killed.
 const preloadStopGrace = 2 * time.Second
 
 // preloadKillGrace is how long the preloading process has to confirm a run's kill before it is
@@ -250,7 +251,7 @@ func (f *forkedRun) Wait() (int, time.Duration, error) {
 	m, ok := <-f.pl.msgs
 	f.finished.Store(true)
 	if !ok || m.Op != "exit" {
-		if f.pl.isolation != engine.IsolationNamespaces {
+		if f.pl.isolation != engine.IsolationNamespaces && f.pid > 0 {
 			// Without a sandbox to end with the process, its child is ended here.
 			syscall.Kill(-f.pid, syscall.SIGKILL)
 		}
