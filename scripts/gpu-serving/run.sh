@@ -19,8 +19,11 @@ bin=$(realpath "${1:-bin/isobench}")
 out=${2:-$(mktemp -d)}
 samples=${3:-3}
 warmup=${4:-0}
-# The client's workload, the same for the smoke session and every run of the build.
-workload=${WORKLOAD:---num-prompts 8 --random-input-len 1024 --random-output-len 64}
+# The client's workload, the same for the smoke session and every run of the build. The context
+# is long so that a step without the cache (the whole context again) costs clearly more than a
+# step with it: with 512 tokens both were a few milliseconds and the H200's clock ramping
+# between bursts made the difference noisy.
+workload=${WORKLOAD:---num-prompts 8 --random-input-len 2048 --random-output-len 64}
 mkdir -p "$out"
 work=$(mktemp -d)
 export ISOBENCH_HOME=$work/home
