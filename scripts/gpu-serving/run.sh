@@ -21,8 +21,8 @@ samples=${3:-3}
 warmup=${4:-0}
 # The client's workload, the same for the smoke session and every run of the build. The context
 # is long so that a step without the cache (the whole context again) costs clearly more than a
-# step with it: with 512 tokens both were a few milliseconds and the H200's clock ramping
-# between bursts made the difference noisy.
+# step with it: with 512 tokens an adaptive build on an H200 had not settled after 11 rounds
+# (2026-12-02; why was not measured).
 workload=${WORKLOAD:---num-prompts 8 --random-input-len 2048 --random-output-len 64}
 mkdir -p "$out"
 work=$(mktemp -d)
