@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"sync"
 	"time"
 )
 
@@ -68,17 +67,7 @@ func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
 		errR.Close()
 		return nil, err
 	}
-	var copiers sync.WaitGroup
-	for _, pp := range []struct {
-		r *os.File
-		w io.Writer
-	}{{outR, stdout}, {errR, stderr}} {
-		copiers.Add(1)
-		go func() {
-			defer copiers.Done()
-			io.Copy(pp.w, pp.r)
-		}()
-	}
+	outputs := readOutputs(outR, errR, stdout, stderr)
 	type ended struct {
 		exit int
 		ran  time.Duration
@@ -108,19 +97,8 @@ func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
 		p.Kill()
 		e = <-waited
 	}
-	// What the process started is killed with it by the one that forked it; a child that
-	// escaped may still hold a pipe: stop reading after outputGrace, as RunCommand does.
-	copied := make(chan struct{})
-	go func() { copiers.Wait(); close(copied) }()
-	select {
-	case <-copied:
-	case <-time.After(outputGrace):
-		outR.Close()
-		errR.Close()
-		<-copied
-	}
-	outR.Close()
-	errR.Close()
+	// What the process started is killed with it by the one that forked it.
+	outputs.finish()
 	log.flush()
 	res.Duration = time.Since(start)
 	if e.ran > 0 {

@@ -122,17 +122,7 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 			killGroup(cmd.Process.Pid)
 		}
 	}
-	var copiers sync.WaitGroup
-	for _, p := range []struct {
-		r *os.File
-		w io.Writer
-	}{{outR, stdout}, {errR, stderr}} {
-		copiers.Add(1)
-		go func() {
-			defer copiers.Done()
-			io.Copy(p.w, p.r) // ends at EOF, or when the read end is closed below
-		}()
-	}
+	outputs := readOutputs(outR, errR, stdout, stderr)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 
@@ -157,19 +147,8 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	// The group may hold children still running after the leader exited (a test that forks):
 	// they never outlive their run.
 	killGroup(cmd.Process.Pid)
-	// Every writer in the group is dead, so the copiers reach EOF soon. A child that left the
-	// group (setsid) may still hold a pipe: stop reading after outputGrace.
-	copied := make(chan struct{})
-	go func() { copiers.Wait(); close(copied) }()
-	select {
-	case <-copied:
-	case <-time.After(outputGrace):
-		outR.Close()
-		errR.Close()
-		<-copied
-	}
-	outR.Close()
-	errR.Close()
+	// Every writer in the group is dead, so the copies reach EOF soon.
+	outputs.finish()
 	log.flush()
 	res.Duration = time.Since(start)
 	res.Stdout, res.Stderr = Masked(stdout.Bytes(), c.Mask), Masked(stderr.Bytes(), c.Mask)
@@ -283,4 +262,41 @@ func MinimalEnv(home string, extra map[string]string) []string {
 		env = append(env, k+"="+extra[k])
 	}
 	return env
+}
+
+// outputReaders copy a process's stdout and stderr pipes into their writers.
+type outputReaders struct {
+	outR, errR *os.File
+	copiers    sync.WaitGroup
+}
+
+func readOutputs(outR, errR *os.File, stdout, stderr io.Writer) *outputReaders {
+	o := &outputReaders{outR: outR, errR: errR}
+	for _, p := range []struct {
+		r *os.File
+		w io.Writer
+	}{{outR, stdout}, {errR, stderr}} {
+		o.copiers.Add(1)
+		go func() {
+			defer o.copiers.Done()
+			io.Copy(p.w, p.r) // ends at EOF, or when the read end is closed in finish
+		}()
+	}
+	return o
+}
+
+// finish waits for the copies to reach EOF and closes the pipes. A child that escaped its
+// process's group (setsid) may still hold a pipe open: reading stops after outputGrace.
+func (o *outputReaders) finish() {
+	copied := make(chan struct{})
+	go func() { o.copiers.Wait(); close(copied) }()
+	select {
+	case <-copied:
+	case <-time.After(outputGrace):
+		o.outR.Close()
+		o.errR.Close()
+		<-copied
+	}
+	o.outR.Close()
+	o.errR.Close()
 }
