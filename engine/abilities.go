@@ -13,6 +13,16 @@ import (
 // registered kinds and asks each whether it has one; it never names a particular kind, so a
 // kind's knowledge (where its stores live, how its report looks) stays in its package.
 
+// MachineProber is a kind whose keys hold facts of the machine that no file stamp stands
+// for (the benchmark kind's hardware class, the machine's python3). Prepare names them in
+// Work.Machine; a build, status or validate answered from its record asks for each again and
+// takes the full path when one differs, so a probe that can change is never skipped.
+type MachineProber interface {
+	// MachineFact returns the named fact as it is now; ok is false when the kind does not
+	// know the name.
+	MachineFact(name string) (value string, ok bool)
+}
+
 // BuildObserver is told what a build did once it ends, to record facts that live outside the
 // cache: the environment kind remembers which environments the build used, so that gc keeps
 // them. An error is a warning; the build's results stand.

@@ -75,16 +75,28 @@ type Work struct {
 	// NoTempDir says Run uses no Exec.TempDir, so none is made: a directory made, locked and
 	// removed for each of 10,000 commit actions costs more than some of them take to run.
 	NoTempDir bool
-	// ConfigOnly says the key lines come from the target's config and the outputs of the
-	// action's dependencies alone: Prepare read no file (but through file() and
-	// templatefile()), ran no process, asked no network, clock or machine, and the action
-	// was planned from the config alone. A build all of whose actions say so, and that ended
-	// well, may be recorded (record.go): the next build with the same request answers from
-	// the record while every file loading read is unchanged, without loading or preparing
-	// anything. Work with StillValid or Restore is never taken as ConfigOnly (what it stands
-	// for lives outside the cache and must be looked at), nor work with Parts (their keys are
-	// not recorded).
-	ConfigOnly bool
+	// Recordable says the key lines, and whether the cached result still stands, follow from
+	// what a record of the build can check without preparing anything: the target's config
+	// and the outputs of the action's dependencies, the files and directories named in Watch,
+	// and the facts of the machine named in Machine. Prepare read no other file (but through
+	// file() and templatefile()), ran no process but the probes behind Machine, asked no
+	// network or clock, and the action was planned from the config alone. A build all of whose
+	// actions say so, and that ended well, may be recorded (record.go): the next build with the
+	// same request answers from the record while every stamped file is unchanged and every
+	// machine fact is as it was, without loading or preparing anything. Work with StillValid
+	// or Restore is recordable only with Watch (what StillValid looks at lives outside the
+	// cache and must be stamped), and work with Parts never (their keys are not recorded).
+	Recordable bool
+	// Watch names the files and directories StillValid reads, and nothing else: a build
+	// stamps them before StillValid answers true (or, after Run or Restore made them, before
+	// it is asked again), and a record holds the stamps, so that while they are unchanged
+	// StillValid would answer as it did. A path that cannot be stamped (it is missing) makes
+	// the build unrecordable.
+	Watch []string
+	// Machine holds the facts of this machine the key lines hold, by name (the benchmark
+	// kind's hardware class), as Prepare found them. A build answered from its record asks
+	// the kind for each again (MachineProber) and takes the full path when one differs.
+	Machine map[string]string
 }
 
 // Needs are what an action holds while it runs. CPU slots and GPUs come from the machine;

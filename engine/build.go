@@ -81,10 +81,15 @@ func (b *builder) process(ctx context.Context, a *Action, d *decision) error {
 		return nil
 	case mustRun:
 		if !d.invalid || !b.restoreOrDefer(a, d) {
-			return b.run(ctx, a, d, &ev)
+			err := b.run(ctx, a, d, &ev)
+			v.watched = revouch(d.work, v.Outcome)
+			return err
 		}
 	}
 	v.Outcome = outcomeOf(d.entry, true)
+	if d.invalid && v.refresh == nil { // restored: what it watches was made again
+		v.watched = revouch(d.work, v.Outcome)
+	}
 	ev.Status, ev.Class, ev.Message, ev.Cached = v.Outcome.Status, v.Outcome.Class, v.Outcome.Message, true
 	passedOn(&ev, v.Outcome)
 	b.touchParts(d.work.Parts)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/isobench/isobench/cache"
 )
@@ -98,7 +99,9 @@ func (s *scheduler) decide(ctx context.Context, a *Action) (*decision, error) {
 		return d, nil
 	}
 	d.work = w
-	v.configOnly = w.ConfigOnly && w.StillValid == nil && w.Restore == nil && len(w.Parts) == 0
+	v.watch = len(w.Watch) > 0
+	v.recordable = w.Recordable && (w.StillValid == nil && w.Restore == nil || v.watch) && len(w.Parts) == 0
+	v.machine = w.Machine
 	v.Desc = Description(a.Mnemonic, w)
 	v.Key = KeyOf(v.Desc)
 	if s.opt.DebugKeys != nil {
@@ -127,8 +130,13 @@ func (s *scheduler) decide(ctx context.Context, a *Action) (*decision, error) {
 		d.entry = entry
 	}
 	d.reason = s.runReason(a, entry, found)
-	if d.reason == "" && w.StillValid != nil && !w.StillValid(outcomeOf(entry, true)) {
-		d.reason, d.invalid = "its cached result is no longer valid", true
+	if d.reason == "" && w.StillValid != nil {
+		stamps := stampWatched(w) // before StillValid reads them
+		if w.StillValid(outcomeOf(entry, true)) {
+			v.watched = stamps
+		} else {
+			d.reason, d.invalid = "its cached result is no longer valid", true
+		}
 	}
 	d.verdict = replay
 	if d.reason != "" {
@@ -185,4 +193,38 @@ func sharedOutcome(leader *Visit) *Outcome {
 	o := *leader.Outcome
 	o.Cached = true
 	return &o
+}
+
+// stampWatched stamps the paths w watches, or returns nil when it watches none or one cannot
+// be stamped. The stamps are taken before StillValid reads the paths, so a change while it
+// reads makes the next build see a change.
+func stampWatched(w *Work) []Stamp {
+	if len(w.Watch) == 0 {
+		return nil
+	}
+	stamps := make([]Stamp, 0, len(w.Watch))
+	for _, p := range w.Watch {
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs
+		}
+		st, err := stampOf(p)
+		if err != nil {
+			return nil
+		}
+		stamps = append(stamps, st)
+	}
+	return stamps
+}
+
+// revouch stamps what w watches once Run or Restore has made it, and asks StillValid of the
+// outcome o again, so that a build that made its files can be recorded too.
+func revouch(w *Work, o *Outcome) []Stamp {
+	if len(w.Watch) == 0 || w.StillValid == nil || o == nil || o.transient {
+		return nil
+	}
+	stamps := stampWatched(w)
+	if stamps == nil || !w.StillValid(o) {
+		return nil
+	}
+	return stamps
 }

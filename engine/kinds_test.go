@@ -63,7 +63,7 @@ func (k thingKind) Plan(p *Planner, t *Target) (*Action, error) {
 		if dep != nil {
 			lines = append(lines, L("input.dep", in.OutputDigest(dep, "out")))
 		}
-		return &Work{RuleVersion: 1, Lines: lines, ConfigOnly: true, NoTempDir: true, Run: func(ctx context.Context, x *Exec) (*Result, error) {
+		return &Work{RuleVersion: 1, Lines: lines, Recordable: true, NoTempDir: true, Run: func(ctx context.Context, x *Exec) (*Result, error) {
 			k.runs.add(a.ID)
 			out := text
 			if dep != nil {

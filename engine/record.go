@@ -50,6 +50,11 @@ type Record struct {
 	Store      string   `json:"store"`
 	Generation string   `json:"generation"`
 	Inputs     []Stamp  `json:"inputs"`
+	// Machine holds the facts of the machine the recorded keys hold (Work.Machine), by name.
+	Machine map[string]string `json:"machine,omitempty"`
+	// Rows are the result table the build ended with (engine.ResultTabler), as a build that
+	// replays every action would print it.
+	Rows []ResultRow `json:"rows,omitempty"`
 	// Targets and Planned count what the request selected and planned.
 	Targets int `json:"targets"`
 	Planned int `json:"planned"`
@@ -93,10 +98,11 @@ type RecordedAction struct {
 	Key                 cache.Digest
 	Status              Status
 	Class, Message      string
+	Notes               []string // a status record's TargetState.Notes
 }
 
 // recordFormat names the layout below; a record of another is not read.
-const recordFormat = "isobench-record 1"
+const recordFormat = "isobench-record 2"
 
 // ErrRecordStale is returned by Replay when the store no longer holds what the record names.
 var ErrRecordStale = errors.New("the store changed since the build was recorded")
@@ -119,10 +125,13 @@ func NewRecord(ws *Workspace, targets int, all []*Action, visits map[*Action]*Vi
 		switch {
 		case v == nil || v.Outcome == nil || v.Err != nil || v.Key == "":
 			return nil, fmt.Errorf("%s did not finish", a.ID)
-		case !v.configOnly:
-			return nil, fmt.Errorf("the key of %s depends on more than the configuration", a.ID)
+		case !v.vouched():
+			return nil, fmt.Errorf("the key of %s depends on more than a record can check", a.ID)
 		case v.Outcome.transient || v.Outcome.BlockedBy != "" || v.Outcome.Status != StatusOK && v.Outcome.Status != StatusSkipped:
 			return nil, fmt.Errorf("%s ended %s", a.ID, v.Outcome.Status)
+		}
+		if err := r.vouchFor(v); err != nil {
+			return nil, err
 		}
 		msg := v.Outcome.Message
 		r.Actions = append(r.Actions, RecordedAction{ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: v.Key,
@@ -132,6 +141,34 @@ func NewRecord(ws *Workspace, targets int, all []*Action, visits map[*Action]*Vi
 		return nil, err
 	}
 	return r, nil
+}
+
+// vouchFor adds what a recorded visit stands on beyond the loaded files: the stamps of what
+// its StillValid read and the machine facts its key holds. Two actions that saw one fact
+// differently (a probe that changed during the build) cannot be recorded.
+func (r *Record) vouchFor(v *Visit) error {
+	r.Inputs = append(r.Inputs, v.watched...)
+	for name, value := range v.machine {
+		if r.Machine == nil {
+			r.Machine = map[string]string{}
+		}
+		if old, ok := r.Machine[name]; ok && old != value {
+			return fmt.Errorf("the machine fact %s changed during the build", name)
+		}
+		r.Machine[name] = value
+	}
+	return nil
+}
+
+// MachineUnchanged reports whether every machine fact the record holds is as it was; fact
+// asks for a fact now (ok false when no kind knows it).
+func (r *Record) MachineUnchanged(fact func(name string) (value string, ok bool)) bool {
+	for name, want := range r.Machine {
+		if got, ok := fact(name); !ok || got != want {
+			return false
+		}
+	}
+	return true
 }
 
 // stampStore notes the store and its generation.
@@ -239,7 +276,7 @@ func (r *Record) Write(path string) error {
 	b.Write(head)
 	b.WriteByte('\n')
 	for _, a := range r.Actions {
-		for i, f := range []string{string(a.Key), a.Mnemonic, string(a.Status), a.ID, a.Label, a.Class, a.Message} {
+		for i, f := range []string{string(a.Key), a.Mnemonic, string(a.Status), a.ID, a.Label, a.Class, a.Message, strings.Join(a.Notes, "\n")} {
 			if i > 0 {
 				b.WriteByte('\t')
 			}
@@ -308,7 +345,7 @@ func (r *Record) parseActions() error {
 	}
 	r.lines = ""
 	r.Actions = make([]RecordedAction, 0, strings.Count(rest, "\n"))
-	var fields [7]string
+	var fields [8]string
 	for rest != "" {
 		var line string
 		line, rest, _ = strings.Cut(rest, "\n")
@@ -325,12 +362,20 @@ func (r *Record) parseActions() error {
 			}
 		}
 		r.Actions = append(r.Actions, RecordedAction{Key: cache.Digest(fields[0]), Mnemonic: fields[1], Status: Status(fields[2]),
-			ID: fields[3], Label: fields[4], Class: fields[5], Message: fields[6]})
+			ID: fields[3], Label: fields[4], Class: fields[5], Message: fields[6], Notes: splitNotes(fields[7])})
 	}
 	if len(r.Actions) != r.Count {
 		return fmt.Errorf("the record holds %d actions of %d", len(r.Actions), r.Count)
 	}
 	return nil
+}
+
+// splitNotes is the inverse of joining notes with newlines.
+func splitNotes(f string) []string {
+	if f == "" {
+		return nil
+	}
+	return strings.Split(f, "\n")
 }
 
 // cutLastLine splits text ending in a newline into what comes before its last line, and that

@@ -10,7 +10,7 @@ import (
 // `isobench status` and `isobench validate` keep records too (record.go), so that asking
 // about an unchanged workspace costs what a null build costs. A status record keeps each
 // selected target's state; it is made only when every action each state stands on (the
-// target's closure and the actions made from it) was ConfigOnly and had a result, so every
+// target's closure and the actions made from it) was Recordable and had a result, so every
 // state is cached, skipped or unused. Those states stand while the
 // inputs are unchanged and the store's generation is the recorded one: a new entry cannot
 // make a cached target stale, and anything that removes or replaces one changes the
@@ -27,15 +27,24 @@ func NewStatusRecord(ws *Workspace, states []TargetState, store *cache.Store) (*
 	}
 	r := &Record{Of: RecordStatus, Root: ws.Root, Settings: ws.Settings, Inputs: inputs, Targets: len(states),
 		Actions: make([]RecordedAction, 0, len(states))}
+	seen := map[*Visit]bool{}
 	for _, st := range states {
 		switch {
 		case !st.settled:
-			return nil, fmt.Errorf("the state of %s depends on more than the configuration", st.Label)
+			return nil, fmt.Errorf("the state of %s depends on more than a record can check", st.Label)
 		case st.State != "cached" && st.State != "skipped" && st.State != "unused" || len(st.Stale) > 0:
 			return nil, fmt.Errorf("%s is %s", st.Label, st.State)
 		}
+		for _, v := range st.vouches {
+			if !seen[v] {
+				seen[v] = true
+				if err := r.vouchFor(v); err != nil {
+					return nil, err
+				}
+			}
+		}
 		r.Actions = append(r.Actions, RecordedAction{Label: st.Label.String(), Mnemonic: st.Kind, Status: Status(st.State),
-			Class: st.Class, Message: st.Message})
+			Class: st.Class, Message: st.Message, Notes: st.Notes})
 	}
 	if err := r.stampStore(store); err != nil {
 		return nil, err
@@ -57,7 +66,7 @@ func (r *Record) States() ([]TargetState, error) {
 		if err != nil {
 			return nil, err
 		}
-		states = append(states, TargetState{Label: l, Kind: a.Mnemonic, State: string(a.Status), Class: a.Class, Message: a.Message})
+		states = append(states, TargetState{Label: l, Kind: a.Mnemonic, State: string(a.Status), Class: a.Class, Message: a.Message, Notes: a.Notes})
 	}
 	return states, nil
 }

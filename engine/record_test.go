@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ func TestRecordRoundTripAndDamage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(got.Actions, rec.Actions) || got.Generation != rec.Generation || got.Request != "req" || !got.Unchanged() {
+	if !reflect.DeepEqual(got.Actions, rec.Actions) || got.Generation != rec.Generation || got.Request != "req" || !got.Unchanged() {
 		t.Fatalf("read back %+v\nwrote %+v", got, rec)
 	}
 

@@ -54,8 +54,18 @@ type Visit struct {
 	Err     error    // Prepare failed
 
 	refresh *refresh // replayed, but must be made again before a dependent executes
-	// configOnly: the action's Work was ConfigOnly, so a record may vouch for its key.
-	configOnly bool
+	// recordable: the action's Work was Recordable, so a record may vouch for its key; with
+	// Watch, only once watched holds the stamps that vouch for StillValid's answer.
+	recordable bool
+	watch      bool
+	watched    []Stamp
+	machine    map[string]string
+}
+
+// vouched reports whether a record may stand for the visit: its work was recordable and, if
+// it watches files, they were stamped while its result stood.
+func (v *Visit) vouched() bool {
+	return v != nil && v.recordable && (!v.watch || v.watched != nil)
 }
 
 // Run walks the actions reachable from roots: it builds them, or with opt.Inspect only

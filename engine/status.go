@@ -19,11 +19,15 @@ type TargetState struct {
 	Message string
 	// Stale lists the actions of the target that would execute, each with its reason.
 	Stale []StaleAction
+	// Notes are lines the command shows under the target, which a status record keeps: where
+	// a serving benchmark's server logs are.
+	Notes []string
 
 	// settled: every action the state stands on (the target's closure and the actions made
-	// from it) was ConfigOnly and had a result, so a record may keep the state
+	// from it) was Recordable and had a result, so a record may keep the state
 	// (record_inspect.go).
 	settled bool
+	vouches []*Visit // the visits the state stands on, whose stamps and facts a record keeps
 }
 
 // StaleAction is an action that would execute, and why.
@@ -71,7 +75,10 @@ func Inspect(ctx context.Context, targets []Label, roots map[Label]*Action, opt 
 				st.Stale, seen[a] = append(st.Stale, r), true
 			}
 			v := visits[a]
-			st.settled = st.settled && v != nil && v.configOnly && v.Outcome != nil
+			st.settled = st.settled && v.vouched() && v.Outcome != nil
+			if v != nil {
+				st.vouches = append(st.vouches, v)
+			}
 		}
 		o := visits[root]
 		var f *Failure

@@ -103,11 +103,15 @@ func cmdBuild(a *app, args []string) error {
 	}
 	rows := resultRows(a.ws, all, visits, a.store)
 	// Only a build that ran everything here, with no remote cache and nothing forced, and
-	// whose outcome is all cached entries and no table, is recorded (engine/record.go).
-	if len(rerunPatterns) == 0 && remote == nil && executor == nil && ctx.Err() == nil && len(rows) == 0 {
+	// whose outcome is all cached entries, is recorded (engine/record.go), with its result
+	// table as a build that replays every result prints it.
+	if len(rerunPatterns) == 0 && remote == nil && executor == nil && ctx.Err() == nil {
 		rec, err := engine.NewRecord(a.ws, len(labels), all, visits, a.store)
 		if err != nil {
+			a.unrecorded(err)
 			rec = nil
+		} else {
+			rec.Rows = replayedRows(rows)
 		}
 		req.write(rec)
 	} else {
@@ -171,13 +175,29 @@ func (a *app) replayBuild(rec *engine.Record, jsonOut bool, eventsFile string) e
 	if err != nil {
 		return fmt.Errorf("the cache failed: %w", err)
 	}
-	// A recorded build walked only ConfigOnly actions, so the observers see what a full
-	// build of them would show them: no visit that concerns them.
+	// A recorded build walked only Recordable actions, whose results a full build would
+	// replay: the observers are told of no visit, and keep what they recorded of them (the
+	// environments a workspace used stay used).
 	finished := &engine.FinishedBuild{Workspace: a.ws, UserCache: engine.UserCacheDir(), Visits: map[*engine.Action]*engine.Visit{}, Store: a.store}
 	for _, o := range kindsWith[engine.BuildObserver]() {
 		if err := o.BuildDone(finished); err != nil {
 			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
 		}
 	}
-	return a.endBuild(human, summary, []engine.ResultRow{}, jsonOut, false)
+	rows := rec.Rows
+	if rows == nil {
+		rows = []engine.ResultRow{} // [] in JSON, as resultRows makes it
+	}
+	return a.endBuild(human, summary, rows, jsonOut, false)
+}
+
+// replayedRows are a build's result rows as the next build, which replays each result,
+// prints them.
+func replayedRows(rows []engine.ResultRow) []engine.ResultRow {
+	out := make([]engine.ResultRow, len(rows))
+	for i, r := range rows {
+		r.Cached = true
+		out[i] = r
+	}
+	return out
 }

@@ -85,10 +85,22 @@ func (r request) readRecord(of string) *engine.Record {
 		return nil
 	}
 	rec, err := engine.ReadRecord(r.path)
-	if err != nil || rec.Request != r.id || rec.Of != of || !rec.Unchanged() {
+	if err != nil || rec.Request != r.id || rec.Of != of || !rec.Unchanged() || !rec.MachineUnchanged(machineFact) {
 		return nil
 	}
 	return rec
+}
+
+// machineFact asks the kinds for a fact of the machine a recorded key holds (the hardware
+// class): the probe runs again on every answer from a record, so another GPU, driver or
+// interpreter sends the command down the full path.
+func machineFact(name string) (string, bool) {
+	for _, k := range kindsWith[engine.MachineProber]() {
+		if v, ok := k.MachineFact(name); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // write keeps rec as the request's record; with rec nil it removes the request's record, as
@@ -164,10 +176,18 @@ func (a *app) answered() {
 	}
 }
 
+// unrecorded says, under ISOBENCH_DEBUG=record, why a command left no record.
+func (a *app) unrecorded(why error) {
+	if debugging("record") {
+		fmt.Fprintf(a.stderr, "isobench: not recorded: %s\n", why)
+	}
+}
+
 // inspectRecorded is status's inspect, answered from the record of the last identical
 // status when nothing it read changed, and recorded when its states may be. Answered from
-// the record, it plans nothing and returns no actions: a recorded status holds only
-// ConfigOnly actions, none of a kind that keeps logs among its outputs.
+// the record, it plans nothing and returns no actions: what the command shows under a
+// target beyond its state (a serving benchmark's server logs) is in its Notes, which the
+// record keeps.
 func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, map[engine.Label]*engine.Action, error) {
 	req := a.newRequest("status", args)
 	if debugKeys() == nil {
@@ -187,6 +207,7 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, ma
 	var rec *engine.Record
 	if !a.remoteConfigured() { // a remote cache may answer what the store lacks
 		if rec, err = engine.NewStatusRecord(a.ws, states, a.store); err != nil {
+			a.unrecorded(err)
 			rec = nil
 		}
 	}

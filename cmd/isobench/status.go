@@ -49,6 +49,9 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, map[engine.Label
 	var out []engine.TargetState
 	for _, st := range states {
 		if selected[st.Label] {
+			if line := a.outputLogsLine(st.Label, roots[st.Label]); line != "" {
+				st.Notes = append(st.Notes, line)
+			}
 			out = append(out, st)
 		}
 	}
@@ -79,7 +82,7 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	states, roots, err := a.inspectRecorded(args, patterns) // record.go
+	states, _, err := a.inspectRecorded(args, patterns) // record.go
 	defer a.close()
 	if err != nil {
 		return err
@@ -103,8 +106,8 @@ func cmdStatus(a *app, args []string) error {
 			said[s.ID+s.Reason] = true
 			fmt.Fprintf(a.stdout, "           %s: %s\n", s.ID, reason)
 		}
-		if line := a.outputLogsLine(st.Label, roots[st.Label]); line != "" {
-			fmt.Fprintf(a.stdout, "           %s\n", line)
+		for _, note := range st.Notes {
+			fmt.Fprintf(a.stdout, "           %s\n", note)
 		}
 		switch st.State {
 		case "stale":

@@ -109,15 +109,20 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 		lines = append(lines,
 			engine.L("environment.base", in.OutputDigest(m.envBase, artifact.EnvironmentOutput)),
 			engine.L("environment.head", in.OutputDigest(m.envHead, artifact.EnvironmentOutput)))
-	} else {
+	}
+	machine := map[string]string{factHardware: classText(pr.info)}
+	if m.envBase == nil {
 		// Without an environment the machine's python3 runs the test, so its version is part
 		// of what the timing depends on.
-		lines = append(lines, engine.L("python", machinePython().version))
+		machine[factPython] = machinePython().version
+		lines = append(lines, engine.L("python", machine[factPython]))
 	}
 	lines = append(lines, cfg.lines()...)
 	lines = append(lines, pr.info.ClassLines()...)
 
-	w := &engine.Work{RuleVersion: ruleVersion, Lines: lines}
+	// Beyond its config and its inputs' outputs, the key holds only the machine facts, which
+	// a build answered from its record probes again (MachineFact).
+	w := &engine.Work{RuleVersion: ruleVersion, Lines: lines, Recordable: true, Machine: machine}
 	if m.variant != nil {
 		more, done := m.prepareVariant(pr)
 		w.Lines = append(w.Lines, more...)
@@ -217,3 +222,34 @@ var machinePython = sync.OnceValue(func() pythonInfo {
 
 // probe is the hardware prober; tests put a prober over go-nvml's mock in its place.
 var probe = hardware.Probe
+
+// The machine facts a measurement key holds (engine.Work.Machine).
+const (
+	factHardware = "benchmark.hardware-class" // the hardware class's key lines
+	factPython   = "benchmark.python3"        // the machine's python3 version, without an environment
+)
+
+// classText is the hardware class as the key lines hold it.
+func classText(i hardware.Info) string {
+	var b strings.Builder
+	for _, l := range i.ClassLines() {
+		fmt.Fprintf(&b, "%s %s\n", l.Name, l.Value)
+	}
+	return b.String()
+}
+
+var _ engine.MachineProber = Kind{}
+
+// MachineFact implements engine.MachineProber: it probes again what a measurement key holds
+// of the machine. The hardware probe is the process's one (NVML initialised once: a few
+// milliseconds without a driver, tens with one), machinePython one python3 start; both
+// always run, so another GPU, driver, CPU or interpreter is never missed.
+func (Kind) MachineFact(name string) (string, bool) {
+	switch name {
+	case factHardware:
+		return classText(probe().Info()), true
+	case factPython:
+		return machinePython().version, true
+	}
+	return "", false
+}

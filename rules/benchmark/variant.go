@@ -211,7 +211,7 @@ func (g *gather) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 	for _, u := range g.units {
 		lines = append(lines, engine.L("variant."+u.variant.Name, outcomeLine(in.Result(u.action))))
 	}
-	w := &engine.Work{RuleVersion: ruleVersion, Lines: lines}
+	w := &engine.Work{RuleVersion: ruleVersion, Lines: lines, Recordable: true} // its inputs' outcomes alone
 	w.Run = func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 		rec := &artifact.Measurement{}
 		if _, err := recordOf(in, g.main, rec); err != nil {

@@ -65,7 +65,7 @@ func (c *target) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 		NoTempDir:   true, // the facts come from the mirror through git's pipes
 		// Full SHAs are the key without asking git; a ref or a prefix is resolved at each
 		// build (after a fetch), so only then may a build record not vouch for the key.
-		ConfigOnly: headRef == "" && baseRef == "",
+		Recordable: headRef == "" && baseRef == "",
 		Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 			return c.run(ctx, x, spec, head, base, headRef, baseRef)
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/isobench/isobench/engine"
@@ -24,6 +25,10 @@ func (c *Config) prepare(inputs []input) func(context.Context, *engine.Inputs) (
 		g := gather(in, inputs)
 		dir := c.outputDir(in.Workspace)
 		files := fileOutputs(c.Formats)
+		watch := make([]string, len(files))
+		for i, name := range files {
+			watch[i] = filepath.Join(dir, filepath.FromSlash(filePaths[name]))
+		}
 		return &engine.Work{
 			RuleVersion: RuleVersion,
 			Lines:       c.lines(g),
@@ -33,6 +38,10 @@ func (c *Config) prepare(inputs []input) func(context.Context, *engine.Inputs) (
 			},
 			StillValid: func(o *engine.Outcome) bool { return filesMatch(dir, files, o) },
 			Restore:    func(o *engine.Outcome, blobs engine.Blobs) error { return restoreFiles(dir, files, o, blobs) },
+			// The key is the inputs' outcomes and the config; StillValid reads the files
+			// alone, so their stamps vouch for its answer in a record.
+			Recordable: true,
+			Watch:      watch,
 		}, nil
 	}
 }

@@ -52,6 +52,9 @@ func (c *Config) prepare(in *engine.Inputs, commit *engine.Action, sample int) (
 		Lines:       lines,
 		Needs:       engine.Needs{Pools: map[string]int{c.pool(): 1}},
 		Run:         j.run,
+		// The prompt comes from the config (its files through file() and templatefile(),
+		// which the record stamps) and the commit's facts; nothing is asked before Run.
+		Recordable: true,
 	}, nil
 }
 

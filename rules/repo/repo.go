@@ -60,7 +60,7 @@ func (*Kind) Plan(p *engine.Planner, t *engine.Target) (*engine.Action, error) {
 		RuleVersion: ruleVersion,
 		Lines:       []engine.Line{engine.L("url", spec.URL), engine.L("pkg", spec.Pkg)},
 		Done:        engine.OK(map[string][]byte{gitrepo.RepoOutput: data}, nil),
-		ConfigOnly:  true, // the declaration is the whole of it
+		Recordable:  true, // the declaration is the whole of it
 	}
 	return &engine.Action{
 		ID:       "repo " + t.Label.String(),

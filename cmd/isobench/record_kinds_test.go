@@ -1,0 +1,103 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRecordedBenchmarkAndDataset checks that a workspace of a benchmark (without an
+// environment, so the machine's python3 is in its key) and a dataset is answered from its
+// record once built, prints what the full path prints (the result table and --json included),
+// and that each input the record stands on beyond the HCL sends the next build down the
+// full path: a dataset file deleted or edited, another python3 on PATH.
+func TestRecordedBenchmarkAndDataset(t *testing.T) {
+	ws, _ := commitWorkspace(t)
+	writeFiles(t, ws, map[string]string{
+		"benchmarks/BUILD.hcl": "benchmark \"fast\" {\n  commit  = \"//commits:sum\"\n" +
+			"  command = \"python3 -c 'print(\\\"Execution time: 0.01s\\\")'\"\n  samples = 2\n  warmup  = 0\n}\n",
+		"data/BUILD.hcl": "dataset \"d\" {\n  benchmarks = [\"//benchmarks:all\"]\n  formats    = [\"jsonl\"]\n}\n",
+	})
+	c := newCLI(t, ws)
+	c.env = []string{"ISOBENCH_DEBUG=record"}
+	args := []string{"build", "//benchmarks:all", "//data:all", "--json"}
+	build := func(wantFast bool) result {
+		t.Helper()
+		r := c.must(0, args...)
+		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
+			t.Fatalf("answered from the record = %v, want %v\n%s", fast, wantFast, r.stderr)
+		}
+		return r
+	}
+
+	first := c.must(0, args...)
+	if strings.Contains(first.stderr, "not recorded") {
+		t.Fatalf("the first build, which made everything, was not recorded:\n%s", first.stderr)
+	}
+	// The first build made isobench-out/ in the workspace's root, a directory searched for
+	// BUILD.hcl files, so the next goes down the full path once.
+	build(false)
+	fast := build(true)
+	c.env = []string{"ISOBENCH_DEBUG=keys"}
+	full := c.must(0, args...)
+	c.env = []string{"ISOBENCH_DEBUG=record"}
+	if a, b := withoutSeconds(t, full.stdout), withoutSeconds(t, fast.stdout); a != b {
+		t.Errorf("the record's --json differs from the full path's:\nfull:   %s\nrecord: %s", a, b)
+	}
+	if !strings.Contains(fast.stdout, `"target": "//benchmarks:fast"`) {
+		t.Errorf("the record's --json has no result row:\n%s", fast.stdout)
+	}
+	build(true)
+	human := c.must(0, "build", "//benchmarks:all", "//data:all")
+	again := c.must(0, "build", "//benchmarks:all", "//data:all")
+	if !strings.Contains(again.stderr, fromRecord) || stripTime(again.stdout) != stripTime(human.stdout) ||
+		!strings.Contains(again.stdout, "//benchmarks:fast") {
+		t.Errorf("a human null build from the record printed:\n%s\nthe full path:\n%s", again.stdout, human.stdout)
+	}
+
+	// The dataset's file, deleted, then edited: each time the full path restores it, and the
+	// build after answers from the record again.
+	file := filepath.Join(ws, "isobench-out", "data", "d", "data", "train-00000-of-00001.jsonl")
+	want := mustRead(t, file)
+	os.Remove(file)
+	build(false)
+	build(true)
+	if got := mustRead(t, file); got != want {
+		t.Fatalf("the dataset file was not restored:\n%s", got)
+	}
+	os.WriteFile(file, []byte(strings.Replace(want, "fast", "FAST", 1)), 0o644)
+	build(false)
+	build(true)
+	if got := mustRead(t, file); got != want {
+		t.Fatalf("the edited dataset file was not restored:\n%s", got)
+	}
+
+	// Another python3 first on PATH (PATH is not part of the request): the machine fact is
+	// probed again, and the measurement's key changes with it.
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := t.TempDir()
+	writeFiles(t, bin, map[string]string{"python3": "#!/bin/sh\ncase \"$2\" in\n*platform.python_version*) echo " + py +
+		"; echo 3.99.0; exit 0;;\nesac\nexec " + py + " \"$@\"\n"})
+	os.Chmod(filepath.Join(bin, "python3"), 0o755)
+	c.env = []string{"ISOBENCH_DEBUG=record", "PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	r := build(false)
+	if s := parseSummary(t, r); s.ByKind["measure"].Executed != 1 {
+		t.Errorf("another python3 did not measure again: %+v", s)
+	}
+	build(true)
+	c.env = []string{"ISOBENCH_DEBUG=record"}
+	build(false)
+	build(true)
+
+	// status: the second answers from the record and prints the same.
+	st := c.must(0, "status", "//benchmarks:all", "//data:all")
+	st2 := c.must(0, "status", "//benchmarks:all", "//data:all")
+	if !strings.Contains(st2.stderr, fromRecord) || st2.stdout != st.stdout || !strings.Contains(st.stdout, "cached   //data:d") {
+		t.Errorf("status from the record:\n%s%s\nthe full path:\n%s", st2.stderr, st2.stdout, st.stdout)
+	}
+}
