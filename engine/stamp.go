@@ -67,6 +67,10 @@ func stampOf(path string) (Stamp, error) {
 	return st, nil
 }
 
+// StampOf stamps path as a record does, for a kind that puts a file's identity in a machine
+// fact (MachineProber): a file replaced, rewritten or touched gets another stamp.
+func StampOf(path string) (Stamp, error) { return stampOf(path) }
+
 // contentSum is the SHA-256 of a file, or of a directory's sorted names.
 func contentSum(path string, dir bool) (string, error) {
 	var data []byte

@@ -2,8 +2,13 @@ package benchmark
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/benchmark/hardware"
@@ -40,8 +45,8 @@ func TestMachineFactsAreTheKeys(t *testing.T) {
 				t.Errorf("the key lacks the fact's line %q:\n%s", line, desc)
 			}
 		}
-		if !strings.Contains(desc, "\npython "+facts[factPython]+"\n") {
-			t.Errorf("the key lacks python %s:\n%s", facts[factPython], desc)
+		if v := machinePython().version; !strings.Contains(desc, "\npython "+v+"\n") {
+			t.Errorf("the key lacks python %s:\n%s", v, desc)
 		}
 	}
 	if _, ok := (Kind{}).MachineFact("something else"); ok {
@@ -69,4 +74,59 @@ func TestMachineFactsAreTheKeys(t *testing.T) {
 		t.Error("another hardware class replayed the measurement")
 	}
 	keyHolds(second.Desc, gpu)
+}
+
+// TestInterpreterIdentity checks when python3's files stand for its version: an ELF
+// interpreter (a copy of this machine's) has an identity that changes when the file does,
+// a script (a shim, which picks a version at each start) has none, so it is asked.
+func TestInterpreterIdentity(t *testing.T) {
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		t.Skip("no python3:", err)
+	}
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "python3")
+	copyFile(t, strings.TrimSpace(string(out)), exe)
+	first := interpreterIdentity(exe)
+	if first == "" || !strings.Contains(first, exe) {
+		t.Fatalf("an ELF interpreter has the identity %q", first)
+	}
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(exe, old, old)
+	if id := interpreterIdentity(exe); id == first || id == "" {
+		t.Errorf("an interpreter touched back an hour kept its identity: %q", id)
+	}
+	link := filepath.Join(dir, "python")
+	os.Symlink(exe, link)
+	if id := interpreterIdentity(link); !strings.Contains(id, "python3 "+link+"\n"+exe+" ") {
+		t.Errorf("a link's identity names neither it nor what it points at: %q", id)
+	}
+	script := filepath.Join(dir, "shim")
+	os.WriteFile(script, []byte("#!/bin/sh\nexec python3 \"$@\"\n"), 0o755)
+	if id := interpreterIdentity(script); id != "" {
+		t.Errorf("a shim has the identity %q", id)
+	}
+	t.Setenv("LD_LIBRARY_PATH", dir)
+	if id := interpreterIdentity(exe); id != "" {
+		t.Errorf("with LD_LIBRARY_PATH set, an interpreter has the identity %q", id)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY, 0o755)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -2,8 +2,11 @@ package benchmark
 
 import (
 	"context"
+	"debug/elf"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -114,8 +117,9 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 	if m.envBase == nil {
 		// Without an environment the machine's python3 runs the test, so its version is part
 		// of what the timing depends on.
-		machine[factPython] = machinePython().version
-		lines = append(lines, engine.L("python", machine[factPython]))
+		py := machinePython()
+		machine[factPython] = pythonFact(py)
+		lines = append(lines, engine.L("python", py.version))
 	}
 	lines = append(lines, cfg.lines()...)
 	lines = append(lines, pr.info.ClassLines()...)
@@ -198,6 +202,9 @@ func (pr *prepared) record(m *measure) *artifact.Measurement {
 type pythonInfo struct {
 	path    string // "" when there is none
 	version string // "3.11.7", or why there is none
+	// identity is how the interpreter's files looked before it was asked its version, when
+	// they settle it (interpreterIdentity); "" when only asking again can tell.
+	identity string
 }
 
 // machinePython finds python3 once per process: Prepare runs for every benchmark in every
@@ -209,6 +216,7 @@ var machinePython = sync.OnceValue(func() pythonInfo {
 	if err != nil {
 		return pythonInfo{version: "none: python3 is not on PATH"}
 	}
+	identity := interpreterIdentity(path) // before asking: a change after is seen next time
 	out, err := exec.Command(path, "-c", "import platform, sys; print(sys.executable); print(platform.python_version())").Output()
 	if err != nil {
 		return pythonInfo{path: path, version: "unknown: " + err.Error()}
@@ -217,8 +225,74 @@ var machinePython = sync.OnceValue(func() pythonInfo {
 	if exe == "" {
 		exe = path
 	}
-	return pythonInfo{path: exe, version: strings.TrimSpace(version)}
+	return pythonInfo{path: exe, version: strings.TrimSpace(version), identity: identity}
 })
+
+// interpreterIdentity names the files that make up the interpreter at path, by their stamps,
+// when they alone decide its version: path is (a link to) an ELF executable whose version is
+// compiled into it or into the libpython its own RUNPATH or RPATH names, and no
+// LD_LIBRARY_PATH or LD_PRELOAD can put another library in its place. A script (a pyenv or
+// asdf shim, which picks a version from the environment and the directory at each start)
+// has no identity: it must be asked.
+func interpreterIdentity(path string) string {
+	if os.Getenv("LD_LIBRARY_PATH") != "" || os.Getenv("LD_PRELOAD") != "" {
+		return ""
+	}
+	exe, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return ""
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		return ""
+	}
+	files := []string{exe}
+	for _, lib := range libs {
+		if !strings.HasPrefix(lib, "libpython") {
+			continue
+		}
+		found := ""
+		for _, tag := range []elf.DynTag{elf.DT_RPATH, elf.DT_RUNPATH} {
+			paths, _ := f.DynString(tag)
+			for _, list := range paths {
+				for _, dir := range filepath.SplitList(list) {
+					dir = strings.ReplaceAll(strings.ReplaceAll(dir, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", filepath.Dir(exe))
+					if p, err := filepath.EvalSymlinks(filepath.Join(dir, lib)); found == "" && err == nil {
+						found = p
+					}
+				}
+			}
+		}
+		if found == "" {
+			return "" // found through the loader's cache or default paths: ask
+		}
+		files = append(files, found)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "python3 %s", path)
+	for _, p := range files {
+		st, err := engine.StampOf(p)
+		if err != nil {
+			return ""
+		}
+		fmt.Fprintf(&b, "\n%s %d %d %d %d %o %s", st.Path, st.Size, st.ModTime, st.Change, st.Inode, st.Mode, st.Sum)
+	}
+	return b.String()
+}
+
+// pythonFact is the machine fact of the machine's python3 as Prepare saw it: the identity
+// of its files when they settle its version, else the version itself.
+func pythonFact(p pythonInfo) string {
+	if p.identity != "" {
+		return "files " + p.identity
+	}
+	return "version " + p.version
+}
 
 // probe is the hardware prober; tests put a prober over go-nvml's mock in its place.
 var probe = hardware.Probe
@@ -241,15 +315,22 @@ func classText(i hardware.Info) string {
 var _ engine.MachineProber = Kind{}
 
 // MachineFact implements engine.MachineProber: it probes again what a measurement key holds
-// of the machine. The hardware probe is the process's one (NVML initialised once: a few
-// milliseconds without a driver, tens with one), machinePython one python3 start; both
-// always run, so another GPU, driver, CPU or interpreter is never missed.
+// of the machine. The hardware probe always runs (NVML initialised once: about a millisecond
+// without a driver, tens with one), so another GPU, driver or CPU is never missed. python3 is
+// looked up on PATH again and, when its files settle its version (interpreterIdentity),
+// stamped, which costs a few system calls; otherwise it is asked (one start, 30 ms, or
+// 100 ms through a pyenv shim).
 func (Kind) MachineFact(name string) (string, bool) {
 	switch name {
 	case factHardware:
 		return classText(probe().Info()), true
 	case factPython:
-		return machinePython().version, true
+		if path, err := exec.LookPath("python3"); err == nil {
+			if id := interpreterIdentity(path); id != "" {
+				return "files " + id, true
+			}
+		}
+		return "version " + machinePython().version, true
 	}
 	return "", false
 }
