@@ -157,11 +157,12 @@ func DiffDescriptions(oldDesc, newDesc string) []LineChange {
 
 // SettingsWork is the work of a target that does nothing by itself, such as a generator or an
 // environment built alone (their actions are per commit): the result records the settings as
-// the key describes them, so building the target checks it and needs no network.
+// the key describes them, so building the target checks it and needs no network. The lines
+// must come from the target's config alone: the work is Recordable.
 func SettingsWork(ruleVersion int, lines []Line) *Work {
 	var b strings.Builder
 	for _, l := range lines {
 		fmt.Fprintf(&b, "%s %s\n", l.Name, l.Value)
 	}
-	return &Work{RuleVersion: ruleVersion, Lines: lines, Done: OK(map[string][]byte{"config": []byte(b.String())}, nil)}
+	return &Work{RuleVersion: ruleVersion, Lines: lines, Done: OK(map[string][]byte{"config": []byte(b.String())}, nil), Recordable: true}
 }

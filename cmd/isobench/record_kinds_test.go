@@ -1,10 +1,16 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -99,5 +105,67 @@ func TestRecordedBenchmarkAndDataset(t *testing.T) {
 	st2 := c.must(0, "status", "//benchmarks:all", "//data:all")
 	if !strings.Contains(st2.stderr, fromRecord) || st2.stdout != st.stdout || !strings.Contains(st.stdout, "cached   //data:d") {
 		t.Errorf("status from the record:\n%s%s\nthe full path:\n%s", st2.stderr, st2.stdout, st.stdout)
+	}
+}
+
+// TestRecordedGenerator checks that a benchmark whose test a generator writes (over real
+// HTTP, from a prompt template) is answered from its record once built, with no request to
+// the model and the same output as the full path, and that an edit of the prompt template
+// sends the build down the full path, which asks the model again.
+func TestRecordedGenerator(t *testing.T) {
+	var requests atomic.Int32
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		script := fmt.Sprintf("print('Execution time: 0.01s')  # a prompt of %d bytes", len(body))
+		json.NewEncoder(w).Encode(map[string]any{
+			"id": "c1", "object": "chat.completion", "created": 1767225600, "model": "m",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+				"message": map[string]any{"role": "assistant", "content": "```python\n" + script + "\n```\n"}}},
+			"usage": map[string]any{"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+		})
+	}))
+	defer llm.Close()
+	ws, _ := commitWorkspace(t)
+	writeFiles(t, ws, map[string]string{
+		"isobench-out/.keep": "", // so that the first build's outputs change no searched directory
+		"gen/BUILD.hcl": fmt.Sprintf("generator \"llm\" {\n  base_url    = %q\n  model       = \"m\"\n  api_key_env = \"REC_TEST_KEY\"\n"+
+			"  prompt      = templatefile(\"prompt.tmpl\", { commit = commit })\n}\n\n"+
+			"benchmark \"g\" {\n  commit    = \"//commits:sum\"\n  generator = \":llm\"\n  samples   = 2\n  warmup    = 0\n}\n", llm.URL+"/v1"),
+		"gen/prompt.tmpl": "Write a test for ${commit.subject}.\n",
+	})
+	c := newCLI(t, ws)
+	c.env = []string{"ISOBENCH_DEBUG=record", "REC_TEST_KEY=sk-test"}
+	args := []string{"build", "//gen:all", "--json"}
+	build := func(wantFast bool) result {
+		t.Helper()
+		r := c.must(0, args...)
+		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
+			t.Fatalf("answered from the record = %v, want %v\n%s", fast, wantFast, r.stderr)
+		}
+		return r
+	}
+	build(false)
+	if requests.Load() != 1 {
+		t.Fatalf("the first build made %d requests, want 1", requests.Load())
+	}
+	fast := build(true)
+	c.env = []string{"ISOBENCH_DEBUG=keys", "REC_TEST_KEY=sk-test"}
+	full := c.must(0, args...)
+	c.env = []string{"ISOBENCH_DEBUG=record", "REC_TEST_KEY=sk-test"}
+	if a, b := withoutSeconds(t, full.stdout), withoutSeconds(t, fast.stdout); a != b {
+		t.Errorf("the record's --json differs from the full path's:\nfull:   %s\nrecord: %s", a, b)
+	}
+	build(true)
+	if requests.Load() != 1 {
+		t.Fatalf("null builds made %d requests", requests.Load()-1)
+	}
+
+	writeFiles(t, ws, map[string]string{"gen/prompt.tmpl": "Write a fast test for ${commit.subject}.\n"})
+	build(false)
+	build(true)
+	if requests.Load() != 2 {
+		t.Fatalf("an edited prompt made %d requests, want 1", requests.Load()-1)
 	}
 }
