@@ -229,6 +229,16 @@ type Inputs struct {
 	done     func(*Action) *Outcome
 }
 
+// Stamp notes that Prepare is about to read the file at path, outside the functions that
+// HCL evaluation stamps (file(), templatefile()): a record of the build stamps it with the
+// workspace's files, so that a change to it sends the next build down the full path. Call it
+// before the read.
+func (in *Inputs) Stamp(path string) {
+	if in.Workspace != nil {
+		in.Workspace.inputs.saw(path)
+	}
+}
+
 // Result returns the outcome of dependency a (nil if a is not finished).
 func (in *Inputs) Result(a *Action) *Outcome { return in.done(a) }
 

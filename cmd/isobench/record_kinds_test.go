@@ -169,3 +169,87 @@ func TestRecordedGenerator(t *testing.T) {
 		t.Fatalf("an edited prompt made %d requests, want 1", requests.Load()-1)
 	}
 }
+
+// TestRecordedEnvironment checks that a benchmark in an environment (a real venv) is answered
+// from its record once built, and that what the environment stands on beyond the HCL sends
+// the build down the full path: its requirements file edited, its directory deleted (the
+// full path then keeps going down the full path while the directory is missing and nothing
+// needs it), another interpreter found for its python request.
+func TestRecordedEnvironment(t *testing.T) {
+	ws, _ := commitWorkspace(t)
+	writeFiles(t, ws, map[string]string{
+		"isobench-out/.keep": "",
+		"envs/BUILD.hcl": "environment \"py\" {\n  python       = \"3\"\n  installer    = \"pip\"\n  install      = \"pythonpath\"\n" +
+			"  requirements = [\"reqs.txt\"]\n  check        = \"import lib\"\n}\n",
+		"envs/reqs.txt": "# nothing to install\n",
+		"benchmarks/BUILD.hcl": "benchmark \"fast\" {\n  commit      = \"//commits:sum\"\n  environment = \"//envs:py\"\n" +
+			"  command     = \"python -c 'print(\\\"Execution time: 0.01s\\\")'\"\n  samples     = 2\n  warmup      = 0\n}\n",
+	})
+	c := newCLI(t, ws)
+	c.env = []string{"ISOBENCH_DEBUG=record"}
+	args := []string{"build", "//benchmarks:all", "--json"}
+	build := func(wantFast bool) buildSummary {
+		t.Helper()
+		r := c.must(0, args...)
+		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
+			t.Fatalf("answered from the record = %v, want %v\n%s", fast, wantFast, r.stderr)
+		}
+		return parseSummary(t, r)
+	}
+	if s := build(false); s.ByKind["environment"].Executed != 2 {
+		t.Fatalf("the first build: %+v", s)
+	}
+	fast := c.must(0, args...)
+	c.env = []string{"ISOBENCH_DEBUG=keys"}
+	full := c.must(0, args...)
+	c.env = []string{"ISOBENCH_DEBUG=record"}
+	if !strings.Contains(fast.stderr, fromRecord) || withoutSeconds(t, full.stdout) != withoutSeconds(t, fast.stdout) {
+		t.Fatalf("the null build from the record:\n%s%s\nthe full path:\n%s", fast.stderr, fast.stdout, full.stdout)
+	}
+	build(true)
+
+	// The requirements file, edited: the environments' keys change.
+	writeFiles(t, ws, map[string]string{"envs/reqs.txt": "# still nothing to install\n"})
+	if s := build(false); s.ByKind["environment"].Executed != 2 {
+		t.Errorf("an edited requirements file: %+v", s)
+	}
+	build(true)
+
+	// The environments' directories, deleted: a null build replays them without making them
+	// again (nothing needs them), so none can be recorded until a build makes them.
+	envs, err := filepath.Glob(filepath.Join(c.home, "envs", "py*"))
+	if err != nil || len(envs) == 0 {
+		t.Fatalf("no environment directories under %s: %v", c.home, err)
+	}
+	for _, dir := range envs {
+		if err := os.RemoveAll(dir); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build(false)
+	build(false)
+	c.must(0, "build", "//benchmarks:all", "--rerun", "//benchmarks:fast") // needs them: makes them again
+	build(false)
+	build(true)
+
+	// A python3 first on PATH that runs the same interpreter finds the same one (the probe
+	// asks it for itself): the record stands. One whose pip is another version (it says so)
+	// is another installer, a machine fact: the full path, which makes the environments
+	// again under their new keys.
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, other := t.TempDir(), t.TempDir()
+	writeFiles(t, same, map[string]string{"python3": "#!/bin/sh\nexec " + py + " \"$@\"\n"})
+	writeFiles(t, other, map[string]string{"python3": "#!/bin/sh\n" + py + " \"$@\" | sed 's/\"pip\": \"[^\"]*\"/\"pip\": \"99.0\"/'\n"})
+	os.Chmod(filepath.Join(same, "python3"), 0o755)
+	os.Chmod(filepath.Join(other, "python3"), 0o755)
+	c.env = []string{"ISOBENCH_DEBUG=record", "PATH=" + same + string(os.PathListSeparator) + os.Getenv("PATH")}
+	build(true)
+	c.env = []string{"ISOBENCH_DEBUG=record", "PATH=" + other + string(os.PathListSeparator) + os.Getenv("PATH")}
+	if s := build(false); s.ByKind["environment"].Executed != 2 {
+		t.Errorf("another pip: %+v", s)
+	}
+	build(true)
+}

@@ -94,6 +94,7 @@ func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, re
 		engine.L("check", sp.check))
 	lines = append(lines, engine.MapLines("cache_dirs", b.cacheDirs)...)
 	userCache, building, blobs := in.UserCache, in.Building, in.Store
+	dir := artifact.EnvDir(userCache, b.storeKey)
 	return &engine.Work{
 		RuleVersion: ruleVersion,
 		Lines:       lines,
@@ -102,6 +103,15 @@ func (c *Config) prepareBuild(ctx context.Context, in *engine.Inputs, commit, re
 		StillValid: func(d *engine.Outcome) bool {
 			return stillValid(d, userCache, b.storeKey, blobs, building)
 		},
+		// The key holds the config (its files stamped as they are read), the commit's facts,
+		// the preflight's output and the interpreter and installer found (machine facts,
+		// machine.go). StillValid reads the result's blob and what is watched: the directory
+		// (its names: the complete marker is there; not the marker's own times, which each
+		// replay touches), the interpreter through the environment's link to it, and the
+		// directory's record.
+		Recordable: true,
+		Watch:      []string{dir, artifact.PythonIn(dir), filepath.Join(dir, recordName)},
+		Machine:    machineFacts(sp.python, py, c.Installer, inst),
 	}, nil
 }
 

@@ -188,7 +188,7 @@ environment "vllm" {
 	ws, _ := w.Load()
 	s := ws.Targets[ruletest.Label("//envs:vllm")].Config.(*Config)
 	facts := &artifact.CommitFacts{Head: sha("a1a1a1a"), Base: sha("b2b2b2b")}
-	head, err := s.evaluate(facts, artifact.Head, w.Dir)
+	head, err := s.evaluate(facts, artifact.Head, w.Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,14 +208,14 @@ environment "vllm" {
 		t.Errorf("numpy is looked up on %v", got)
 	}
 	// The override names the head: it applies to the base side of that commit too.
-	base, err := s.evaluate(facts, artifact.Base, w.Dir)
+	base, err := s.evaluate(facts, artifact.Base, w.Dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(base.overrides) != 1 || !strings.Contains(base.indexes()[0], sha("b2b2b2b")) {
 		t.Errorf("base spec: overrides %v indexes %v", base.overrides, base.indexes())
 	}
-	other, err := s.evaluate(&artifact.CommitFacts{Head: sha("c3c3c3c"), Base: sha("d4")}, artifact.Head, w.Dir)
+	other, err := s.evaluate(&artifact.CommitFacts{Head: sha("c3c3c3c"), Base: sha("d4")}, artifact.Head, w.Dir, nil)
 	if err != nil || len(other.overrides) != 0 || len(other.packages) != 2 {
 		t.Errorf("another commit got the override: %v %v", other.overrides, err)
 	}

@@ -74,6 +74,10 @@ func (c *Config) prepareResolve(ctx context.Context, in *engine.Inputs, commit *
 		Run: func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 			return sp.runResolve(ctx, x, reqs, rankTags(tags), py)
 		},
+		// Beyond the config (its files stamped as they are read) and the commit's facts, the
+		// key holds the interpreter found: a machine fact (machine.go).
+		Recordable: true,
+		Machine:    machineFacts(sp.python, py, "", nil),
 	}, nil
 }
 

@@ -84,7 +84,8 @@ type localFile struct {
 
 // evaluate computes the spec of one side from the commit's facts. It reads the requirements
 // files named, and nothing else: it runs in Prepare.
-func (c *Config) evaluate(facts *artifact.CommitFacts, side artifact.Side, root string) (*spec, error) {
+// stamp, when set, is told of each local file before it is read (engine.Inputs.Stamp).
+func (c *Config) evaluate(facts *artifact.CommitFacts, side artifact.Side, root string, stamp func(string)) (*spec, error) {
 	vars := facts.Vars(side)
 	sp := &spec{Config: c, sha: facts.SHA(side), side: side, python: c.Python, project: c.Project}
 	pkgs, err := c.Packages.Strings(vars)
@@ -161,10 +162,10 @@ func (c *Config) evaluate(facts *artifact.CommitFacts, side artifact.Side, root 
 		}
 		sp.packages = append(sp.packages, r)
 	}
-	if sp.reqs, err = c.readFiles("requirements", c.Requirements, vars, root); err != nil {
+	if sp.reqs, err = c.readFiles("requirements", c.Requirements, vars, root, stamp); err != nil {
 		return nil, err
 	}
-	if sp.cons, err = c.readFiles("constraints", c.Constraints, vars, root); err != nil {
+	if sp.cons, err = c.readFiles("constraints", c.Constraints, vars, root, stamp); err != nil {
 		return nil, err
 	}
 	if sp.project == "" && c.Install == InstallWheel {
@@ -206,7 +207,7 @@ func overrideApplies(commits []string, sha, head string) bool {
 
 // readFiles reads requirements or constraints files, named relative to the target's package.
 // what names the attribute in an error.
-func (c *Config) readFiles(what string, attr engine.LateAttr, vars map[string]cty.Value, root string) ([]localFile, error) {
+func (c *Config) readFiles(what string, attr engine.LateAttr, vars map[string]cty.Value, root string, stamp func(string)) ([]localFile, error) {
 	v, err := attr.Value(vars)
 	if err != nil {
 		return nil, err
@@ -216,6 +217,9 @@ func (c *Config) readFiles(what string, attr engine.LateAttr, vars map[string]ct
 		p := decl
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(root, filepath.FromSlash(c.Pkg), filepath.FromSlash(decl))
+		}
+		if stamp != nil {
+			stamp(p)
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
@@ -305,7 +309,7 @@ func (c *Config) side(ctx context.Context, in *engine.Inputs, commit *engine.Act
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sp, err := c.evaluate(facts, side, in.Workspace.Root)
+	sp, err := c.evaluate(facts, side, in.Workspace.Root, in.Stamp)
 	if err != nil {
 		return nil, nil, nil, err
 	}
