@@ -28,11 +28,7 @@ import (
 // the records of its JSONL output and the logs they name, as the store holds them. A log the
 // store no longer holds is shown as missing.
 func (Kind) WriteReport(w io.Writer, label engine.Label, o *engine.Outcome, blobs engine.Blobs) error {
-	data, err := blobs.Get(o.Outputs[OutputJSONL])
-	if err != nil {
-		return fmt.Errorf("reading %s's records: %w", label, err)
-	}
-	records, err := ReadJSONL(bytes.NewReader(data))
+	records, err := readRecords(label, o, blobs)
 	if err != nil {
 		return err
 	}
@@ -43,6 +39,15 @@ func (Kind) WriteReport(w io.Writer, label engine.Label, o *engine.Outcome, blob
 		}
 	}
 	return renderReport(w, label.String(), records, logs)
+}
+
+// readRecords reads the records of the dataset whose result o is, from its JSONL output.
+func readRecords(label engine.Label, o *engine.Outcome, blobs engine.Blobs) ([]Record, error) {
+	data, err := blobs.Get(o.Outputs[OutputJSONL])
+	if err != nil {
+		return nil, fmt.Errorf("reading %s's records: %w", label, err)
+	}
+	return ReadJSONL(bytes.NewReader(data))
 }
 
 // maxLog is how much of each log the page embeds: the end of a log says why an action failed,

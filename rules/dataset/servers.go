@@ -1,7 +1,6 @@
 package dataset
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 
@@ -90,11 +89,7 @@ func serverLogLinks(r *Record) []serverLogLink {
 // ReportFiles implements engine.ReportFiles: the server logs the page links, by their path
 // beside it.
 func (Kind) ReportFiles(label engine.Label, o *engine.Outcome, blobs engine.Blobs) (map[string]cache.Digest, error) {
-	data, err := blobs.Get(o.Outputs[OutputJSONL])
-	if err != nil {
-		return nil, fmt.Errorf("reading %s's records: %w", label, err)
-	}
-	records, err := ReadJSONL(bytes.NewReader(data))
+	records, err := readRecords(label, o, blobs)
 	if err != nil {
 		return nil, err
 	}
