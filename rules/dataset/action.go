@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/isobench/isobench/engine"
@@ -27,7 +26,7 @@ func (c *Config) prepare(inputs []input) func(context.Context, *engine.Inputs) (
 		files := fileOutputs(c.Formats)
 		watch := make([]string, len(files))
 		for i, name := range files {
-			watch[i] = filepath.Join(dir, filepath.FromSlash(filePaths[name]))
+			watch[i] = fileIn(dir, name)
 		}
 		return &engine.Work{
 			RuleVersion: RuleVersion,

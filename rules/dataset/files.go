@@ -39,6 +39,11 @@ var fileOrder = []string{OutputCard, OutputJSONL, OutputParquet}
 // FilePath returns where an output is written inside a dataset's directory, as a slash path.
 func FilePath(output string) string { return filePaths[output] }
 
+// fileIn is where an output is written inside the dataset's directory dir.
+func fileIn(dir, output string) string {
+	return filepath.Join(dir, filepath.FromSlash(filePaths[output]))
+}
+
 // fileOutputs are the outputs written as files for the given formats.
 func fileOutputs(formats []Format) []string {
 	names := []string{OutputCard, OutputManifest}
@@ -62,7 +67,7 @@ func writeFiles(dir string, outputs map[string][]byte, names []string) error {
 	keep := map[string]bool{}
 	for _, name := range names {
 		keep[name] = true
-		path := filepath.Join(dir, filepath.FromSlash(filePaths[name]))
+		path := fileIn(dir, name)
 		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, outputs[name]) {
 			continue
 		}
@@ -74,7 +79,7 @@ func writeFiles(dir string, outputs map[string][]byte, names []string) error {
 		if keep[name] {
 			continue
 		}
-		err := os.Remove(filepath.Join(dir, filepath.FromSlash(rel)))
+		err := os.Remove(fileIn(dir, name))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("removing the dataset file %s that is no longer produced: %w", rel, err)
 		}
@@ -95,7 +100,7 @@ func filesMatch(dir string, names []string, d *engine.Outcome) bool {
 		if !ok {
 			return false
 		}
-		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(filePaths[name])))
+		data, err := os.ReadFile(fileIn(dir, name))
 		if err != nil || cache.Sum(data) != want {
 			return false
 		}
