@@ -113,3 +113,12 @@ func TestTail(t *testing.T) {
 		t.Errorf("cut output starts at a line: %q", got)
 	}
 }
+
+// A run's line in the log rounds its value to six significant digits: the record keeps it.
+func TestDescribeRoundsValue(t *testing.T) {
+	v := 5.614503282587342
+	got := describe(artifact.Sample{Side: artifact.Base, Index: 0, Value: &v, Seconds: 0.0842}, "ms")
+	if want := "base sample 1: 5.6145 ms in 84ms"; got != want {
+		t.Errorf("describe = %q, want %q", got, want)
+	}
+}

@@ -259,7 +259,9 @@ func num(x float64) *float64 {
 func describe(s artifact.Sample, unit string) string {
 	v := "no value"
 	if s.Value != nil {
-		v = fmt.Sprintf("%g %s", *s.Value, unit)
+		// Six significant digits are more than a run's noise leaves meaningful; the record
+		// keeps the value whole.
+		v = fmt.Sprintf("%.6g %s", *s.Value, unit)
 	}
 	if s.Value != nil && len(s.Values) > 0 {
 		n := 0
