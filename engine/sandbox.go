@@ -135,8 +135,17 @@ func InstallPrefix(program string) string {
 // the program alone. So /tmp/prog is shared alone, /tmp/tools/prog with /tmp/tools, and
 // /venv/bin/python with /venv.
 func installPrefix(program, home string) string {
-	dir := filepath.Dir(program)
-	if b := filepath.Base(dir); b == "bin" || b == "sbin" {
+	if dir := installDir(filepath.Dir(program), home, "bin", "sbin"); dir != "" {
+		return dir
+	}
+	return program
+}
+
+// installDir is the installation that dir, a directory of programs, belongs to: its parent
+// when dir is named one of marks and a sandbox may share the parent, else dir itself when a
+// sandbox may share it; "" when neither.
+func installDir(dir, home string, marks ...string) string {
+	if slices.Contains(marks, filepath.Base(dir)) {
 		if parent := filepath.Dir(dir); shareable(parent, home) {
 			return parent
 		}
@@ -144,7 +153,7 @@ func installPrefix(program, home string) string {
 	if shareable(dir, home) {
 		return dir
 	}
-	return program
+	return ""
 }
 
 // shareable says whether a sandbox may be given dir as a program's installation. Not the

@@ -384,13 +384,8 @@ func pathInstalls(env []string) []string {
 		if !filepath.IsAbs(dir) || underSystemDir(dir) || !exists(dir) {
 			continue
 		}
-		dir = filepath.Clean(dir)
-		if b := filepath.Base(dir); b == "bin" || b == "shims" {
-			if parent := filepath.Dir(dir); shareable(parent, home) {
-				dir = parent
-			}
-		}
-		if !shareable(dir, home) || underSystemDir(dir) || slices.Contains(out, dir) {
+		dir = installDir(filepath.Clean(dir), home, "bin", "shims")
+		if dir == "" || underSystemDir(dir) || slices.Contains(out, dir) {
 			continue
 		}
 		out = append(out, dir)
