@@ -70,6 +70,7 @@ func buildRecord(src *source) Record {
 		setRuns(&r, m)
 		setVariants(&r, m)
 		r.ServerSessions = serverSessions(m.Samples)
+		r.Preload = preload(m)
 	}
 	r.Environment = environment(src.envs, m)
 

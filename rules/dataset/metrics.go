@@ -1,6 +1,11 @@
 package dataset
 
-import "github.com/isobench/isobench/rules/artifact"
+import (
+	"maps"
+	"slices"
+
+	"github.com/isobench/isobench/rules/artifact"
+)
 
 // pTest names the test of a p-value: a measurement made before the test was recorded has
 // Mann-Whitney p-values, the only test there was; no p-value, no test.
@@ -60,4 +65,20 @@ func singletons(xs []float64) [][]float64 {
 		runs[i] = []float64{x}
 	}
 	return runs
+}
+
+// preload is what a measurement with preload recorded of it, its sides in name order; nil
+// when every run was a fresh process.
+func preload(m *artifact.Measurement) *Preload {
+	p := m.Preload
+	if p == nil {
+		return nil
+	}
+	out := &Preload{Modules: p.Modules, ScriptImports: p.ScriptImports}
+	for _, side := range slices.Sorted(maps.Keys(p.Sides)) {
+		s := p.Sides[side]
+		out.Sides = append(out.Sides, PreloadSide{Side: string(side), Imported: s.Imported, Skipped: s.Skipped,
+			Seconds: s.Seconds, Threads: int64(s.Threads), CUDAAtImport: str(s.CUDAAtImport)})
+	}
+	return out
 }

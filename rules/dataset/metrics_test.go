@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/isobench/isobench/engine"
@@ -63,6 +64,32 @@ func TestRunsAndMetricsRoundTrip(t *testing.T) {
 	}
 	if r.GPUTelemetry == nil || r.GPUTelemetry.LowClockSamples != 1 || *r.GPUTelemetry.SMClockRunMedianMHz != 1980 {
 		t.Errorf("telemetry %+v", r.GPUTelemetry)
+	}
+	data, err := encodeJSONL([]Record{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkParquetCopy(t, []Record{r}, data)
+}
+
+// TestPreloadRoundTrip: what each side's preloading process imported survives both formats,
+// its sides in name order; a measurement without preload has none.
+func TestPreloadRoundTrip(t *testing.T) {
+	m := measurement("//benchmarks:b", "//commits:c", "improved")
+	if r := recordOf(t, &m); r.Preload != nil {
+		t.Errorf("a measurement without preload: %+v", r.Preload)
+	}
+	m.Preload = &artifact.Preload{ScriptImports: true, Sides: map[artifact.Side]artifact.PreloadedSide{
+		artifact.Head: {Imported: []string{"numpy"}, Skipped: []string{"cupy"}, Seconds: 0.25, Threads: 1, CUDAAtImport: "torch"},
+		artifact.Base: {Imported: []string{"numpy", "scipy"}, Seconds: 0.5},
+	}}
+	r := recordOf(t, &m)
+	want := &Preload{ScriptImports: true, Sides: []PreloadSide{
+		{Side: "base", Imported: []string{"numpy", "scipy"}, Seconds: 0.5},
+		{Side: "head", Imported: []string{"numpy"}, Skipped: []string{"cupy"}, Seconds: 0.25, Threads: 1, CUDAAtImport: str("torch")},
+	}}
+	if !reflect.DeepEqual(r.Preload, want) {
+		t.Errorf("preload %+v, want %+v", r.Preload, want)
 	}
 	data, err := encodeJSONL([]Record{r})
 	if err != nil {

@@ -86,6 +86,10 @@ type Record struct {
 	// Variants are the benchmark's candidate patches (an agent's each), measured beside base
 	// and head; empty for a benchmark without variants (variants.go).
 	Variants []VariantRecord `json:"variants" parquet:"variants,optional,list"`
+	// Preload says how the runs were started when the benchmark preloaded modules (each forked
+	// from a process per side that had imported them once); null when every run was a fresh
+	// process.
+	Preload *Preload `json:"preload" parquet:"preload,optional"`
 
 	// Status is ok, failed, skipped or blocked; FailureClass the class of the failure (for a
 	// blocked benchmark, the class of the failure that blocked it).
@@ -139,6 +143,23 @@ type Sampling struct {
 	HeadRuns int64  `json:"head_runs" parquet:"head_runs"`
 	Looks    int64  `json:"looks" parquet:"looks"`
 	Stopped  string `json:"stopped" parquet:"stopped"`
+}
+
+// Preload is what the benchmark preloaded and what each side's preloading process imported.
+type Preload struct {
+	Modules       []string      `json:"modules" parquet:"modules,optional,list"` // empty with script_imports
+	ScriptImports bool          `json:"script_imports" parquet:"script_imports"`
+	Sides         []PreloadSide `json:"sides" parquet:"sides,optional,list"`
+}
+
+// PreloadSide is one side's preloading process, as the measurement recorded it.
+type PreloadSide struct {
+	Side         string   `json:"side" parquet:"side"`
+	Imported     []string `json:"imported" parquet:"imported,optional,list"`
+	Skipped      []string `json:"skipped" parquet:"skipped,optional,list"`
+	Seconds      float64  `json:"seconds" parquet:"seconds"`
+	Threads      int64    `json:"threads" parquet:"threads"`
+	CUDAAtImport *string  `json:"cuda_at_import" parquet:"cuda_at_import,optional"`
 }
 
 // GenerationConfig says how a generated test was obtained. It is null for tests written by

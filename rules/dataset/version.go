@@ -47,4 +47,5 @@ func Version() string {
 //	5  server_sessions (each run's server: start time, how it ended, its log's digest)
 //	6  p_test, metrics.p_test, variants.p_test_over_base and p_test_over_head: p-values come
 //	   from Welch's t-test on log run medians where the rank test cannot decide (few runs)
-const SchemaVersion = 6
+//	7  preload (the modules each side's process imported before forking the runs)
+const SchemaVersion = 7
