@@ -1,6 +1,7 @@
 package benchmark
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -294,8 +295,8 @@ func (pl *preloader) lost(what string) error {
 	case <-time.After(preloadStopGrace):
 		why += " (it is still running)"
 	}
-	if out := strings.TrimSpace(string(pl.out.Bytes())); out != "" {
-		why += ": " + lastLineOf(out)
+	if out := pl.out.Bytes(); len(bytes.TrimSpace(out)) > 0 {
+		why += ": " + lastLine(&engine.ProcessResult{Stdout: out})
 	}
 	return &errPreloadLost{side: pl.side, why: why}
 }
@@ -422,14 +423,4 @@ func (r *runner) lostRun(lost *errPreloadLost, rn Run, res *engine.ProcessResult
 		r.logTail(what, res)
 	}
 	return engine.Transient("preload_died", "%s: %s cannot go on. Not cached: the next build runs it again.", capitalize(lost.Error()), what)
-}
-
-// lastLineOf is the last non-empty line of s.
-func lastLineOf(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	l := strings.TrimSpace(lines[len(lines)-1])
-	if len(l) > 300 {
-		l = l[:300] + "..."
-	}
-	return l
 }
