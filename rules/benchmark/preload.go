@@ -88,10 +88,9 @@ type preloadMsg struct {
 	Message string `json:"message"`
 	// started
 	Pid int `json:"pid"`
-	// exit: code is -1 when signal ended the run
-	Code   int   `json:"code"`
-	Signal int   `json:"signal"`
-	Nanos  int64 `json:"nanos"`
+	// exit: code is -1 when a signal ended the run
+	Code  int   `json:"code"`
+	Nanos int64 `json:"nanos"`
 }
 
 // preloadSettings is what the process is told on its command line.

@@ -277,8 +277,8 @@ def serve(ctl, settings):
                 pass
         if status is None:
             return None  # isobench is gone
-        code, sig = (-1, os.WTERMSIG(status)) if os.WIFSIGNALED(status) else (os.WEXITSTATUS(status), 0)
-        send(ctl, op="exit", code=code, signal=sig, nanos=int(ran * 1e9))
+        code = -1 if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        send(ctl, op="exit", code=code, nanos=int(ran * 1e9))
 
 
 def wait(ctl, pid):
