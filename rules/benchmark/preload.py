@@ -149,13 +149,18 @@ def own_pid_namespace(settings):
 _libc = None
 
 
-def die_with_parent():
+def libc():
+    """The C library, for the calls os lacks (prctl; pidfd_open before Python 3.9)."""
     global _libc
+    if _libc is None:
+        import ctypes
+        _libc = ctypes.CDLL(None)
+    return _libc
+
+
+def die_with_parent():
     try:
-        if _libc is None:
-            import ctypes
-            _libc = ctypes.CDLL(None)
-        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc().prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except Exception:
         pass
 
@@ -165,11 +170,7 @@ def pidfd(pid):
     try:
         if hasattr(os, "pidfd_open"):
             return os.pidfd_open(pid)
-        global _libc
-        if _libc is None:
-            import ctypes
-            _libc = ctypes.CDLL(None)
-        fd = _libc.syscall(434, pid, 0)  # pidfd_open, the same number on x86-64 and arm64
+        fd = libc().syscall(434, pid, 0)  # pidfd_open, the same number on x86-64 and arm64
         return fd if fd >= 0 else None
     except Exception:
         return None
