@@ -165,12 +165,14 @@ func main() {
 	}
 	fmt.Printf("median relative spread (MAD/median) of a side: %.2f%%; took %s; load average after: %s\n",
 		100*stats.Median(spreads), time.Since(start).Round(time.Second), loadAverage())
+	// mean is the runs a side of one comparison, on average.
+	mean := func(mode string, sc scenario) float64 { return float64(results[mode][sc].runs) / float64(*n) }
 	met := true
 	var lines []string
 	for _, m := range modes {
 		r := results[m.name]
 		for _, sc := range scenarios {
-			fmt.Printf("%s %s verdicts: %s; runs a side %.1f%s\n", m.name, sc.name, counts(r[sc].verdicts), float64(r[sc].runs)/float64(*n), decidedBy(r[sc].tests))
+			fmt.Printf("%s %s verdicts: %s; runs a side %.1f%s\n", m.name, sc.name, counts(r[sc].verdicts), mean(m.name, sc), decidedBy(r[sc].tests))
 		}
 		rate := func(sc scenario, verdicts ...string) float64 {
 			k := 0
@@ -181,14 +183,12 @@ func main() {
 		}
 		fp, det := rate(aa, stats.Improved, stats.Regressed), rate(tenPct, stats.Improved)
 		met = met && fp <= 0.05 && det >= 0.90
-		mean := func(sc scenario) float64 { return float64(r[sc].runs) / float64(*n) }
 		lines = append(lines, fmt.Sprintf("bench-stats sampling=%s aa_false_positive_rate=%.2f detect_10pct_rate=%.2f runs_2x=%.1f runs_10pct=%.1f runs_aa=%.1f aa_slow1in10_false_positive_rate=%.3f aa_slow3in10_false_positive_rate=%.3f",
-			m.name, fp, det, mean(twoX), mean(tenPct), mean(aa),
+			m.name, fp, det, mean(m.name, twoX), mean(m.name, tenPct), mean(m.name, aa),
 			rate(slow1in10, stats.Improved, stats.Regressed), rate(slow3in10, stats.Improved, stats.Regressed)))
 	}
-	runs := func(mode string, sc scenario) float64 { return float64(results[mode][sc].runs) / float64(*n) }
 	for _, sc := range []scenario{twoX, aa} {
-		met = met && runs("adaptive", sc) <= runs("fixed", sc)/2
+		met = met && mean("adaptive", sc) <= mean("fixed", sc)/2
 	}
 	fmt.Printf("goal (aa_false_positive_rate <= 0.05, detect_10pct_rate >= 0.90 in both modes, adaptive runs_2x and runs_aa at most half of fixed's): %s\n", map[bool]string{true: "met", false: "missed"}[met])
 	for _, l := range lines {
