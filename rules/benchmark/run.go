@@ -280,7 +280,12 @@ func describe(s artifact.Sample, unit string) string {
 		extra += " [" + strings.Join(s.Flags, ", ") + "]"
 	}
 	return fmt.Sprintf("%s %s %d: %s in %s%s", s.Side, runKind(Run{Warmup: s.Warmup}), s.Index+1, v,
-		time.Duration(s.Seconds*float64(time.Second)).Round(time.Millisecond), extra)
+		seconds(s.Seconds), extra)
+}
+
+// seconds is a duration given in seconds, rounded for a log line.
+func seconds(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
 }
 
 func runKind(rn Run) string {

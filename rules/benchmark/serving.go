@@ -232,11 +232,6 @@ func (r *runner) sessionFailed(rn Run, what string, rep *sessionReport, serverLo
 	return engine.Failed(class, "%s failed: %s (%s)%s.", capitalize(what), rep.Message, rep.Failure, why)
 }
 
-// seconds is a duration given in seconds, rounded for a log line.
-func seconds(s float64) time.Duration {
-	return time.Duration(s * float64(time.Second)).Round(time.Millisecond)
-}
-
 // clientResult reads what a client invocation left.
 func clientResult(c clientReport) *engine.ProcessResult {
 	out, _ := os.ReadFile(filepath.Join(c.Dir, clientStdoutFile))
