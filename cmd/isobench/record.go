@@ -185,24 +185,23 @@ func (a *app) unrecorded(why error) {
 
 // inspectRecorded is status's inspect, answered from the record of the last identical
 // status when nothing it read changed, and recorded when its states may be. Answered from
-// the record, it plans nothing and returns no actions: what the command shows under a
-// target beyond its state (a serving benchmark's server logs) is in its Notes, which the
-// record keeps.
-func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, map[engine.Label]*engine.Action, error) {
+// the record, it plans nothing: what the command shows under a target beyond its state (a
+// serving benchmark's server logs) is in its Notes, which the record keeps.
+func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, error) {
 	req := a.newRequest("status", args)
 	if debugKeys() == nil {
 		if rec := req.readRecord(engine.RecordStatus); rec != nil && a.openRecorded(rec, "isobench status") {
 			if states, err := rec.States(); err == nil {
 				a.answered()
-				return states, nil, nil
+				return states, nil
 			}
 			a.close()
 			a.store = nil
 		}
 	}
-	states, roots, err := a.inspect(patterns) // status.go
+	states, err := a.inspect(patterns) // status.go
 	if err != nil {
-		return states, roots, err
+		return states, err
 	}
 	var rec *engine.Record
 	if !a.remoteConfigured() { // a remote cache may answer what the store lacks
@@ -212,7 +211,7 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, ma
 		}
 	}
 	req.write(rec)
-	return states, roots, nil
+	return states, nil
 }
 
 // remoteConfigured reports whether the flags or the workspace name a remote cache.

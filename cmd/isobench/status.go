@@ -10,15 +10,14 @@ import (
 	"github.com/isobench/isobench/engine"
 )
 
-// inspect plans the targets and walks them without executing anything. It returns the state
-// of each target and the action planned for each.
-func (a *app) inspect(patterns []string) ([]engine.TargetState, map[engine.Label]*engine.Action, error) {
+// inspect plans the targets and walks them without executing anything.
+func (a *app) inspect(patterns []string) ([]engine.TargetState, error) {
 	if err := a.load(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	labels, roots, planner, err := a.plan(patterns)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// The whole workspace is walked when it plans: the actions made from a generator or an
 	// environment target are planned by the benchmarks that use it, and its state is theirs.
@@ -30,17 +29,17 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, map[engine.Label
 	}
 	remote, err := a.remote()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := a.open("isobench status"); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	states, err := engine.Inspect(context.Background(), walked, roots, engine.Options{
 		Store: a.store, Workspace: a.ws, UserCache: engine.UserCacheDir(), Pools: planner.Pools(), GPUs: machineGPUs(),
 		Remote: remote, DebugKeys: debugKeys(),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	selected := map[engine.Label]bool{}
 	for _, l := range labels {
@@ -55,7 +54,7 @@ func (a *app) inspect(patterns []string) ([]engine.TargetState, map[engine.Label
 			out = append(out, st)
 		}
 	}
-	return out, roots, nil
+	return out, nil
 }
 
 // planQuietly plans every target of the workspace, printing nothing: a caller that asked
@@ -82,7 +81,7 @@ func cmdStatus(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	states, _, err := a.inspectRecorded(args, patterns) // record.go
+	states, err := a.inspectRecorded(args, patterns) // record.go
 	defer a.close()
 	if err != nil {
 		return err
@@ -140,7 +139,7 @@ func cmdWhy(a *app, args []string) error {
 	if len(rest) != 1 {
 		return usageError{"why takes one label, e.g. isobench why //benchmarks:flash_attn"}
 	}
-	states, _, err := a.inspect(rest)
+	states, err := a.inspect(rest)
 	defer a.close()
 	if err != nil {
 		return err
