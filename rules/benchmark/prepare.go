@@ -256,18 +256,7 @@ func interpreterIdentity(path string) string {
 		if !strings.HasPrefix(lib, "libpython") {
 			continue
 		}
-		found := ""
-		for _, tag := range []elf.DynTag{elf.DT_RPATH, elf.DT_RUNPATH} {
-			paths, _ := f.DynString(tag)
-			for _, list := range paths {
-				for _, dir := range filepath.SplitList(list) {
-					dir = strings.ReplaceAll(strings.ReplaceAll(dir, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", filepath.Dir(exe))
-					if p, err := filepath.EvalSymlinks(filepath.Join(dir, lib)); found == "" && err == nil {
-						found = p
-					}
-				}
-			}
-		}
+		found := rpathLibrary(f, exe, lib)
 		if found == "" {
 			return "" // found through the loader's cache or default paths: ask
 		}
@@ -283,6 +272,23 @@ func interpreterIdentity(path string) string {
 		fmt.Fprintf(&b, "\n%s %d %d %d %d %o %s", st.Path, st.Size, st.ModTime, st.Change, st.Inode, st.Mode, st.Sum)
 	}
 	return b.String()
+}
+
+// rpathLibrary is the file of lib in the first directory of exe's RPATH, then RUNPATH, that
+// holds it ($ORIGIN being exe's directory); "" when none does.
+func rpathLibrary(f *elf.File, exe, lib string) string {
+	for _, tag := range []elf.DynTag{elf.DT_RPATH, elf.DT_RUNPATH} {
+		lists, _ := f.DynString(tag)
+		for _, list := range lists {
+			for _, dir := range filepath.SplitList(list) {
+				dir = strings.ReplaceAll(strings.ReplaceAll(dir, "${ORIGIN}", "$ORIGIN"), "$ORIGIN", filepath.Dir(exe))
+				if p, err := filepath.EvalSymlinks(filepath.Join(dir, lib)); err == nil {
+					return p
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // pythonFact is the machine fact of the machine's python3 as Prepare saw it: the identity
