@@ -3,7 +3,6 @@ package cache
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
 	"github.com/dgraph-io/badger/v4"
@@ -24,19 +23,7 @@ const keyGeneration = "meta/generation"
 
 // Generation returns the store's generation token.
 func (s *Store) Generation() (string, error) {
-	var gen string
-	err := s.view(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(keyGeneration))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		v, err := item.ValueCopy(nil)
-		gen = string(v)
-		return err
-	})
+	gen, err := s.metaString(keyGeneration)
 	if err != nil {
 		return "", fmt.Errorf("reading the cache's generation: %w", err)
 	}

@@ -242,19 +242,7 @@ func badgerOptions(dir string, readOnly bool) badger.Options {
 }
 
 func (s *Store) checkSchema() error {
-	var have string
-	err := s.view(func(txn *badger.Txn) error {
-		item, err := txn.Get([]byte(keySchema))
-		if errors.Is(err, badger.ErrKeyNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		v, err := item.ValueCopy(nil)
-		have = string(v)
-		return err
-	})
+	have, err := s.metaString(keySchema)
 	switch {
 	case err != nil:
 		return fmt.Errorf("reading cache schema: %w", err)
@@ -274,6 +262,25 @@ func (s *Store) checkSchema() error {
 		return err
 	}
 	return s.ensureGeneration()
+}
+
+// metaString reads a value the store keeps about itself (its schema version, its
+// generation); "" when it is not set.
+func (s *Store) metaString(key string) (string, error) {
+	var v string
+	err := s.view(func(txn *badger.Txn) error {
+		item, err := txn.Get([]byte(key))
+		if errors.Is(err, badger.ErrKeyNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		b, err := item.ValueCopy(nil)
+		v = string(b)
+		return err
+	})
+	return v, err
 }
 
 // Close releases the database and then the lock, in that order, so that the
