@@ -128,9 +128,11 @@ func (a *app) buffered() (flush func()) {
 	}
 }
 
+// close closes the store, if one is open, so that the full path may open it again.
 func (a *app) close() {
 	if a.store != nil {
 		a.store.Close()
+		a.store = nil
 	}
 }
 

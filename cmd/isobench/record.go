@@ -162,7 +162,6 @@ func (a *app) openRecorded(rec *engine.Record, owner string) bool {
 	gen, err := a.store.Generation()
 	if err != nil || gen != rec.Generation {
 		a.close()
-		a.store = nil
 		return false
 	}
 	a.ws = ws
@@ -196,7 +195,6 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, er
 				return states, nil
 			}
 			a.close()
-			a.store = nil
 		}
 	}
 	states, err := a.inspect(patterns) // status.go
@@ -204,7 +202,7 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, er
 		return states, err
 	}
 	var rec *engine.Record
-	if !a.remoteConfigured() { // a remote cache may answer what the store lacks
+	if a.remoteURL() == "" { // a remote cache may answer what the store lacks
 		if rec, err = engine.NewStatusRecord(a.ws, states, a.store); err != nil {
 			a.unrecorded(err)
 			rec = nil
@@ -212,15 +210,6 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, er
 	}
 	req.write(rec)
 	return states, nil
-}
-
-// remoteConfigured reports whether the flags or the workspace name a remote cache.
-func (a *app) remoteConfigured() bool {
-	url := a.ws.Settings.RemoteCache
-	if a.remoteCache != "" {
-		url = a.remoteCache
-	}
-	return url != "" && url != "off"
 }
 
 // validateFromRecord answers validate from the record of the last identical validation when

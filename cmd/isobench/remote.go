@@ -22,14 +22,24 @@ func (a *app) remoteFlags(fs *flag.FlagSet) {
 		"upload results to the remote cache; false only reads from it (CI jobs that must not publish)")
 }
 
-// remote returns the client of the remote cache that the flags or isobench.hcl name, or nil
-// (a nil interface, not a nil *cache.Remote) when there is none. Its warnings go to stderr.
-func (a *app) remote() (engine.Remote, error) {
+// remoteURL is the remote cache's URL that the flags or isobench.hcl name; "" when there is
+// none or it is "off".
+func (a *app) remoteURL() string {
 	url := a.ws.Settings.RemoteCache
 	if a.remoteCache != "" {
 		url = a.remoteCache
 	}
-	if url == "" || url == "off" {
+	if url == "off" {
+		return ""
+	}
+	return url
+}
+
+// remote returns the client of the remote cache that the flags or isobench.hcl name, or nil
+// (a nil interface, not a nil *cache.Remote) when there is none. Its warnings go to stderr.
+func (a *app) remote() (engine.Remote, error) {
+	url := a.remoteURL()
+	if url == "" {
 		return nil, nil
 	}
 	var mu sync.Mutex
