@@ -22,11 +22,11 @@
 // walk learned about each action is a Visit; Inspect makes the same walk without executing,
 // for `status` and `why`.
 //
-// A build whose every key follows from the HCL alone (Work.ConfigOnly) is recorded (Record,
-// record.go): the stamps of every file and directory loading read, the store's generation,
-// each action's key and outcome. The next identical request answers from the record (Replay)
-// while every stamp is unchanged and the generation is the same, loading, planning and
-// preparing nothing; anything else takes the path above.
+// A build whose every key follows from what a record can check (Work.Recordable) is recorded
+// (Record, record.go): the stamps of every file and directory loading read, the store's
+// generation, each action's key and outcome. The next identical request answers from the
+// record (Replay) while every stamp is unchanged and the generation is the same, loading,
+// planning and preparing nothing; anything else takes the path above.
 //
 // # Invariants
 //

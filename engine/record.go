@@ -25,21 +25,23 @@ import (
 //
 //   - the stamps of every input loading and evaluation read (stamp.go): isobench.hcl, each
 //     BUILD.hcl, each directory searched for them, each file read through file() or
-//     templatefile(), late ones included;
+//     templatefile(), late ones included, and of the files the actions watch (Work.Watch);
+//   - the machine facts the keys hold (Work.Machine);
 //   - where the store is and its generation (cache/generation.go) when the build ended;
 //   - each action the build walked, in order, with its key and how it ended.
 //
 // The request itself (the command line, the working directory, the environment variables
 // isobench reads, the binary) is the caller's to fingerprint: it names the record's file.
 //
-// A build may be recorded only when every action's Work was ConfigOnly (its key follows from
-// the HCL and its dependencies' outputs alone), every action ended ok or skipped, nothing
-// was transient, blocked or left not run. A later build answers from the record (Replay)
-// only when every stamp is unchanged and the store's generation is the recorded one, which
-// proves that every recorded entry is still there, as it was: then loading would give the
-// same targets, planning the same actions, preparing the same keys, and the walk would
-// replay the same entries. Anything else, and the caller takes the full path, which writes
-// a new record. A record that does not parse or whose checksum fails is not trusted.
+// A build may be recorded only when every action's Work was Recordable (its key follows from
+// the HCL, its dependencies' outputs and the watched files and machine facts alone), every
+// action ended ok or skipped, nothing was transient, blocked or left not run. A later build
+// answers from the record (Replay) only when every stamp is unchanged, every machine fact is
+// as it was and the store's generation is the recorded one, which proves that every recorded
+// entry is still there, as it was: then loading would give the same targets, planning the
+// same actions, preparing the same keys, and the walk would replay the same entries.
+// Anything else, and the caller takes the full path, which writes a new record. A record
+// that does not parse or whose checksum fails is not trusted.
 type Record struct {
 	// Of says what was recorded: RecordBuild, RecordStatus (record_inspect.go) or
 	// RecordValidate.
@@ -118,8 +120,8 @@ func NewRecord(ws *Workspace, targets int, all []*Action, visits map[*Action]*Vi
 	if !ok {
 		return nil, errors.New("some input could not be stamped")
 	}
-	r := &Record{Of: RecordBuild, Root: ws.Root, Settings: ws.Settings, Store: store.Dir(), Inputs: inputs, Targets: targets,
-		Planned: len(all), Actions: make([]RecordedAction, 0, len(all))}
+	r := &Record{Of: RecordBuild, Root: ws.Root, Settings: ws.Settings, Inputs: inputs, Targets: targets, Planned: len(all),
+		Actions: make([]RecordedAction, 0, len(all))}
 	for _, a := range all {
 		v := visits[a]
 		switch {
@@ -133,9 +135,8 @@ func NewRecord(ws *Workspace, targets int, all []*Action, visits map[*Action]*Vi
 		if err := r.vouchFor(v); err != nil {
 			return nil, err
 		}
-		msg := v.Outcome.Message
 		r.Actions = append(r.Actions, RecordedAction{ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: v.Key,
-			Status: v.Outcome.Status, Class: v.Outcome.Class, Message: msg})
+			Status: v.Outcome.Status, Class: v.Outcome.Class, Message: v.Outcome.Message})
 	}
 	if err := r.stampStore(store); err != nil {
 		return nil, err
