@@ -105,18 +105,15 @@ func cmdBuild(a *app, args []string) error {
 	// Only a build that ran everything here, with no remote cache and nothing forced, and
 	// whose outcome is all cached entries, is recorded (engine/record.go), with its result
 	// table as a build that replays every result prints it.
+	var rec *engine.Record
 	if len(rerunPatterns) == 0 && remote == nil && executor == nil && ctx.Err() == nil {
-		rec, err := engine.NewRecord(a.ws, len(labels), all, visits, a.store)
-		if err != nil {
+		if rec, err = engine.NewRecord(a.ws, len(labels), all, visits, a.store); err != nil {
 			a.unrecorded(err)
-			rec = nil
 		} else {
 			rec.Rows = replayedRows(rows)
 		}
-		req.write(rec)
-	} else {
-		req.write(nil)
 	}
+	req.write(rec) // nil removes the request's record
 	return a.endBuild(human, summary, rows, *jsonOut, ctx.Err() != nil)
 }
 

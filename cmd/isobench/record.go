@@ -205,7 +205,6 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, er
 	if a.remoteURL() == "" { // a remote cache may answer what the store lacks
 		if rec, err = engine.NewStatusRecord(a.ws, states, a.store); err != nil {
 			a.unrecorded(err)
-			rec = nil
 		}
 	}
 	req.write(rec)
@@ -229,10 +228,7 @@ func (a *app) validateFromRecord(args []string) bool {
 func (a *app) validated(args []string, targets, planned int) {
 	printValid(a.stdout, a.ws.Root, targets, planned)
 	req := a.newRequest("validate", args)
-	rec, err := engine.NewValidateRecord(a.ws, targets, planned)
-	if err != nil {
-		rec = nil
-	}
+	rec, _ := engine.NewValidateRecord(a.ws, targets, planned) // nil when it cannot be made
 	req.write(rec)
 }
 
