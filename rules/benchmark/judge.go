@@ -14,12 +14,11 @@ import (
 // looker judges the runs taken so far, for adaptive sampling, with stats.Sequential's
 // stopping rule; with fixed sampling it judges once, after the last run.
 type looker struct {
-	r       *runner
-	seq     stats.Sequential
-	looks   int
-	last    *stats.Comparison
-	done    bool // adaptive sampling stopped: the last look is made
-	settled bool // and on a verdict, not noisy at max runs
+	r     *runner
+	seq   stats.Sequential
+	looks int
+	last  *stats.Comparison
+	done  bool // adaptive sampling stopped: the last look is made
 }
 
 func newLooker(r *runner) *looker {
@@ -44,7 +43,7 @@ func (l *looker) look() bool {
 // stop is look during sampling: a stop there ends the measurement early.
 func (l *looker) stop() bool {
 	if l.look() {
-		l.done, l.settled = true, l.last.Verdict != stats.Noisy
+		l.done = true
 		fmt.Fprintf(l.r.x.Log, "look %d: %s after %d runs a side; sampling stops.\n", l.looks, l.last.Verdict, len(l.r.rec.BaseValues))
 		return true
 	}
@@ -153,7 +152,7 @@ func (r *runner) sampling(l *looker) *artifact.Sampling {
 	}
 	if cfg.Adaptive {
 		s.Mode, s.Stopped = "adaptive", stats.StopMax
-		if l != nil && l.settled {
+		if l != nil && l.done && l.last.Verdict != stats.Noisy { // on a verdict, not noisy at max runs
 			s.Stopped = stats.StopSettled
 		}
 	}
