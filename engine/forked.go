@@ -45,29 +45,16 @@ func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
 	if c.MaxOutput <= 0 {
 		c.MaxOutput = 1 << 20
 	}
-	log := &cappedLog{w: newMaskingWriter(c.Log, c.Mask), left: c.MaxOutput}
-	stdout := &tailBuffer{max: c.MaxOutput, log: log}
-	stderr := &tailBuffer{max: c.MaxOutput, log: log}
-	outR, outW, err := os.Pipe()
+	outputs, err := newProcessOutput(c.Log, c.Mask, c.MaxOutput)
 	if err != nil {
-		return nil, err
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		outR.Close()
-		outW.Close()
 		return nil, err
 	}
 	start := time.Now()
-	p, err := c.Start(outW, errW)
-	outW.Close() // the process has its own copies
-	errW.Close()
+	p, err := c.Start(outputs.outW, outputs.errW)
+	outputs.started(err) // the process has its own copies
 	if err != nil {
-		outR.Close()
-		errR.Close()
 		return nil, err
 	}
-	outputs := readOutputs(outR, errR, stdout, stderr)
 	type ended struct {
 		exit int
 		ran  time.Duration
@@ -98,13 +85,11 @@ func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
 		e = <-waited
 	}
 	// What the process started is killed with it by the one that forked it.
-	outputs.finish()
-	log.flush()
+	res.Stdout, res.Stderr = outputs.finish()
 	res.Duration = time.Since(start)
 	if e.ran > 0 {
 		res.Duration = e.ran
 	}
 	res.ExitCode = e.exit
-	res.Stdout, res.Stderr = Masked(stdout.Bytes(), c.Mask), Masked(stderr.Bytes(), c.Mask)
 	return res, e.err
 }

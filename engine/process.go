@@ -84,34 +84,19 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	// would hold Wait, and the kill of the group that comes after it, for WaitDelay. With our
 	// own pipes Wait returns when the leader exits, the group is killed at once, and the
 	// copiers then read to EOF.
-	log := &cappedLog{w: newMaskingWriter(c.Log, c.Mask), left: c.MaxOutput}
-	stdout := &tailBuffer{max: c.MaxOutput, log: log}
-	stderr := &tailBuffer{max: c.MaxOutput, log: log}
-	outR, outW, err := os.Pipe()
+	outputs, err := newProcessOutput(c.Log, c.Mask, c.MaxOutput)
 	if err != nil {
 		if sandbox != nil {
 			sandbox.abandon()
 		}
 		return nil, err
 	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		outR.Close()
-		outW.Close()
-		if sandbox != nil {
-			sandbox.abandon()
-		}
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = outW, errW
+	cmd.Stdout, cmd.Stderr = outputs.outW, outputs.errW
 
 	start := time.Now()
 	err = cmd.Start()
-	outW.Close() // the child has its own copies
-	errW.Close()
+	outputs.started(err) // the child has its own copies
 	if err != nil {
-		outR.Close()
-		errR.Close()
 		if sandbox != nil {
 			sandbox.abandon()
 		}
@@ -122,7 +107,6 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 			killGroup(cmd.Process.Pid)
 		}
 	}
-	outputs := readOutputs(outR, errR, stdout, stderr)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 
@@ -148,10 +132,8 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	// they never outlive their run.
 	killGroup(cmd.Process.Pid)
 	// Every writer in the group is dead, so the copies reach EOF soon.
-	outputs.finish()
-	log.flush()
+	res.Stdout, res.Stderr = outputs.finish()
 	res.Duration = time.Since(start)
-	res.Stdout, res.Stderr = Masked(stdout.Bytes(), c.Mask), Masked(stderr.Bytes(), c.Mask)
 	res.ExitCode = cmd.ProcessState.ExitCode()
 	var exitErr *exec.ExitError
 	if err != nil && !errors.As(err, &exitErr) && !errors.Is(err, exec.ErrWaitDelay) {
@@ -264,30 +246,60 @@ func MinimalEnv(home string, extra map[string]string) []string {
 	return env
 }
 
-// outputReaders copy a process's stdout and stderr pipes into their writers.
-type outputReaders struct {
-	outR, errR *os.File
-	copiers    sync.WaitGroup
+// processOutput is where a process's stdout and stderr go: a pipe each, read into a tail each
+// of at most max bytes, and a log of their first max bytes together, masked.
+type processOutput struct {
+	mask           []string
+	log            *cappedLog
+	stdout, stderr *tailBuffer
+	outR, errR     *os.File
+	outW, errW     *os.File // the process's ends, given to it when it starts
+	copiers        sync.WaitGroup
 }
 
-func readOutputs(outR, errR *os.File, stdout, stderr io.Writer) *outputReaders {
-	o := &outputReaders{outR: outR, errR: errR}
+func newProcessOutput(log io.Writer, mask []string, max int) (*processOutput, error) {
+	o := &processOutput{mask: mask, log: &cappedLog{w: newMaskingWriter(log, mask), left: max}}
+	o.stdout = &tailBuffer{max: max, log: o.log}
+	o.stderr = &tailBuffer{max: max, log: o.log}
+	var err error
+	if o.outR, o.outW, err = os.Pipe(); err != nil {
+		return nil, err
+	}
+	if o.errR, o.errW, err = os.Pipe(); err != nil {
+		o.outR.Close()
+		o.outW.Close()
+		return nil, err
+	}
+	return o, nil
+}
+
+// started closes the process's ends of the pipes, which it now holds copies of, and reads
+// its output until finish. With startErr set the process never started: the pipes are
+// closed and nothing is read.
+func (o *processOutput) started(startErr error) {
+	o.outW.Close()
+	o.errW.Close()
+	if startErr != nil {
+		o.outR.Close()
+		o.errR.Close()
+		return
+	}
 	for _, p := range []struct {
 		r *os.File
 		w io.Writer
-	}{{outR, stdout}, {errR, stderr}} {
+	}{{o.outR, o.stdout}, {o.errR, o.stderr}} {
 		o.copiers.Add(1)
 		go func() {
 			defer o.copiers.Done()
 			io.Copy(p.w, p.r) // ends at EOF, or when the read end is closed in finish
 		}()
 	}
-	return o
 }
 
-// finish waits for the copies to reach EOF and closes the pipes. A child that escaped its
-// process's group (setsid) may still hold a pipe open: reading stops after outputGrace.
-func (o *outputReaders) finish() {
+// finish waits for the copies to reach EOF, closes the pipes, flushes the log and returns the
+// tails of stdout and stderr, masked. A child that escaped its process's group (setsid) may
+// still hold a pipe open: reading stops after outputGrace.
+func (o *processOutput) finish() (stdout, stderr []byte) {
 	copied := make(chan struct{})
 	go func() { o.copiers.Wait(); close(copied) }()
 	select {
@@ -299,4 +311,6 @@ func (o *outputReaders) finish() {
 	}
 	o.outR.Close()
 	o.errR.Close()
+	o.log.flush()
+	return Masked(o.stdout.Bytes(), o.mask), Masked(o.stderr.Bytes(), o.mask)
 }
