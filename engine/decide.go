@@ -207,7 +207,7 @@ func stampWatched(w *Work) []Stamp {
 		if abs, err := filepath.Abs(p); err == nil {
 			p = abs
 		}
-		st, err := stampOf(p)
+		st, err := StampOf(p)
 		if err != nil {
 			return nil
 		}

@@ -152,7 +152,7 @@ func sameBytesSameTime(root string) {
 func TestRacyStampUsesContent(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(p, []byte("one\n"), 0o644)
-	st, err := stampOf(p)
+	st, err := StampOf(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,16 +43,17 @@ type Stamp struct {
 // A variable only so that a test can take stamps that are not racy.
 var racyWindow = 2 * time.Second
 
-// stampOf stats path. The stamp is taken before the content is read: a change between the
+// StampOf stats path. The stamp is taken before the content is read: a change between the
 // two makes the stamp older than what was read, so the next build sees a change and reads
-// again, never the other way round.
-func stampOf(path string) (Stamp, error) {
+// again, never the other way round. A kind that puts a file's identity in a machine fact
+// (MachineProber) stamps it so too: a file replaced, rewritten or touched gets another stamp.
+func StampOf(path string) (Stamp, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return Stamp{}, err
 	}
 	st := Stamp{Path: path, Dir: fi.IsDir(), Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), Mode: uint32(fi.Mode())}
-	st.Change, st.Inode = sysStamp(fi) // stamp_unix.go, stamp_other.go
+	st.Change, st.Inode = sysStamp(fi) // stamp_linux.go, stamp_other.go
 	if st.Dir {
 		st.Size = 0 // a directory's size says nothing its time does not, and varies by filesystem
 	}
@@ -66,10 +67,6 @@ func stampOf(path string) (Stamp, error) {
 	}
 	return st, nil
 }
-
-// StampOf stamps path as a record does, for a kind that puts a file's identity in a machine
-// fact (MachineProber): a file replaced, rewritten or touched gets another stamp.
-func StampOf(path string) (Stamp, error) { return stampOf(path) }
 
 // contentSum is the SHA-256 of a file, or of a directory's sorted names.
 func contentSum(path string, dir bool) (string, error) {
@@ -142,7 +139,7 @@ func (l *inputLog) saw(path string) {
 	if seen {
 		return
 	}
-	st, err := stampOf(path)
+	st, err := StampOf(path)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err != nil {
