@@ -17,6 +17,9 @@ import (
 func TestServingExample(t *testing.T) {
 	ws := filepath.Join(t.TempDir(), "serving")
 	copyTree(t, filepath.Join("..", "..", "examples", "serving"), ws)
+	// docs_control has a variant too, a patch that adds a file: its runs start servers of
+	// their own, whose logs its record and the report keep beside the benchmark's.
+	addVariant(t, ws)
 	c := newCLI(t, ws)
 	r := c.must(0, "build", "//dataset:serving", "--var", "samples=3", "--var", "num_prompts=3")
 	for _, want := range []string{"//benchmarks:kv_cache", "//benchmarks:docs_control"} {
@@ -63,8 +66,12 @@ func TestServingExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	links := regexp.MustCompile(`class="server-log" href="([^"]+)"`).FindAllStringSubmatch(string(page), -1)
-	if len(links) != 12 { // three runs a side, two benchmarks
-		t.Errorf("the report links %d server logs, want 12", len(links))
+	if len(links) != 12+9 { // three runs a side, two benchmarks, and the variant's unit (base, head, notes)
+		t.Errorf("the report links %d server logs, want 21", len(links))
+	}
+	if !regexp.MustCompile(`server logs: <a class="server-log" href="server-logs/[0-9a-f]+\.txt" title="ready after [0-9.]+ s, 2 client runs">base 1</a>`).Match(page) ||
+		!strings.Contains(string(page), ">notes 3</a>") {
+		t.Errorf("the report links no server log beside the variant")
 	}
 	for _, l := range links {
 		if b, err := os.ReadFile(filepath.Join(copied, filepath.FromSlash(l[1]))); err != nil || !strings.Contains(string(b), "serving on http://") {
@@ -108,5 +115,38 @@ func TestServingExample(t *testing.T) {
 		t.Errorf("docs_control's record: %v", docs)
 	} else if s, _ := docs["speedup"].(float64); s < 0.8 || s > 1.25 {
 		t.Errorf("the README commit's TPOT speedup is %v, want about 1", docs["speedup"])
+	}
+	variants, _ := records["//benchmarks:docs_control"]["variants"].([]any)
+	if len(variants) != 1 {
+		t.Fatalf("docs_control's variants: %v", variants)
+	}
+	sides := map[any]int{}
+	sessions, _ := variants[0].(map[string]any)["server_sessions"].([]any)
+	for _, s := range sessions {
+		if s, _ := s.(map[string]any); s["log"] != nil && s["ready_seconds"] != nil {
+			sides[s["side"]]++
+		}
+	}
+	if sides["notes"] != 3 || sides["base"] != 3 || sides["head"] != 3 {
+		t.Errorf("the variant's server sessions, by side: %v\n%v", sides, sessions)
+	}
+}
+
+// addVariant gives the serving example's docs_control a variant whose patch adds a file.
+func addVariant(t *testing.T, ws string) {
+	t.Helper()
+	dir := filepath.Join(ws, "benchmarks")
+	patch := "diff --git a/NOTES.md b/NOTES.md\nnew file mode 100644\n--- /dev/null\n+++ b/NOTES.md\n@@ -0,0 +1 @@\n+A note.\n"
+	build, err := os.ReadFile(filepath.Join(dir, "BUILD.hcl"))
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "notes.diff"), []byte(patch), 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	withVariant := strings.Replace(string(build), `benchmark "docs_control" {`, `benchmark "docs_control" {
+  variants = { notes = file("notes.diff") }`, 1)
+	if err := os.WriteFile(filepath.Join(dir, "BUILD.hcl"), []byte(withVariant), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -68,7 +68,7 @@ func buildRecord(src *source) Record {
 		r.Hardware = hardware(&m.Hardware)
 		r.GPUTelemetry = telemetry(m.Samples)
 		setRuns(&r, m)
-		setVariants(&r, m)
+		setVariants(&r, m, src.variantRuns)
 		r.ServerSessions = serverSessions(m.Samples)
 		r.Preload = preload(m)
 	}

@@ -32,7 +32,7 @@ var fieldDocs = map[string]string{
 	"benchmark_mode":                         "serving, throughput or latency (from the vLLM benchmark script or `vllm bench` subcommand the command runs), script for a Python test, null otherwise.",
 	"server_command":                         "The server a serving benchmark started at each run, at the same commit (the client is benchmark_command); null without one.",
 	"server_sessions":                        "A serving benchmark's server sessions, one per run (warmups included) in the order they ran; empty without a server.",
-	"server_sessions.side":                   "base or head.",
+	"server_sessions.side":                   "base, head, or in a variant's sessions the variant's name.",
 	"server_sessions.run":                    "The side's run, counted from 1 with warmups first (`isobench log LABEL --server --side SIDE --run RUN` prints its log).",
 	"server_sessions.warmup":                 "Whether the run was a warmup, left out of the statistics.",
 	"server_sessions.port":                   "The loopback port the server was given (ISOBENCH_PORT).",
@@ -185,6 +185,7 @@ var fieldDocs = map[string]string{
 	"variants.p_test_over_head":              "The test of p_value_over_head, as p_test.",
 	"variants.against_human":                 "better_than_human, matches_human, worse_than_human or noisy: the variant against the human's commit.",
 	"variants.verdict_reason":                "One sentence on the comparison with head, with its numbers.",
+	"variants.server_sessions":               "A serving benchmark's server sessions of the variant's measurement, one per run in the order they ran: the variant's own runs and the base and head runs taken beside it; each as in server_sessions. Empty without a server.",
 	"preload":                                "What the benchmark preloaded: every run, warmups included, was forked from a process per side that had imported those modules once; null when every run was a fresh process.",
 	"preload.modules":                        "Modules the benchmark named, in order; empty when it preloaded the test script's own top-level imports.",
 	"preload.script_imports":                 "True when the benchmark preloaded the test script's own top-level imports (preload = \"imports\").",
@@ -219,6 +220,16 @@ var fieldDocs = map[string]string{
 	"provenance.actions.status":              "How the action ended.",
 	"provenance.actions.class":               "Failure class of the action.",
 	"provenance.actions.log":                 "Digest of the action's log in isobench's cache.",
+}
+
+// A variant's server sessions have the shape of the benchmark's, and their fields the same
+// descriptions.
+func init() {
+	for path, doc := range fieldDocs {
+		if field, ok := strings.CutPrefix(path, "server_sessions."); ok {
+			fieldDocs["variants.server_sessions."+field] = doc
+		}
+	}
 }
 
 // feature is one column of the card: its path, Hugging Face type and nested features.

@@ -93,6 +93,9 @@ type source struct {
 	script      string // the generated script, when there is one
 	generated   bool   // a generate action was part of the benchmark
 	measurement *artifact.Measurement
+	// variantRuns are the runs of each variant's measurement, by the variant's name: its own
+	// and the base and head runs taken beside it.
+	variantRuns map[string][]artifact.Sample
 	envs        map[artifact.Side]*artifact.Environment
 	actions     []ActionRef
 	buildTime   *string
@@ -111,7 +114,8 @@ func (e *invalidInput) Error() string { return e.err.Error() }
 // environment. One that failed or was blocked is still known for what it was; what it did
 // not make adds nothing to the record but its provenance.
 func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
-	src := &source{benchmark: b.label, measured: g.outcomes[b.measure], envs: map[artifact.Side]*artifact.Environment{}}
+	src := &source{benchmark: b.label, measured: g.outcomes[b.measure], envs: map[artifact.Side]*artifact.Environment{},
+		variantRuns: map[string][]artifact.Sample{}}
 	// has says whether the action was planned to make the output: what it is for, known
 	// even when it failed or was blocked and made nothing.
 	has := func(a *engine.Action, name string) bool {
@@ -176,19 +180,35 @@ func (g *gathered) load(store engine.Blobs, b benchInput) (*source, error) {
 			return nil, err
 		}
 	}
-	var m artifact.Measurement
-	ok, err := get(b.measure, artifact.MeasurementOutput, &m)
-	if err != nil {
+	// measurement reads a measurement's record: its output, or the Meta a failed one keeps
+	// what it learned in. Meta of another shape (a rule that stores something else there) is
+	// not an error: the record just knows less.
+	measurement := func(a *engine.Action) (*artifact.Measurement, error) {
+		var m artifact.Measurement
+		if ok, err := get(a, artifact.MeasurementOutput, &m); ok || err != nil {
+			return &m, err
+		}
+		if meta := g.outcomes[a].Meta; len(meta) > 0 && json.Unmarshal(meta, &m) == nil && (m.Benchmark != "" || len(m.Samples) > 0) {
+			return &m, nil
+		}
+		return nil, nil
+	}
+	var err error
+	if src.measurement, err = measurement(b.measure); err != nil {
 		return nil, err
 	}
-	if ok {
-		src.measurement = &m
-	} else if meta := src.measured.Meta; len(meta) > 0 {
-		// A failed measurement keeps what it learned in its Meta. Meta of another shape (a
-		// rule that stores something else there) is not an error: the record just knows less.
-		var fm artifact.Measurement
-		if json.Unmarshal(meta, &fm) == nil && (fm.Benchmark != "" || len(fm.Samples) > 0) {
-			src.measurement = &fm
+	// A variant is measured by an action of its own, beside the one b.measure gathers it
+	// with: its runs (and their server sessions) are in that action's record alone.
+	for _, a := range b.closure {
+		if a == b.measure || !has(a, artifact.MeasurementOutput) {
+			continue
+		}
+		m, err := measurement(a)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil && m.Variant != nil {
+			src.variantRuns[m.Variant.Name] = m.Samples
 		}
 	}
 	if src.commit.IsZero() && src.measurement != nil {

@@ -97,12 +97,13 @@ summary { cursor: pointer; }
 {{if .PValue}}<dt>p-value</dt><dd>{{.PValue}}</dd>{{end}}
 {{if .Variants}}<dt>variants</dt><dd><table class="variants"><tr><th>variant</th><th>over base</th><th>over head (human)</th><th>code by</th></tr>
 {{range .Variants}}<tr><td><code>{{.Name}}</code></td>{{if .Failure}}<td colspan="2" class="failure"><code>{{.Failure}}</code>{{with .Message}}: {{.}}{{end}}</td>{{else}}<td>{{.Verdict}} {{.OverBase}}</td><td>{{.AgainstHuman}} {{.OverHead}}</td>{{end}}<td>{{.Method}}</td></tr>
-{{end}}</table></dd>{{end}}
+{{if .ServerLogs}}<tr><td></td><td colspan="3">server logs: {{template "serverLogs" .ServerLogs}}</td></tr>
+{{end}}{{end}}</table></dd>{{end}}
 {{if .R.FailureClass}}<dt>{{if eq .R.Status "skipped"}}reason{{else}}failure{{end}}</dt><dd class="failure"><code>{{deref .R.FailureClass}}</code>{{with .R.FailureMessage}}: {{.}}{{end}}</dd>{{end}}
 {{if .APIs}}<dt>affected APIs</dt><dd>{{range $i, $a := .APIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}{{if .MoreAPIs}} <details class="more"><summary>and {{len .MoreAPIs}} more</summary>{{range $i, $a := .MoreAPIs}}{{if $i}}, {{end}}<code>{{$a}}</code>{{end}}</details>{{end}}</dd>{{end}}
 {{with .R.GPUTelemetry}}<dt>GPU</dt><dd>SM clock {{.SMClockMinMHz}}–{{.SMClockMaxMHz}} MHz, up to {{.TemperatureMaxC}} °C, {{.ThrottledSamples}} throttled samples</dd>{{end}}
 {{if .Logs}}<dt>logs</dt><dd>{{range $i, $l := .Logs}}{{if $i}} · {{end}}<a class="log-link" href="#{{$l.Anchor}}" title="{{$l.ID}}">{{$l.Kind}}</a>{{end}}</dd>{{end}}
-{{if .ServerLogs}}<dt>server logs</dt><dd>{{range $i, $l := .ServerLogs}}{{if $i}} · {{end}}<a class="server-log{{if $l.Failed}} failure{{end}}" href="{{$l.Href}}" title="{{$l.Title}}">{{$l.Label}}</a>{{end}} <span class="meta">(files in {{serverLogDir}}/ beside this page)</span></dd>{{end}}
+{{if .ServerLogs}}<dt>server logs</dt><dd>{{template "serverLogs" .ServerLogs}}</dd>{{end}}
 </dl>
 {{range .Tests}}<details class="test"><summary>{{.Title}} ({{.Lines}} line{{if ne .Lines 1}}s{{end}})</summary><pre>{{.Text}}</pre></details>
 {{end}}
@@ -150,4 +151,4 @@ summary { cursor: pointer; }
 </script>
 </body>
 </html>
-`
+{{define "serverLogs"}}{{range $i, $l := .}}{{if $i}} · {{end}}<a class="server-log{{if $l.Failed}} failure{{end}}" href="{{$l.Href}}" title="{{$l.Title}}">{{$l.Label}}</a>{{end}} <span class="meta">(files in {{serverLogDir}}/ beside this page)</span>{{end}}`

@@ -194,7 +194,7 @@ func buildView(title string, records []Record, logs map[string][]byte) *reportVi
 		}
 		rv.Tests = testsOf(r)
 		rv.Variants = variantViews(r)
-		rv.ServerLogs = serverLogLinks(r)
+		rv.ServerLogs = serverLogLinks(r.ServerSessions)
 		for _, a := range r.Provenance.Actions {
 			if a.Log == nil {
 				continue

@@ -65,9 +65,9 @@ type serverLogLink struct {
 	Failed             bool
 }
 
-func serverLogLinks(r *Record) []serverLogLink {
+func serverLogLinks(sessions []ServerSession) []serverLogLink {
 	var out []serverLogLink
-	for _, s := range r.ServerSessions {
+	for _, s := range sessions {
 		if s.Log == nil {
 			continue
 		}
@@ -86,19 +86,25 @@ func serverLogLinks(r *Record) []serverLogLink {
 	return out
 }
 
-// ReportFiles implements engine.ReportFiles: the server logs the page links, by their path
-// beside it.
+// ReportFiles implements engine.ReportFiles: the server logs the page links (the benchmark's
+// and its variants'), by their path beside it.
 func (Kind) ReportFiles(label engine.Label, o *engine.Outcome, blobs engine.Blobs) (map[string]cache.Digest, error) {
 	records, err := readRecords(label, o, blobs)
 	if err != nil {
 		return nil, err
 	}
 	files := map[string]cache.Digest{}
-	for _, r := range records {
-		for _, s := range r.ServerSessions {
+	add := func(sessions []ServerSession) {
+		for _, s := range sessions {
 			if s.Log != nil {
 				files[serverLogPath(*s.Log)] = cache.Digest(*s.Log)
 			}
+		}
+	}
+	for _, r := range records {
+		add(r.ServerSessions)
+		for _, v := range r.Variants {
+			add(v.ServerSessions)
 		}
 	}
 	return files, nil

@@ -23,6 +23,18 @@ func TestServerSessions(t *testing.T) {
 	if s := r.ServerSessions[2]; s.Side != "base" || s.Run != 2 || s.Warmup || s.ReadySeconds != nil || *s.Failure != "server_exited" || *s.Log != "cc" {
 		t.Errorf("the failed session: %+v", s)
 	}
+	// A variant's sessions, from its own measurement's runs: its side's and those beside it.
+	setVariants(&r, &artifact.Measurement{Variants: []artifact.Variant{{Name: "agent"}, {Name: "patch_failed"}}},
+		map[string][]artifact.Sample{"agent": {
+			{Side: "agent", Index: 0, Server: &artifact.ServerRun{Port: 4200, ReadySeconds: 0.3, Clients: 2, Log: "dd"}},
+			{Side: artifact.Base, Index: 0, Server: &artifact.ServerRun{Port: 4201, ReadySeconds: 0.3, Clients: 2, Log: "ee"}},
+		}})
+	if v := r.Variants[0].ServerSessions; len(v) != 2 || v[0].Side != "agent" || *v[0].Log != "dd" || v[1].Side != "base" {
+		t.Errorf("the variant's sessions: %+v", v)
+	}
+	if v := r.Variants[1].ServerSessions; len(v) != 0 {
+		t.Errorf("a variant that never ran has sessions: %+v", v)
+	}
 	r.Provenance.Actions = []ActionRef{}
 	records := []Record{r, {Provenance: r.Provenance}} // the second without a server
 	jsonl, err := encodeJSONL(records)
@@ -32,7 +44,7 @@ func TestServerSessions(t *testing.T) {
 	checkParquetCopy(t, records, jsonl)
 
 	var got []string
-	for _, l := range serverLogLinks(&r) {
+	for _, l := range serverLogLinks(r.ServerSessions) {
 		got = append(got, l.Label+" "+l.Href+" "+l.Title)
 	}
 	want := "base 1 (warmup) server-logs/aa.txt ready after 0.50 s, 2 client runs|" +

@@ -35,16 +35,21 @@ type VariantRecord struct {
 	PTestOverHead   *string  `json:"p_test_over_head" parquet:"p_test_over_head,optional"`
 	AgainstHuman    *string  `json:"against_human" parquet:"against_human,optional"`
 	VerdictReason   *string  `json:"verdict_reason" parquet:"verdict_reason,optional"`
+	// ServerSessions are the server sessions of the variant's measurement (a serving
+	// benchmark's), one per run in the order they ran: the variant's own runs and the base and
+	// head runs taken beside it.
+	ServerSessions []ServerSession `json:"server_sessions" parquet:"server_sessions,optional,list"`
 }
 
-// setVariants copies the measurement's variants, failed ones included.
-func setVariants(r *Record, m *artifact.Measurement) {
+// setVariants copies the measurement's variants, failed ones included, each with the server
+// sessions of its runs (runs, by the variant's name).
+func setVariants(r *Record, m *artifact.Measurement, runs map[string][]artifact.Sample) {
 	r.Variants = []VariantRecord{}
 	for _, v := range m.Variants {
 		vr := VariantRecord{Name: v.Name, PatchSHA256: v.PatchSHA256, Files: append([]string{}, v.Files...),
 			Method: str(v.Method), NotInstalled: append([]string{}, v.NotInstalled...), Status: "ok", FailureClass: str(v.FailureClass), FailureMessage: str(v.Message),
 			Median: finitePtr(v.Median), Verdict: str(v.Verdict), AgainstHuman: str(v.AgainstHuman),
-			Performance: []*float64{}}
+			Performance: []*float64{}, ServerSessions: serverSessions(runs[v.Name])}
 		if v.FailureClass != "" {
 			vr.Status = "failed"
 		}
@@ -73,6 +78,7 @@ type variantView struct {
 	Verdict, OverBase      string
 	AgainstHuman, OverHead string
 	Failure, Message       string
+	ServerLogs             []serverLogLink // files beside the page (servers.go)
 }
 
 func variantViews(r *Record) []variantView {
@@ -80,8 +86,9 @@ func variantViews(r *Record) []variantView {
 	for _, v := range r.Variants {
 		vv := variantView{Name: v.Name, Method: deref(v.Method), Verdict: deref(v.Verdict),
 			AgainstHuman: deref(v.AgainstHuman), Failure: deref(v.FailureClass), Message: deref(v.FailureMessage),
-			OverBase: speedupText(v.SpeedupOverBase, v.CILowOverBase, v.CIHighOverBase),
-			OverHead: speedupText(v.SpeedupOverHead, v.CILowOverHead, v.CIHighOverHead)}
+			OverBase:   speedupText(v.SpeedupOverBase, v.CILowOverBase, v.CIHighOverBase),
+			OverHead:   speedupText(v.SpeedupOverHead, v.CILowOverHead, v.CIHighOverHead),
+			ServerLogs: serverLogLinks(v.ServerSessions)}
 		out = append(out, vv)
 	}
 	return out

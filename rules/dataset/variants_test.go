@@ -20,7 +20,7 @@ func TestVariantsInRecordAndReport(t *testing.T) {
 			FailureClass: "patch_failed", Message: "git apply says: error: patch failed: pkg/work.py:1"},
 	}}
 	r := Record{Benchmark: "//benchmarks:loop", Status: "ok"}
-	setVariants(&r, m)
+	setVariants(&r, m, nil)
 	if len(r.Variants) != 2 || r.Variants[0].Status != "ok" || *r.Variants[0].SpeedupOverHead != 2 ||
 		*r.Variants[0].AgainstHuman != artifact.BetterThanHuman || r.Variants[0].Samples != 2 {
 		t.Fatalf("claude: %+v", r.Variants[0])

@@ -48,4 +48,5 @@ func Version() string {
 //	6  p_test, metrics.p_test, variants.p_test_over_base and p_test_over_head: p-values come
 //	   from Welch's t-test on log run medians where the rank test cannot decide (few runs)
 //	7  preload (the modules each side's process imported before forking the runs)
-const SchemaVersion = 7
+//	8  variants.server_sessions (the server sessions of each variant's measurement)
+const SchemaVersion = 8
