@@ -49,11 +49,7 @@ func TestRecordRoundTripAndDamage(t *testing.T) {
 		"a/BUILD.hcl":   "thing \"t\" {\n  for_each = toset(split(\"\\n\", trimspace(file(\"names.txt\"))))\n  text = \"a\\tb ${each.key}\"\n}\n",
 		"b/c/BUILD.hcl": "thing \"u\" {\n  text = \"\\\"quoted\\\"\\nline\"\n  dep = \"//a:t.x\"\n}\n",
 	})
-	store, err := cache.Open(t.TempDir(), cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, t.TempDir())
 	rec := recordedBuild(t, root, store)
 	var paths []string
 	for _, s := range rec.Inputs {
@@ -120,11 +116,7 @@ func TestRecordSeesChanges(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			root := writeTree(t, files)
-			store, err := cache.Open(t.TempDir(), cache.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
+			store := openStore(t, t.TempDir())
 			rec := recordedBuild(t, root, store)
 			if !rec.Unchanged() {
 				t.Fatal("a record is changed before anything changed")
@@ -170,11 +162,7 @@ func TestRacyStampUsesContent(t *testing.T) {
 
 func TestReplayRefusesAChangedStore(t *testing.T) {
 	root := benchWorkspace(t, 3)
-	store, err := cache.Open(t.TempDir(), cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, t.TempDir())
 	rec := recordedBuild(t, root, store)
 	var events []Event
 	h := handlerFunc(func(e Event) { events = append(events, e) })
@@ -249,11 +237,7 @@ func writeUnder(t *testing.T, root string, files map[string]string) {
 // TestReplayMarksUseHourly checks that a build answered from its record marks its keys used
 // when the last mark is an hour old, and then not again for an hour.
 func TestReplayMarksUseHourly(t *testing.T) {
-	store, err := cache.Open(t.TempDir(), cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, t.TempDir())
 	path := filepath.Join(t.TempDir(), "rec")
 	if err := recordedBuild(t, benchWorkspace(t, 2), store).Write(path); err != nil {
 		t.Fatal(err)
@@ -291,11 +275,7 @@ func TestRecordSeesChangesAmongMany(t *testing.T) {
 		files[fmt.Sprintf("p%02d/BUILD.hcl", i)] = fmt.Sprintf("thing \"t\" {\n  text = \"%d\"\n}\n", i)
 	}
 	root := writeTree(t, files)
-	store, err := cache.Open(t.TempDir(), cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, t.TempDir())
 	rec := recordedBuild(t, root, store)
 	if len(rec.Inputs) < 160 || !rec.Unchanged() {
 		t.Fatalf("%d inputs, unchanged %v", len(rec.Inputs), rec.Unchanged())

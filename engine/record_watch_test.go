@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"github.com/isobench/isobench/cache"
 )
 
 // fileKind writes a file outside the cache, as a dataset does: StillValid reads it, Restore
@@ -72,11 +70,7 @@ func TestRecordWatchesFilesAndMachine(t *testing.T) {
 		"isobench.hcl": "",
 		"BUILD.hcl":    "file \"f\" {\n  path = \"" + out + "\"\n  text = \"hello\"\n  watch = true\n  fact = \"one\"\n}\n",
 	})
-	store, err := cache.Open(t.TempDir(), cache.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	store := openStore(t, t.TempDir())
 	runs := newRunCounter()
 	build := func() (*Record, error) {
 		t.Helper()
