@@ -143,11 +143,7 @@ func setPerformance(r *Record, m *artifact.Measurement) {
 	r.HeadPerformance = values(m.HeadValues, m.Samples, artifact.Head)
 	r.BaseMedian = finitePtr(m.Stats.BaseMedian)
 	r.HeadMedian = finitePtr(m.Stats.HeadMedian)
-	r.Speedup = finitePtr(m.Stats.Speedup)
-	r.CILow = finitePtr(m.Stats.CILow)
-	r.CIHigh = finitePtr(m.Stats.CIHigh)
-	r.PValue = finitePtr(m.Stats.PValue)
-	r.PTest = pTest(m.Stats)
+	r.Speedup, r.CILow, r.CIHigh, r.PValue, r.PTest = comparison(m.Stats)
 	if r.CILow != nil && m.Stats.Confidence > 0 {
 		r.CILevel = finite(m.Stats.Confidence)
 	}

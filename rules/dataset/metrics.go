@@ -19,6 +19,12 @@ func pTest(s artifact.Stats) *string {
 	return str(s.Test)
 }
 
+// comparison is a comparison's speedup, interval, p-value and test, NaN and infinities null:
+// the columns a record, a metric and a variant (over base, over head) each carry.
+func comparison(s artifact.Stats) (speedup, ciLow, ciHigh, pValue *float64, test *string) {
+	return finitePtr(s.Speedup), finitePtr(s.CILow), finitePtr(s.CIHigh), finitePtr(s.PValue), pTest(s)
+}
+
 // setRuns fills what a measurement says about its runs: every metric with its values grouped
 // by run, how sampling went, and the flagged runs. A measurement made before runs could
 // report several values has no Metrics: its one metric is rebuilt from its values and stats,
@@ -33,8 +39,8 @@ func setRuns(r *Record, m *artifact.Measurement) {
 		rec := MetricRecord{Name: mr.Name, Unit: str(mr.Unit), Direction: mr.Direction, Primary: mr.Primary,
 			BaseRuns: runValues(mr.BaseRuns), HeadRuns: runValues(mr.HeadRuns),
 			BaseMedian: finitePtr(mr.Stats.BaseMedian), HeadMedian: finitePtr(mr.Stats.HeadMedian),
-			Speedup: finitePtr(mr.Stats.Speedup), CILow: finitePtr(mr.Stats.CILow), CIHigh: finitePtr(mr.Stats.CIHigh),
-			PValue: finitePtr(mr.Stats.PValue), PTest: pTest(mr.Stats), Verdict: str(mr.Stats.Verdict), VerdictReason: str(mr.Stats.Reason)}
+			Verdict: str(mr.Stats.Verdict), VerdictReason: str(mr.Stats.Reason)}
+		rec.Speedup, rec.CILow, rec.CIHigh, rec.PValue, rec.PTest = comparison(mr.Stats)
 		r.Metrics = append(r.Metrics, rec)
 	}
 	if s := m.Sampling; s != nil {

@@ -58,14 +58,10 @@ func setVariants(r *Record, m *artifact.Measurement, runs map[string][]artifact.
 		}
 		vr.Samples = int64(len(v.Values))
 		if s := v.OverBase; s != nil {
-			vr.SpeedupOverBase, vr.CILowOverBase, vr.CIHighOverBase, vr.PValueOverBase =
-				finitePtr(s.Speedup), finitePtr(s.CILow), finitePtr(s.CIHigh), finitePtr(s.PValue)
-			vr.PTestOverBase = pTest(*s)
+			vr.SpeedupOverBase, vr.CILowOverBase, vr.CIHighOverBase, vr.PValueOverBase, vr.PTestOverBase = comparison(*s)
 		}
 		if s := v.OverHead; s != nil {
-			vr.SpeedupOverHead, vr.CILowOverHead, vr.CIHighOverHead, vr.PValueOverHead =
-				finitePtr(s.Speedup), finitePtr(s.CILow), finitePtr(s.CIHigh), finitePtr(s.PValue)
-			vr.PTestOverHead = pTest(*s)
+			vr.SpeedupOverHead, vr.CILowOverHead, vr.CIHighOverHead, vr.PValueOverHead, vr.PTestOverHead = comparison(*s)
 			vr.VerdictReason = str(s.Reason)
 		}
 		r.Variants = append(r.Variants, vr)
