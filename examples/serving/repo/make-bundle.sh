@@ -8,35 +8,14 @@
 #   2. decode: keep a KV cache, so a step no longer re-reads the whole context (faster TPOT)
 #   3. docs: a README section on running it (changes no code: a negative control)
 #
-# The history is deterministic: fixed authors, committers and dates, no user or system git
-# configuration, a fixed umask. Running the script again gives the same commit SHAs.
+# The history is deterministic (see examples/git-history.sh).
 #
 # Usage: examples/serving/repo/make-bundle.sh  (writes tinyserve.bundle next to itself)
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-umask 022
-unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_OBJECT_DIRECTORY GIT_COMMON_DIR
-export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null GIT_TEMPLATE_DIR="$work/no-templates" LC_ALL=C TZ=UTC
-mkdir "$work/no-templates"
-
-repo="$work/tinyserve"
-git init --quiet "$repo"
-cd "$repo"
-git symbolic-ref HEAD refs/heads/main
-
-commit() {
-	name=${1% <*}
-	email=${1##*<}
-	email=${email%>}
-	git add --all
-	GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_AUTHOR_DATE=$2 \
-		GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email GIT_COMMITTER_DATE=$2 \
-		git commit --quiet --file=-
-}
+repo_name=tinyserve
+. "$here/../../git-history.sh"
 
 # --- 1. The server. ---------------------------------------------------------------------------
 
