@@ -120,7 +120,7 @@ func TestForEachMistakeSaidOnce(t *testing.T) {
 }
 
 // writeTree writes files (slash paths relative to a fresh directory) and returns the directory.
-func writeTree(t *testing.T, files map[string]string) string {
+func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
 	for name, content := range files {

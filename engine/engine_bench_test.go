@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -21,7 +19,6 @@ import (
 // dataset of n commits is.
 func benchWorkspace(b testing.TB, n int) string {
 	b.Helper()
-	root := b.TempDir()
 	var csv strings.Builder
 	csv.WriteString("name,sha\n")
 	for i := range n {
@@ -34,37 +31,19 @@ func benchWorkspace(b testing.TB, n int) string {
 		"other/BUILD.hcl":     "thing \"x\" {\n  text = \"x\"\n}\n",
 		"other/sub/BUILD.hcl": "",
 	}
-	for name, content := range files {
-		path := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			b.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return root
-}
-
-func benchLoad(b *testing.B, root string) *Workspace {
-	b.Helper()
-	ws, diags := Load(root, LoadOptions{Kinds: testKinds(nil)})
-	if diags.HasErrors() {
-		b.Fatal(renderAll(diags))
-	}
-	return ws
+	return writeTree(b, files)
 }
 
 func BenchmarkLoad1k(b *testing.B) {
 	root := benchWorkspace(b, 1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		benchLoad(b, root)
+		mustLoad(b, root, LoadOptions{})
 	}
 }
 
-// benchPlan plans every target of ws and returns the actions.
-func benchPlan(b *testing.B, ws *Workspace) []*Action {
+// planTargets plans every target of ws and returns the actions.
+func planTargets(b testing.TB, ws *Workspace) []*Action {
 	b.Helper()
 	p := NewPlanner(ws)
 	var roots []*Action
@@ -79,15 +58,15 @@ func benchPlan(b *testing.B, ws *Workspace) []*Action {
 }
 
 func BenchmarkPlan1k(b *testing.B) {
-	ws := benchLoad(b, benchWorkspace(b, 1000))
+	ws := mustLoad(b, benchWorkspace(b, 1000), LoadOptions{})
 	b.ReportAllocs()
 	for b.Loop() {
-		benchPlan(b, ws)
+		planTargets(b, ws)
 	}
 }
 
 func BenchmarkSortLabels10k(b *testing.B) {
-	ws := benchLoad(b, benchWorkspace(b, 10000))
+	ws := mustLoad(b, benchWorkspace(b, 10000), LoadOptions{})
 	var labels []Label
 	for l := range ws.Targets {
 		labels = append(labels, l)
@@ -121,20 +100,20 @@ func (nopHandler) Event(Event) {}
 // prepare, key, batched lookup, replay, manifests and usage records.
 func BenchmarkReplay1k(b *testing.B) {
 	root := benchWorkspace(b, 1000)
-	ws := benchLoad(b, root)
+	ws := mustLoad(b, root, LoadOptions{})
 	store, err := cache.Open(b.TempDir(), cache.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer store.Close()
 	opt := Options{Store: store, Workspace: ws, Jobs: 2, Handler: nopHandler{}}
-	roots := benchPlan(b, ws)
+	roots := planTargets(b, ws)
 	if _, _, err := Run(context.Background(), roots, opt); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		sum, _, err := Run(context.Background(), benchPlan(b, ws), opt)
+		sum, _, err := Run(context.Background(), planTargets(b, ws), opt)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 )
 
 // mustLoad loads a workspace that must have no errors.
-func mustLoad(t *testing.T, root string, opts LoadOptions) *Workspace {
+func mustLoad(t testing.TB, root string, opts LoadOptions) *Workspace {
 	t.Helper()
 	if opts.Kinds == nil {
 		opts.Kinds = testKinds(nil)

@@ -17,19 +17,8 @@ import (
 // recordedBuild loads root, builds every target into store and returns the build's record.
 func recordedBuild(t testing.TB, root string, store *cache.Store) *Record {
 	t.Helper()
-	ws, diags := Load(root, LoadOptions{Kinds: testKinds(nil)})
-	if diags.HasErrors() {
-		t.Fatal(renderAll(diags))
-	}
-	p := NewPlanner(ws)
-	var roots []*Action
-	for _, l := range ws.Labels() {
-		a, err := p.Plan(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		roots = append(roots, a)
-	}
+	ws := mustLoad(t, root, LoadOptions{})
+	roots := planTargets(t, ws)
 	all := Closure(roots)
 	_, visits, err := Run(context.Background(), roots, Options{Store: store, Workspace: ws, Jobs: 2})
 	if err != nil {
