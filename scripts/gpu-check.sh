@@ -6,16 +6,12 @@ set -euo pipefail
 bin=$(realpath "${1:-bin/isobench}")
 out=${2:-$(mktemp -d)}
 mkdir -p "$out"
-work=$(mktemp -d)
-export ISOBENCH_HOME=$work/home
+. "$(dirname "$0")/gpu-workspace.sh"
 
 echo "== isobench doctor"
 "$bin" doctor | tee "$out/doctor.txt"
 
-repo=$work/repo
-git init -q -b main "$repo"
-cd "$repo"
-git config user.name isobench; git config user.email isobench@example.com
+new_repo
 cat > matmul.py <<'PY'
 import torch
 DTYPE = torch.float32
@@ -26,10 +22,7 @@ git add -A; git commit -qm "Multiply in float32"
 sed -i 's/DTYPE = torch.float32/DTYPE = torch.bfloat16/' matmul.py
 git commit -qam "Multiply in bfloat16 on tensor cores"
 
-ws=$work/ws
-mkdir -p "$ws"/{repos,commits,benchmarks,dataset}
-echo 'workspace { name = "gpu-check" }' > "$ws/isobench.hcl"
-printf 'repo "m" {\n  url = "%s"\n}\n' "$repo" > "$ws/repos/BUILD.hcl"
+new_workspace gpu-check
 printf 'commit "bf16" {\n  repo = "//repos:m"\n  head = "main"\n}\n' > "$ws/commits/BUILD.hcl"
 cat > "$ws/benchmarks/BUILD.hcl" <<'HCL'
 benchmark "matmul" {
@@ -52,7 +45,6 @@ benchmark "needs_blackwell" {
   }
 }
 HCL
-printf 'dataset "gpu" {\n  benchmarks = ["//benchmarks:all"]\n}\n' > "$ws/dataset/BUILD.hcl"
 
 echo "== isobench build"
 cd "$ws"

@@ -58,8 +58,7 @@ if [[ $modes == *,* ]]; then
   exit 0
 fi
 mode=$modes
-work=$(mktemp -d)
-export ISOBENCH_HOME=$work/home
+. "$(dirname "$0")/gpu-workspace.sh"
 preload=
 case $mode in
 fixed) samples=10 ;;
@@ -70,10 +69,7 @@ esac
 cpu=${GPU_SAMPLING_CPU:-}
 if [[ -n $cpu && -n $preload ]]; then preload='"imports"'; fi
 
-repo=$work/repo
-git init -q -b main "$repo"
-cd "$repo"
-git config user.name isobench; git config user.email isobench@example.com
+new_repo
 if [[ -n $cpu ]]; then
 cat > bench.py <<'PY'
 import json, time
@@ -122,10 +118,7 @@ echo "v2" > README.md; git commit -qam "README: v2"; git tag t2
 echo "ITERS = 36" > work.py; git commit -qam "Ten percent less work"; git tag t3
 echo "ITERS = 20" > work.py; git commit -qam "Half the work"; git tag t4
 
-ws=$work/ws
-mkdir -p "$ws"/{repos,commits,benchmarks,dataset}
-echo 'workspace { name = "gpu-sampling" }' > "$ws/isobench.hcl"
-printf 'repo "m" {\n  url = "%s"\n}\n' "$repo" > "$ws/repos/BUILD.hcl"
+new_workspace gpu-sampling
 cat > "$ws/commits/BUILD.hcl" <<'HCL'
 commit "aa1" {
   repo = "//repos:m"
@@ -178,7 +171,6 @@ benchmark "$c" {
 }
 HCL
 done
-printf 'dataset "gpu" {\n  benchmarks = ["//benchmarks:all"]\n}\n' > "$ws/dataset/BUILD.hcl"
 
 cd "$ws"
 "$bin" build //commits:all > /dev/null # commit facts first: the timed build below measures

@@ -25,22 +25,15 @@ warmup=${4:-0}
 # (2026-12-02; why was not measured).
 workload=${WORKLOAD:---num-prompts 8 --random-input-len 2048 --random-output-len 64}
 mkdir -p "$out"
-work=$(mktemp -d)
-export ISOBENCH_HOME=$work/home
+. "$here/../gpu-workspace.sh"
 
-repo=$work/repo
-git init -q -b main "$repo"
-cd "$repo"
-git config user.name isobench; git config user.email isobench@example.com
+new_repo
 cp "$here/server.py" server.py
 git add -A; git commit -qm "A transformer server without a KV cache"
 sed -i 's/^KV_CACHE = False$/KV_CACHE = True/' server.py
 git commit -qam "decode: keep a KV cache"
 
-ws=$work/ws
-mkdir -p "$ws"/{repos,commits,benchmarks,dataset}
-echo 'workspace { name = "gpu-serving" }' > "$ws/isobench.hcl"
-printf 'repo "m" {\n  url = "%s"\n}\n' "$repo" > "$ws/repos/BUILD.hcl"
+new_workspace gpu-serving
 printf 'commit "kv" {\n  repo = "//repos:m"\n  head = "main"\n}\n' > "$ws/commits/BUILD.hcl"
 cp "$here/../../examples/serving/benchmarks/client.py" "$ws/benchmarks/client.py"
 cat > "$ws/benchmarks/BUILD.hcl" <<HCL
@@ -70,7 +63,6 @@ benchmark "kv" {
   }
 }
 HCL
-printf 'dataset "gpu" {\n  benchmarks = ["//benchmarks:all"]\n}\n' > "$ws/dataset/BUILD.hcl"
 
 # One session by hand at each side, outside isobench: where the time goes, even if the build
 # does not finish (SMOKE_SIDES="" leaves it out).
