@@ -86,16 +86,14 @@ func (s *Session) fetch(ctx context.Context) (did bool, err error) {
 	return true, nil
 }
 
-// forget drops every answer from before a fetch and ends the cat-file process, which would
-// still see the refs as they were when it started.
+// forget drops every answer from before a fetch and ends the git processes, which would
+// still see the refs as they were when they started.
 func (s *Session) forget() {
 	s.mu.Lock()
 	s.gen++
 	s.memo = map[string]object{}
 	s.mu.Unlock()
-	s.cat.close()
-	s.rawDiff.close()
-	s.patchDiff.close()
+	s.Close()
 }
 
 // ensure makes sure the mirror exists: a building session clones it (which counts as its
