@@ -57,21 +57,24 @@ func cmdLog(a *app, args []string) error {
 	defer store.Close()
 	// A per-commit kind's target plans an action of its own that never runs (the commits'
 	// actions do the work): leave such actions out when others have a result.
-	var built []*engine.Action
+	var all, built []loggedAction
 	for _, act := range actions {
-		if e, _ := lastEntry(store, act); e != nil {
-			built = append(built, act)
+		la := loggedAction{act: act}
+		la.e, la.why = lastEntry(store, act)
+		all = append(all, la)
+		if la.e != nil {
+			built = append(built, la)
 		}
 	}
 	if len(built) > 0 {
-		actions = built
+		all = built
 	}
 
 	if *server {
-		return a.printOutputLogs(store, label, actions, *side, *runN, *list)
+		return a.printOutputLogs(store, label, built, *side, *runN, *list)
 	}
-	for _, act := range actions {
-		e, why := lastEntry(store, act)
+	for _, la := range all {
+		act, e, why := la.act, la.e, la.why
 		if *list {
 			state := why
 			if e != nil {
@@ -102,17 +105,22 @@ func cmdLog(a *app, args []string) error {
 	return nil
 }
 
+// loggedAction is an action `log` shows, with the result its last build stored (nil, and
+// why, when there is none).
+type loggedAction struct {
+	act *engine.Action
+	e   *cache.Entry
+	why string
+}
+
 // printOutputLogs prints (or lists) the logs the actions kept among their outputs, as their
 // kinds pick them (engine.LogOutputs): a serving benchmark's server logs.
-func (a *app) printOutputLogs(store *cache.Store, label engine.Label, actions []*engine.Action, side string, run int, list bool) error {
+func (a *app) printOutputLogs(store *cache.Store, label engine.Label, built []loggedAction, side string, run int, list bool) error {
 	found := false
-	for _, act := range actions {
+	for _, la := range built {
+		act, e := la.act, la.e
 		picker, ok := a.kindOf(act).(engine.LogOutputs)
 		if !ok {
-			continue
-		}
-		e, _ := lastEntry(store, act)
-		if e == nil {
 			continue
 		}
 		names := make([]string, 0, len(e.Outputs))
