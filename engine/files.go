@@ -8,7 +8,8 @@ import (
 
 // WriteFileAtomic writes data to path through a temporary file in the same directory renamed
 // into place, so that a reader (the next build's loader reading a commit list, gc reading
-// which environments are in use, a user opening a dataset) never sees half a file. It creates
+// which environments are in use, a user opening a dataset, a cluster node reading its job
+// directory: rename is atomic on NFS and Lustre too) never sees half a file. It creates
 // the directory when missing; the file is readable by all (0644).
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)

@@ -58,7 +58,7 @@ func (e *Executor) Execute(ctx context.Context, j *engine.Job) (*engine.Result, 
 		return nil, err
 	}
 	script := fmt.Sprintf("#!/bin/sh\n# %s\nexec %s exec-action %s\n", j.Action.ID, shellQuote(e.cfg.Binary), shellQuote(dir))
-	if err := writeAtomic(filepath.Join(dir, "job.sh"), []byte(script)); err != nil {
+	if err := engine.WriteFileAtomic(filepath.Join(dir, "job.sh"), []byte(script)); err != nil {
 		return nil, fmt.Errorf("cannot write the batch script: %w", err)
 	}
 	args = append(args, "--chdir="+dir, "--output="+filepath.Join(dir, "slurm-%j.out"), filepath.Join(dir, "job.sh"))

@@ -65,7 +65,7 @@ func (b dirBlobs) Put(data []byte) (cache.Digest, error) {
 	if _, err := os.Stat(path); err == nil {
 		return d, nil
 	}
-	if err := writeAtomic(path, data); err != nil {
+	if err := engine.WriteFileAtomic(path, data); err != nil {
 		return "", err
 	}
 	return d, nil
@@ -82,25 +82,12 @@ func (b dirBlobs) Get(d cache.Digest) ([]byte, error) {
 	return data, nil
 }
 
-// writeAtomic writes a file under a temporary name and renames it, so a reader on another
-// machine never sees half of it (rename is atomic on NFS and Lustre too).
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
 func writeJSON(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(path, data)
+	return engine.WriteFileAtomic(path, data)
 }
 
 func readJSON(path string, v any) error {

@@ -88,7 +88,7 @@ func writeResult(dir string, res *engine.Result, host, desc string, blobs dirBlo
 		}
 		o.Meta = m
 	}
-	if err := writeAtomic(filepath.Join(dir, logFile), log); err != nil {
+	if err := engine.WriteFileAtomic(filepath.Join(dir, logFile), log); err != nil {
 		return fmt.Errorf("cannot write the log: %w", err)
 	}
 	return writeJSON(filepath.Join(dir, resultFile), o)
