@@ -2,6 +2,7 @@ package environment
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,8 +148,9 @@ func TestWheelEnvironmentIsBuiltOnceAndShared(t *testing.T) {
 	// A replayed result is valid only while its directory holds that environment.
 	o := r.Root(1)
 	store := w.OpenStore(true)
-	if got := usedKeys(r.Visits, store); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
-		t.Errorf("usedKeys = %v, want the two store keys", got)
+	used, _ := usedByAction(r.Visits, store)
+	if got := slices.Collect(maps.Values(used)); len(got) != 2 || !slices.Contains(got, baseEnv.StoreKey) || !slices.Contains(got, headEnv.StoreKey) {
+		t.Errorf("usedByAction = %v, want the two store keys", used)
 	}
 	if !stillValid(o.Outcome, w.UserCache, headEnv.StoreKey, store, false) {
 		t.Fatalf("the environment just built is not valid")

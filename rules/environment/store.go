@@ -125,25 +125,6 @@ func readUse(userCache, workspaceID string) (usedRecord, bool) {
 	return rec, true
 }
 
-// usedKeys lists the store keys of the environments a build's visits hold, sorted.
-func usedKeys(visits map[*engine.Action]*engine.Visit, blobs engine.Blobs) []string {
-	seen := map[string]bool{}
-	for a, v := range visits {
-		if a.Mnemonic != "environment" {
-			continue
-		}
-		if k := storeKeyOf(v, blobs); k != "" {
-			seen[k] = true
-		}
-	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // storeKeyOf is the store key of the environment a visit of an environment action holds, or
 // "" when it holds none.
 func storeKeyOf(v *engine.Visit, blobs engine.Blobs) string {
@@ -162,14 +143,10 @@ func storeKeyOf(v *engine.Visit, blobs engine.Blobs) string {
 	return env.StoreKey
 }
 
-// recordUse remembers the environments the latest build of a workspace used; gc never
-// removes them. workspaceID names the workspace (engine.Workspace.ID), root is its directory.
-func recordUse(userCache, workspaceID, root string, keys []string) error {
-	return writeUse(userCache, workspaceID, usedRecord{Workspace: root, Time: time.Now().UTC(), Keys: keys})
-}
-
-// writeUse writes a workspace's record, and removes the records other IDs of the same
-// workspace left (a workspace named after its directory before it had a name).
+// writeUse writes a workspace's record of the environments its latest build used, which gc
+// never removes; workspaceID names the workspace (engine.Workspace.ID). It removes the records
+// other IDs of the same workspace left (a workspace named after its directory before it had
+// a name).
 func writeUse(userCache, workspaceID string, rec usedRecord) error {
 	dir := filepath.Join(envStore(userCache).Root, usedDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {

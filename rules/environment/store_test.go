@@ -52,10 +52,10 @@ func TestGC(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(store.Root, "py3-dead", "bin"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := recordUse(userCache, "ws1-123", t.TempDir(), []string{"py3-a"}); err != nil {
+	if err := writeUse(userCache, "ws1-123", usedRecord{Workspace: t.TempDir(), Keys: []string{"py3-a"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := recordUse(userCache, "ws2-456", filepath.Join(t.TempDir(), "gone"), []string{"py3-b"}); err != nil {
+	if err := writeUse(userCache, "ws2-456", usedRecord{Workspace: filepath.Join(t.TempDir(), "gone"), Keys: []string{"py3-b"}}); err != nil {
 		t.Fatal(err)
 	}
 
