@@ -181,7 +181,7 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		tmp, releaseTmp := "", func() {}
 		if !w.NoTempDir {
 			var err error
-			if tmp, releaseTmp, err = newScratchDir("isobench-action-"); err != nil {
+			if tmp, releaseTmp, err = newScratchDir(scratchAction); err != nil {
 				b.pools.release(w.Needs, gpus)
 				return nil, err
 			}

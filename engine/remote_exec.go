@@ -82,7 +82,7 @@ func RunHere(ctx context.Context, a *Action, w *Work, ws *Workspace, userCache s
 	if w.Done != nil {
 		return w.Done
 	}
-	tmp, releaseTmp, err := newScratchDir("isobench-action-")
+	tmp, releaseTmp, err := newScratchDir(scratchAction)
 	if err != nil {
 		return Transient("error", "%s", err)
 	}

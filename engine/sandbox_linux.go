@@ -119,7 +119,7 @@ func sandboxCommand(c Command) (*exec.Cmd, *sandboxProcess, error) {
 func sandboxCmd(spec sandboxSpec) (*exec.Cmd, *sandboxProcess, error) {
 	p := &sandboxProcess{release: func() {}}
 	if !spec.HostFiles {
-		dir, release, err := newScratchDir("isobench-sandbox-")
+		dir, release, err := newScratchDir(scratchSandbox)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -288,13 +288,13 @@ sleep 60`},
 func TestSweepScratch(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	held, release, err := newScratchDir("isobench-action-")
+	held, release, err := newScratchDir(scratchAction)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer release()
 	// A directory left by a killed build: its lock file, unlocked.
-	stale := filepath.Join(tmp, "isobench-action-stale")
+	stale := filepath.Join(tmp, scratchAction+"stale")
 	os.MkdirAll(filepath.Join(stale, "run"), 0o755)
 	os.WriteFile(filepath.Join(stale, scratchLock), nil, 0o600)
 	if n := SweepScratch(); n != 1 {

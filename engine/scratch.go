@@ -17,8 +17,12 @@ import (
 // whose lock it can take (SweepScratch). The kernel drops a lock with its holder, so no pid
 // file can go stale, and a directory in use by another build beside this one stays.
 
-// scratchPrefix begins the name of every scratch directory isobench makes.
-const scratchPrefix = "isobench-"
+// The prefixes of the scratch directories' names, one for each kind: newScratchDir is given
+// one, and the sweep removes only directories named with one.
+const (
+	scratchAction  = "isobench-action-"
+	scratchSandbox = "isobench-sandbox-"
+)
 
 // scratchLock is the lock file's name inside its directory.
 const scratchLock = ".isobench-lock"
@@ -72,7 +76,7 @@ func sweepScratch(tmp string) int {
 	}
 	n := 0
 	for _, e := range entries {
-		if !e.IsDir() || !strings.HasPrefix(e.Name(), scratchPrefix+"action-") && !strings.HasPrefix(e.Name(), scratchPrefix+"sandbox-") {
+		if !e.IsDir() || !strings.HasPrefix(e.Name(), scratchAction) && !strings.HasPrefix(e.Name(), scratchSandbox) {
 			continue
 		}
 		dir := filepath.Join(tmp, e.Name())
