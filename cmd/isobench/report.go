@@ -130,14 +130,7 @@ func (a *app) writeReportFiles(r engine.Reporter, l engine.Label, o *engine.Outc
 			missing++
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return err
-		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, blob, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, path); err != nil {
+		if err := engine.WriteFileAtomic(path, blob); err != nil {
 			return err
 		}
 		written++
