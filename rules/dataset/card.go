@@ -113,8 +113,6 @@ var fieldDocs = map[string]string{
 	"environment.base_packages.name":         "Distribution name, normalized as PEP 503 does.",
 	"environment.base_packages.version":      "Installed version; the URL for a direct reference.",
 	"environment.head_packages":              "Every distribution installed at head, as base_packages.",
-	"environment.head_packages.name":         "Distribution name, normalized as PEP 503 does.",
-	"environment.head_packages.version":      "Installed version; the URL for a direct reference.",
 	"environment.base_spec":                  "What the base environment was asked for, evaluated for that side, and what the preflight resolved.",
 	"environment.base_spec.index_url":        "The main package index; null for PyPI.",
 	"environment.base_spec.extra_index_url":  "Extra indexes, searched first.",
@@ -129,18 +127,6 @@ var fieldDocs = map[string]string{
 	"environment.base_spec.resolved.url":     "URL of the file.",
 	"environment.base_spec.resolved.sha256":  "SHA-256 of the file, when the index gave it.",
 	"environment.head_spec":                  "What the head environment was asked for and resolved to, as base_spec.",
-	"environment.head_spec.index_url":        "The main package index; null for PyPI.",
-	"environment.head_spec.extra_index_url":  "Extra indexes, searched first.",
-	"environment.head_spec.wheel_url":        "Direct wheel URLs tried when no index had the project.",
-	"environment.head_spec.packages":         "Requirements, overrides for the commit included; the first is the commit's project.",
-	"environment.head_spec.torch_backend":    "uv's --torch-backend.",
-	"environment.head_spec.resolve_as_of":    "Files uploaded after this time (RFC 3339, UTC) were left out when resolving.",
-	"environment.head_spec.install":          "wheel, source or pythonpath: how the commit's project was installed.",
-	"environment.head_spec.resolved":         "Files the preflight resolved the packages to.",
-	"environment.head_spec.resolved.package": "Distribution name.",
-	"environment.head_spec.resolved.version": "Version; null for a wheel found at a direct URL, whose name may not tell it.",
-	"environment.head_spec.resolved.url":     "URL of the file.",
-	"environment.head_spec.resolved.sha256":  "SHA-256 of the file, when the index gave it.",
 	"metrics":                                "Every metric the runs reported, the primary one (metric) first; a record measured before runs could report several has one metric of one value per run.",
 	"metrics.name":                           "Metric name.",
 	"metrics.unit":                           "Unit of the metric.",
@@ -222,12 +208,20 @@ var fieldDocs = map[string]string{
 	"provenance.actions.log":                 "Digest of the action's log in isobench's cache.",
 }
 
-// A variant's server sessions have the shape of the benchmark's, and their fields the same
-// descriptions.
+// Columns of one shape share their fields' descriptions: a variant's server sessions are the
+// benchmark's, head's packages and spec are base's.
+var sameFields = []struct{ from, to string }{
+	{"server_sessions.", "variants.server_sessions."},
+	{"environment.base_packages.", "environment.head_packages."},
+	{"environment.base_spec.", "environment.head_spec."},
+}
+
 func init() {
 	for path, doc := range fieldDocs {
-		if field, ok := strings.CutPrefix(path, "server_sessions."); ok {
-			fieldDocs["variants.server_sessions."+field] = doc
+		for _, s := range sameFields {
+			if field, ok := strings.CutPrefix(path, s.from); ok {
+				fieldDocs[s.to+field] = doc
+			}
 		}
 	}
 }
