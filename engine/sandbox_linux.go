@@ -48,9 +48,8 @@ type sandboxSpec struct {
 
 // sandboxStatus is how the command ended, or why the helper could not run it.
 type sandboxStatus struct {
-	Exit   int    `json:"exit"`
-	Signal int    `json:"signal,omitempty"`
-	Err    string `json:"err,omitempty"`
+	Exit int    `json:"exit"` // -1 when a signal ended it (WaitStatus.ExitStatus)
+	Err  string `json:"err,omitempty"`
 	// Nanos is how long the command ran, from its start to its exit as the helper saw them:
 	// a measurement leaves out the namespaces' setup.
 	Nanos int64 `json:"nanos,omitempty"`
@@ -314,9 +313,6 @@ func sandboxInit() {
 			continue // an orphan reparented to us: reaped
 		}
 		st := sandboxStatus{Exit: ws.ExitStatus(), Nanos: int64(time.Since(start))}
-		if ws.Signaled() {
-			st.Exit, st.Signal = -1, int(ws.Signal())
-		}
 		unix.Kill(-1, unix.SIGKILL) // the run is over: so is everything it started
 		json.NewEncoder(status).Encode(st)
 		os.Exit(0)

@@ -13,9 +13,8 @@ import (
 type sandboxProcess struct{}
 
 type sandboxStatus struct {
-	Exit   int
-	Signal int
-	Nanos  int64
+	Exit  int
+	Nanos int64
 }
 
 func sandboxCommand(Command) (*exec.Cmd, *sandboxProcess, error) {
