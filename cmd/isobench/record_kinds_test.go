@@ -31,11 +31,7 @@ func TestRecordedBenchmarkAndDataset(t *testing.T) {
 	args := []string{"build", "//benchmarks:all", "//data:all", "--json"}
 	build := func(wantFast bool) result {
 		t.Helper()
-		r := c.must(0, args...)
-		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
-			t.Fatalf("answered from the record = %v, want %v\n%s", fast, wantFast, r.stderr)
-		}
-		return r
+		return c.mustRecord(wantFast, args...)
 	}
 
 	first := c.must(0, args...)
@@ -140,11 +136,7 @@ func TestRecordedGenerator(t *testing.T) {
 	args := []string{"build", "//gen:all", "--json"}
 	build := func(wantFast bool) result {
 		t.Helper()
-		r := c.must(0, args...)
-		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
-			t.Fatalf("answered from the record = %v, want %v\n%s", fast, wantFast, r.stderr)
-		}
-		return r
+		return c.mustRecord(wantFast, args...)
 	}
 	build(false)
 	if requests.Load() != 1 {
@@ -190,11 +182,7 @@ func TestRecordedEnvironment(t *testing.T) {
 	args := []string{"build", "//benchmarks:all", "--json"}
 	build := func(wantFast bool) buildSummary {
 		t.Helper()
-		r := c.must(0, args...)
-		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
-			t.Fatalf("answered from the record = %v, want %v\n%s", fast, wantFast, r.stderr)
-		}
-		return parseSummary(t, r)
+		return parseSummary(t, c.mustRecord(wantFast, args...))
 	}
 	if s := build(false); s.ByKind["environment"].Executed != 2 {
 		t.Fatalf("the first build: %+v", s)

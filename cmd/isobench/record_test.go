@@ -14,6 +14,17 @@ import (
 
 const fromRecord = "answered from the record"
 
+// mustRecord runs a command that must succeed and be answered from the record, or not, as
+// wantFast says (under ISOBENCH_DEBUG=record).
+func (c *cli) mustRecord(wantFast bool, args ...string) result {
+	c.t.Helper()
+	r := c.must(0, args...)
+	if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
+		c.t.Fatalf("isobench %s: answered from the record = %v, want %v\n%s", strings.Join(args, " "), fast, wantFast, r.stderr)
+	}
+	return r
+}
+
 // recordWorkspace makes a repository of four commits and a workspace whose commit targets
 // come from a CSV file read with file(), as many rows as the variable n says (2 by default).
 func recordWorkspace(t *testing.T) (ws, repo string, shas []string) {
@@ -49,11 +60,7 @@ func TestBuildRecord(t *testing.T) {
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	build := func(wantFast bool, extra ...string) buildSummary {
 		t.Helper()
-		r := c.must(0, append([]string{"build", "//commits:all", "--json", "--events", events}, extra...)...)
-		if fast := strings.Contains(r.stderr, fromRecord); fast != wantFast {
-			t.Fatalf("build %v: answered from the record = %v, want %v\n%s", extra, fast, wantFast, r.stderr)
-		}
-		return parseSummary(t, r)
+		return parseSummary(t, c.mustRecord(wantFast, append([]string{"build", "//commits:all", "--json", "--events", events}, extra...)...))
 	}
 	expect := func(s buildSummary, executed, cached int) {
 		t.Helper()
