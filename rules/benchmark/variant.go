@@ -214,14 +214,14 @@ func (g *gather) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 	w := &engine.Work{RuleVersion: ruleVersion, Lines: lines, Recordable: true} // its inputs' outcomes alone
 	w.Run = func(ctx context.Context, x *engine.Exec) (*engine.Result, error) {
 		rec := &artifact.Measurement{}
-		if _, err := recordOf(in, g.main, rec); err != nil {
+		if err := recordOf(in, g.main, rec); err != nil {
 			return nil, err
 		}
 		rec.Variants = []artifact.Variant{}
 		for _, u := range g.units {
 			o := in.Result(u.action)
 			ur := &artifact.Measurement{}
-			if _, err := recordOf(in, u.action, ur); err != nil {
+			if err := recordOf(in, u.action, ur); err != nil {
 				return nil, err
 			}
 			v := artifact.Variant{Name: u.variant.Name, PatchSHA256: u.variant.Digest(), Files: patchFiles(u.variant.Patch), Values: []float64{}}
@@ -263,23 +263,23 @@ func (g *gather) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 	return w, nil
 }
 
-// recordOf reads a measurement record: the output of one that succeeded, the Meta of one
-// that failed.
-func recordOf(in *engine.Inputs, a *engine.Action, rec *artifact.Measurement) (bool, error) {
+// recordOf reads a measurement record into rec: the output of one that succeeded, the Meta of
+// one that failed. rec stays as it was when neither holds one.
+func recordOf(in *engine.Inputs, a *engine.Action, rec *artifact.Measurement) error {
 	o := in.Result(a)
 	if o == nil {
-		return false, nil
+		return nil
 	}
 	if o.Status == engine.StatusOK {
 		if err := in.DecodeOutput(a, artifact.MeasurementOutput, rec); err != nil {
-			return false, fmt.Errorf("cannot read the measurement of %s: %w", a.ID, err)
+			return fmt.Errorf("cannot read the measurement of %s: %w", a.ID, err)
 		}
-		return true, nil
+		return nil
 	}
-	if len(o.Meta) > 0 && json.Unmarshal(o.Meta, rec) == nil {
-		return true, nil
+	if len(o.Meta) > 0 {
+		json.Unmarshal(o.Meta, rec) // Meta of another shape: the record knows less
 	}
-	return false, nil
+	return nil
 }
 
 // outcomeLine names what a gathered outcome holds: its output and meta, not only its key, so
