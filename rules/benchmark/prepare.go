@@ -79,24 +79,13 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 		pr.script = []byte(cfg.Script)
 		lines = append(lines, engine.LongLine("script", pr.script))
 	case TestCommand:
-		pr.commands = map[artifact.Side]string{}
-		for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
-			c, err := cfg.Command.String(pr.facts.Vars(side))
-			if err != nil {
-				return nil, engine.Fail("invalid_benchmark", "The command of %s cannot be evaluated for the %s commit: %s", m.label, side, err)
-			}
-			pr.commands[side] = c
-			lines = append(lines, engine.L("command."+string(side), c))
+		var err error
+		if pr.commands, err = m.perSide(pr, cfg.Command, "command", "command", &lines); err != nil {
+			return nil, err
 		}
 		if s := cfg.Serving; s != nil && s.HasServer {
-			pr.servers = map[artifact.Side]string{}
-			for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
-				c, err := s.Command.String(pr.facts.Vars(side))
-				if err != nil {
-					return nil, engine.Fail("invalid_benchmark", "The server command of %s cannot be evaluated for the %s commit: %s", m.label, side, err)
-				}
-				pr.servers[side] = c
-				lines = append(lines, engine.L("server.command."+string(side), c))
+			if pr.servers, err = m.perSide(pr, s.Command, "server command", "server.command", &lines); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -157,6 +146,21 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 		return newRunner(m, pr, x).run(ctx)
 	}
 	return w, nil
+}
+
+// perSide evaluates a command template (what names it in a message) for the base and the
+// head commit, each a key line of its own (key.base, key.head).
+func (m *measure) perSide(pr *prepared, attr engine.LateAttr, what, key string, lines *[]engine.Line) (map[artifact.Side]string, error) {
+	out := map[artifact.Side]string{}
+	for _, side := range []artifact.Side{artifact.Base, artifact.Head} {
+		c, err := attr.String(pr.facts.Vars(side))
+		if err != nil {
+			return nil, engine.Fail("invalid_benchmark", "The %s of %s cannot be evaluated for the %s commit: %s", what, m.label, side, err)
+		}
+		out[side] = c
+		*lines = append(*lines, engine.L(key+"."+string(side), c))
+	}
+	return out, nil
 }
 
 // record starts the measurement record with what is known before anything runs.
