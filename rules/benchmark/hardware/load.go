@@ -98,8 +98,8 @@ func cpuLoad(procs []float64, before, after cpuTimes, load1 float64) *artifact.C
 	if len(procs) > 0 {
 		c.ProcsRunningMedian = stats.Median(procs)
 	}
-	if d := after.total - before.total; after.total > before.total && d > 0 {
-		c.StealPercent = math.Round(float64(after.steal-before.steal)/float64(d)*1000) / 10
+	if after.total > before.total {
+		c.StealPercent = math.Round(float64(after.steal-before.steal)/float64(after.total-before.total)*1000) / 10
 	}
 	return c
 }
