@@ -97,12 +97,7 @@ func (a *app) load() error {
 // open opens the workspace's store. readOnly commands still need the lock today; the error
 // names the process that holds it.
 func (a *app) open(owner string) error {
-	return a.openDir(a.ws.CacheDir(a.cacheDir), owner)
-}
-
-// openDir opens the store in dir (record.go opens the one a record names).
-func (a *app) openDir(dir, owner string) error {
-	store, err := cache.Open(dir, cache.Options{Owner: owner})
+	store, err := cache.Open(a.ws.CacheDir(a.cacheDir), cache.Options{Owner: owner})
 	if err != nil {
 		var locked *cache.LockedError
 		if errors.As(err, &locked) {
