@@ -57,9 +57,10 @@
 // # Extending
 //
 // A kind implements Kind and, where it needs them, the optional abilities Decoder, PerCommit,
-// BuildObserver, StoreOwner and Reporter (abilities.go); the command asks for those instead
-// of naming a kind. Classifier is asked by another kind (a commit search of a generator), and
-// an action whose parts are known only when it runs keeps them in Exec.Memo (memo.go). An executor implements Executor; its remote half rebuilds the same action
-// with FindAction, NewInputs and CheckDescription and runs it with RunHere (remote_exec.go).
+// BuildObserver, StoreOwner and Reporter (abilities.go); the command asks for those instead of
+// naming a kind. Classifier is asked by another kind (a commit search of a generator), and an
+// action whose parts are known only when it runs keeps them in Exec.Memo (memo.go). An
+// executor implements Executor; its remote half rebuilds the same action with FindAction,
+// NewInputs and CheckDescription and runs it with RunHere (remote_exec.go).
 // docs/ARCHITECTURE.md has the steps for both.
 package engine

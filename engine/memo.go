@@ -16,8 +16,9 @@ import (
 // every part, and a changed part (a prompt edit for one commit) misses alone.
 //
 // Only results are kept: a rule never keeps a transient failure, which is then asked again by
-// the next build. An action executed with --rerun recalls nothing and keeps every part anew. Exec.Memo is nil where no store is at hand (an action run on a cluster
-// node); a rule then computes every part.
+// the next build. An action executed with --rerun recalls nothing and keeps every part anew.
+// Exec.Memo is nil where no store is at hand (an action run on a cluster node); a rule then
+// computes every part.
 type Memo interface {
 	// Recall returns the value kept under the description's key.
 	Recall(desc string) (value []byte, ok bool, err error)

@@ -221,10 +221,10 @@ var (
 	probeReason    string
 )
 
-// SandboxIsolation says how RunCommand isolates a command given a Sandbox on this machine,
-// and when it cannot use namespaces, why. ISOBENCH_SANDBOX=off turns the namespaces off, to
-// tell whether the sandbox is what breaks a test, and to test the fallback. It starts the helper once, the first time, with
-// everything a run sets up but the command.
+// SandboxIsolation says how RunCommand isolates a command given a Sandbox on this machine, and
+// when it cannot use namespaces, why. ISOBENCH_SANDBOX=off turns the namespaces off, to tell
+// whether the sandbox is what breaks a test, and to test the fallback. It starts the helper
+// once, the first time, with everything a run sets up but the command.
 func SandboxIsolation() (Isolation, string) {
 	probeOnce.Do(func() {
 		probeIsolation, probeReason = IsolationProcessGroup, ""

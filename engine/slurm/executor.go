@@ -26,9 +26,9 @@ func New(cfg *Config) *Executor {
 	return &Executor{cfg: cfg, slots: make(chan struct{}, cfg.MaxJobs)}
 }
 
-// Accepts takes the configured sorts of action (Config.Mnemonics). A measurement this machine would skip for want of a GPU
-// is taken too: the coordinator is often a login node without GPUs, and the node the cluster
-// picks is the machine whose hardware decides.
+// Accepts takes the configured sorts of action (Config.Mnemonics). A measurement this machine
+// would skip for want of a GPU is taken too: the coordinator is often a login node without
+// GPUs, and the node the cluster picks is the machine whose hardware decides.
 func (e *Executor) Accepts(a *engine.Action, w *engine.Work) bool {
 	if !slices.Contains(e.cfg.Mnemonics, a.Mnemonic) {
 		return false
