@@ -165,12 +165,11 @@ func (c *Config) scan(ctx context.Context, log io.Writer, s *gitrepo.Session, sp
 		if err != nil {
 			return gitFailure(err)
 		}
-		files, lines := 0, 0
+		lines := 0
 		for _, fc := range f.Files {
-			files++
 			lines += fc.Added + fc.Removed
 		}
-		out.Included = append(out.Included, artifact.Candidate{Facts: *f, Files: files, Lines: lines})
+		out.Included = append(out.Included, artifact.Candidate{Facts: *f, Files: len(f.Files), Lines: lines})
 	}
 	fmt.Fprintf(log, "scanned %d commits of %s in %s (git log: %s): %d matched the keywords, %d passed the filters\n",
 		out.Funnel.Scanned, spec.URL, time.Since(start).Round(time.Millisecond), listed.Round(time.Millisecond),
