@@ -95,25 +95,24 @@ func (r *runner) setup(ctx context.Context) (sideSetups, error) {
 			out.release()
 			return nil, err
 		}
-		if vp := r.pr.variant; vp != nil && side == vp.v.Side() {
+		variant := r.pr.variant != nil && side == r.pr.variant.v.Side()
+		if variant {
 			out[side] = s // released with the others if the patch fails
 			if err := r.setupVariant(ctx, s); err != nil {
 				out.release()
 				return nil, err
 			}
-			if r.pr.script != nil {
-				s.path, s.args = python, []string{script}
-			} else {
-				s.path, s.args = "/bin/sh", []string{"-c", r.pr.commands[side]}
-			}
-		} else if r.pr.script != nil {
+		}
+		if r.pr.script != nil {
 			s.path, s.args = python, []string{script}
 		} else {
 			s.path, s.args = "/bin/sh", []string{"-c", r.pr.commands[side]}
-			s.tree = filepath.Join(r.x.TempDir, string(side)+"-tree")
-			if err := r.checkout(ctx, side, s.tree); err != nil {
-				out.release()
-				return nil, err
+			if !variant { // a variant's command runs in the patched tree setupVariant made
+				s.tree = filepath.Join(r.x.TempDir, string(side)+"-tree")
+				if err := r.checkout(ctx, side, s.tree); err != nil {
+					out.release()
+					return nil, err
+				}
 			}
 		}
 		s.vars["ISOBENCH_SIDE"] = string(side)
