@@ -34,8 +34,9 @@ func TestCLIHelp(t *testing.T) {
 	}
 }
 
-// TestCLICleanAndNames: clean says what it would remove and removes nothing without --yes;
-// the store is named after the workspace's name; version and datasets name one producer.
+// TestCLICleanAndNames: gc --older-than 0s removes what a change made obsolete and keeps
+// what the latest build used; the store is named after the workspace's name; clean says what
+// it would remove and removes nothing without --yes.
 func TestCLICleanAndNames(t *testing.T) {
 	ws, shas := commitWorkspace(t)
 	c := newCLI(t, ws)
