@@ -16,20 +16,13 @@ func benchStore(b *testing.B, n int) (*Store, []Digest) {
 	s := openTest(b)
 	keys := make([]Digest, n)
 	for i := range keys {
-		keys[i] = key(fmt.Sprint(i))
-	}
-	const batch = 500
-	for i := 0; i < n; i += batch {
-		var es []*Entry
-		for _, k := range keys[i:min(i+batch, n)] {
-			es = append(es, &Entry{Key: k, Status: "ok", Outputs: map[string]Digest{"commit.json": Sum([]byte(k))},
-				Log: Sum([]byte("log " + k)), Meta: []byte(`{"files":1}`), Mnemonic: "commit",
-				Lines: "rule_version 3\nhead " + string(k) + "\nrepo //repos:r\n", Duration: time.Millisecond})
-		}
-		for _, e := range es {
-			if err := s.PutEntry(e); err != nil {
-				b.Fatal(err)
-			}
+		k := key(fmt.Sprint(i))
+		keys[i] = k
+		e := &Entry{Key: k, Status: "ok", Outputs: map[string]Digest{"commit.json": Sum([]byte(k))},
+			Log: Sum([]byte("log " + k)), Meta: []byte(`{"files":1}`), Mnemonic: "commit",
+			Lines: "rule_version 3\nhead " + string(k) + "\nrepo //repos:r\n", Duration: time.Millisecond}
+		if err := s.PutEntry(e); err != nil {
+			b.Fatal(err)
 		}
 	}
 	return s, keys
