@@ -173,7 +173,7 @@ func Select(patterns []Pattern, labels []Label) (matched []Label, empty []Patter
 	for l := range selected {
 		matched = append(matched, l)
 	}
-	slices.SortFunc(matched, func(a, b Label) int { return strings.Compare(a.String(), b.String()) })
+	sortLabels(matched)
 	return matched, empty
 }
 
