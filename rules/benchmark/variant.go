@@ -229,8 +229,9 @@ func (g *gather) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work, 
 				v = *ur.Variant
 			}
 			if o == nil || o.Status != engine.StatusOK {
+				// The unit's record has both when it failed of itself (prepare.go, run.go).
 				if v.FailureClass == "" {
-					v.FailureClass, v.Message = outcomeClass(o), outcomeMessage(o)
+					v.FailureClass = outcomeClass(o)
 				}
 				if v.Message == "" {
 					v.Message = outcomeMessage(o)
