@@ -485,13 +485,13 @@ func decodeServing(t *engine.Target, c *Config, invalid func(hcl.Range, error)) 
 		}
 		s.Patterns[name] = re
 	}
+	// A server block with neither metrics nor metric_patterns is allowed: its client prints
+	// JSON lines or "Execution time" like any command.
 	switch {
 	case s.ResultFile != "" && len(s.MetricKeys) == 0:
 		invalid(t.AttrRange("result_file"), fmt.Errorf("result_file needs metrics, the record's names for keys of the file"))
 	case len(s.MetricKeys) > 0 && s.ResultFile == "":
 		invalid(t.AttrRange("metrics"), fmt.Errorf("metrics names keys of a result file: set result_file"))
-	case len(s.MetricKeys) == 0 && len(s.Patterns) == 0 && srv != nil && c.MetricRegex == "":
-		// The client prints JSON lines or "Execution time" like any command: allowed.
 	}
 	names := slices.Sorted(maps.Keys(s.MetricKeys))
 	for _, n := range slices.Sorted(maps.Keys(s.Patterns)) {
