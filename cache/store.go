@@ -246,20 +246,17 @@ func (s *Store) checkSchema() error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("reading cache schema: %w", err)
-	case have == schemaVersion && s.readOnly:
-		return nil
-	case have == schemaVersion:
-		return s.ensureGeneration()
-	case have != "":
+	case have != "" && have != schemaVersion:
 		return fmt.Errorf("the cache at %s has layout version %s, this isobench reads version %s; remove it with `isobench clean`", s.dir, have, schemaVersion)
 	case s.readOnly:
 		return nil
-	}
-	err = s.update(func(txn *badger.Txn) error {
-		return txn.Set([]byte(keySchema), []byte(schemaVersion))
-	})
-	if err != nil {
-		return err
+	case have == "":
+		err := s.update(func(txn *badger.Txn) error {
+			return txn.Set([]byte(keySchema), []byte(schemaVersion))
+		})
+		if err != nil {
+			return err
+		}
 	}
 	return s.ensureGeneration()
 }
