@@ -116,7 +116,7 @@ func (s *Store) GC(o GCOptions) (GCReport, error) {
 		if len(keys) == 0 {
 			return nil
 		}
-		return bumpGenerationBatch(wb)
+		return bumpGeneration(wb)
 	})
 	if err != nil {
 		return GCReport{}, fmt.Errorf("gc: %w", err)

@@ -44,18 +44,11 @@ func (s *Store) ensureGeneration() error {
 	if err != nil || gen != "" {
 		return err
 	}
-	return s.update(func(txn *badger.Txn) error {
-		return txn.Set([]byte(keyGeneration), newGeneration())
-	})
+	return s.update(func(txn *badger.Txn) error { return bumpGeneration(txn) })
 }
 
-// bumpGeneration replaces the generation within a transaction that replaces or removes
-// something.
-func bumpGeneration(txn *badger.Txn) error {
-	return txn.Set([]byte(keyGeneration), newGeneration())
-}
-
-// bumpGenerationBatch does the same within a write batch.
-func bumpGenerationBatch(wb *badger.WriteBatch) error {
-	return wb.Set([]byte(keyGeneration), newGeneration())
+// bumpGeneration replaces the generation within a transaction or a write batch that replaces
+// or removes something.
+func bumpGeneration(w interface{ Set(key, value []byte) error }) error {
+	return w.Set([]byte(keyGeneration), newGeneration())
 }

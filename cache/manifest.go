@@ -47,7 +47,7 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 		if !replaced {
 			return nil
 		}
-		return bumpGenerationBatch(wb) // a record may hold the old one: generation.go
+		return bumpGeneration(wb) // a record may hold the old one: generation.go
 	})
 	if err != nil {
 		return fmt.Errorf("storing %d manifests: %w", len(m), err)
@@ -93,7 +93,7 @@ func (s *Store) DeleteManifests(names []string) error {
 				return err
 			}
 		}
-		return bumpGenerationBatch(wb)
+		return bumpGeneration(wb)
 	})
 	if err != nil {
 		return fmt.Errorf("deleting %d manifests: %w", len(names), err)
