@@ -158,8 +158,7 @@ func locateInstalled(sites []string, f string) (site, rel string) {
 	parts := strings.Split(f, "/")
 	for i := 0; i < len(parts)-1; i++ {
 		for _, s := range sites {
-			if st, err := os.Stat(filepath.Join(s, parts[i])); err == nil && st.IsDir() &&
-				fileExists(filepath.Join(s, parts[i], "__init__.py")) {
+			if fileExists(filepath.Join(s, parts[i], "__init__.py")) {
 				return s, strings.Join(parts[i:], "/")
 			}
 		}
