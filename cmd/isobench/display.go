@@ -125,6 +125,7 @@ func (d *display) draw() {
 	sort.Slice(ids, func(i, j int) bool { return d.running[ids[i]].Before(d.running[ids[j]]) })
 	fmt.Fprintf(d.w, "isobench: %d/%d done, %d running\n", d.done, d.total, len(ids))
 	d.drawn = 1
+	width := d.width()
 	for i, id := range ids {
 		if i == 8 {
 			fmt.Fprintf(d.w, "  ... and %d more\n", len(ids)-i)
@@ -135,7 +136,7 @@ func (d *display) draw() {
 		if p := d.latest[id]; p != "" {
 			line += "  " + strings.TrimSpace(p)
 		}
-		fmt.Fprintln(d.w, cut(line, d.width()))
+		fmt.Fprintln(d.w, cut(line, width))
 		d.drawn++
 	}
 }
