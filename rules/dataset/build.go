@@ -125,11 +125,7 @@ func setTest(r *Record, src *source) {
 		}
 	}
 	if r.TestKind != nil {
-		cmd := ""
-		if r.BenchmarkCommand != nil {
-			cmd = *r.BenchmarkCommand
-		}
-		r.BenchmarkMode = benchmarkMode(*r.TestKind, cmd)
+		r.BenchmarkMode = benchmarkMode(*r.TestKind, deref(r.BenchmarkCommand))
 		if r.ServerCommand != nil {
 			r.BenchmarkMode = str("serving")
 		}
