@@ -65,25 +65,8 @@ func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
 		exit, ran, err := p.Wait()
 		waited <- ended{exit, ran, err}
 	}()
-	var timeout <-chan time.Time
-	if c.Timeout > 0 {
-		timer := time.NewTimer(c.Timeout)
-		defer timer.Stop()
-		timeout = timer.C
-	}
 	res := &ProcessResult{Isolation: c.Isolation}
-	var e ended
-	select {
-	case e = <-waited:
-	case <-timeout:
-		res.TimedOut = true
-		p.Kill()
-		e = <-waited
-	case <-ctx.Done():
-		res.Canceled = true
-		p.Kill()
-		e = <-waited
-	}
+	e := awaitEnd(ctx, c.Timeout, waited, p.Kill, res)
 	// What the process started is killed with it by the one that forked it.
 	res.Stdout, res.Stderr = outputs.finish()
 	res.Duration = time.Since(start)

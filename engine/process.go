@@ -110,24 +110,8 @@ func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 
-	var timeout <-chan time.Time
-	if c.Timeout > 0 {
-		timer := time.NewTimer(c.Timeout)
-		defer timer.Stop()
-		timeout = timer.C
-	}
 	res := &ProcessResult{Isolation: isolation}
-	select {
-	case err = <-waited:
-	case <-timeout:
-		res.TimedOut = true
-		killGroup(cmd.Process.Pid)
-		err = <-waited
-	case <-ctx.Done():
-		res.Canceled = true
-		killGroup(cmd.Process.Pid)
-		err = <-waited
-	}
+	err = awaitEnd(ctx, c.Timeout, waited, func() { killGroup(cmd.Process.Pid) }, res)
 	// The group may hold children still running after the leader exited (a test that forks):
 	// they never outlive their run.
 	killGroup(cmd.Process.Pid)
@@ -313,4 +297,25 @@ func (o *processOutput) finish() (stdout, stderr []byte) {
 	o.errR.Close()
 	o.log.flush()
 	return Masked(o.stdout.Bytes(), o.mask), Masked(o.stderr.Bytes(), o.mask)
+}
+
+// awaitEnd waits for a process's end, reported on waited. When timeout (if set) passes or ctx
+// is done first, it notes which in res, kills the process and still waits for its end.
+func awaitEnd[T any](ctx context.Context, timeout time.Duration, waited <-chan T, kill func(), res *ProcessResult) T {
+	var expired <-chan time.Time
+	if timeout > 0 {
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		expired = timer.C
+	}
+	select {
+	case v := <-waited:
+		return v
+	case <-expired:
+		res.TimedOut = true
+	case <-ctx.Done():
+		res.Canceled = true
+	}
+	kill()
+	return <-waited
 }
