@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -206,11 +207,7 @@ func NoMatch(p Pattern, labels []Label) error {
 		what = fmt.Sprintf("no target %s is declared", t)
 	}
 	if !pkgs[p.Pkg] && !(p.Recursive && p.Pkg == "") {
-		names := make([]string, 0, len(pkgs))
-		for pkg := range pkgs {
-			names = append(names, pkg)
-		}
-		if s := Suggest(p.Pkg, names); s != "" {
+		if s := Suggest(p.Pkg, slices.Collect(maps.Keys(pkgs))); s != "" {
 			fixed := p
 			fixed.Pkg, fixed.Exclude = s, false
 			return fmt.Errorf("%s: there is no package //%s; did you mean %s?", what, p.Pkg, fixed)
