@@ -30,12 +30,8 @@ func planAll(t *testing.T, root string, runs *runCounter) (*Workspace, []Label, 
 
 func buildAll(t *testing.T, store *cache.Store, root string, runs *runCounter) *Summary {
 	t.Helper()
-	ws, labels, roots := planAll(t, root, runs)
-	var list []*Action
-	for _, l := range labels {
-		list = append(list, roots[l])
-	}
-	sum, _, err := Run(context.Background(), list, Options{Store: store, Workspace: ws, Jobs: 2})
+	ws := mustLoad(t, root, LoadOptions{Kinds: testKinds(runs)})
+	sum, _, err := Run(context.Background(), planTargets(t, ws), Options{Store: store, Workspace: ws, Jobs: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
