@@ -66,10 +66,7 @@ const legacyScratchAge = time.Hour
 // SweepScratch removes the scratch directories that no living isobench holds: those a
 // killed build left behind. It returns how many it removed.
 func SweepScratch() int {
-	return sweepScratch(os.TempDir())
-}
-
-func sweepScratch(tmp string) int {
+	tmp := os.TempDir()
 	entries, err := os.ReadDir(tmp)
 	if err != nil {
 		return 0
