@@ -208,7 +208,7 @@ type serverProc struct {
 	cmd      *exec.Cmd
 	done     chan struct{}
 	readyLog chan struct{} // closed when the log matched ready_log
-	copied   sync.WaitGroup
+	copied   chan struct{} // closed when the server's output is all in the log
 }
 
 func startServer(spec *sessionSpec, log *headTail) (*serverProc, error) {
@@ -226,14 +226,13 @@ func startServer(spec *sessionSpec, log *headTail) (*serverProc, error) {
 		return nil, err
 	}
 	w.Close()
-	p := &serverProc{cmd: cmd, done: make(chan struct{}), readyLog: make(chan struct{})}
+	p := &serverProc{cmd: cmd, done: make(chan struct{}), readyLog: make(chan struct{}), copied: make(chan struct{})}
 	var re *regexp.Regexp
 	if spec.ReadyLog != "" {
 		re = regexp.MustCompile(spec.ReadyLog)
 	}
-	p.copied.Add(1)
 	go func() {
-		defer p.copied.Done()
+		defer close(p.copied)
 		defer r.Close()
 		br := bufio.NewReader(r)
 		matched := re == nil
@@ -303,7 +302,7 @@ func (p *serverProc) waitReady(spec *sessionSpec, port int) (failure, msg string
 	for {
 		select {
 		case <-p.done:
-			p.copied.Wait()
+			<-p.copied
 			return ServerExited, fmt.Sprintf("the server exited with status %d before it was ready", *p.exitCode())
 		case <-deadline.C:
 			return ServerNotReady, fmt.Sprintf("the server was not ready within %s: %s", spec.ReadyTimeout, last)
@@ -359,17 +358,11 @@ func (p *serverProc) stop(grace time.Duration) time.Duration {
 	took := time.Since(start)
 	syscall.Kill(-pid, syscall.SIGKILL) // whatever of the group is left
 	<-p.done
-	waitCopied(&p.copied, 2*time.Second)
-	return took
-}
-
-func waitCopied(wg *sync.WaitGroup, d time.Duration) {
-	c := make(chan struct{})
-	go func() { wg.Wait(); close(c) }()
 	select {
-	case <-c:
-	case <-time.After(d):
+	case <-p.copied:
+	case <-time.After(2 * time.Second):
 	}
+	return took
 }
 
 // headTail keeps the first quarter of max bytes written and the last three quarters, with a
