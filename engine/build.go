@@ -178,13 +178,10 @@ func (b *builder) execute(ctx context.Context, a *Action, w *Work, key cache.Dig
 		if !ok {
 			return nil, nil // cancelled while waiting: not run
 		}
-		tmp, releaseTmp := "", func() {}
-		if !w.NoTempDir {
-			var err error
-			if tmp, releaseTmp, err = newScratchDir(scratchAction); err != nil {
-				b.pools.release(w.Needs, gpus)
-				return nil, err
-			}
+		tmp, releaseTmp, err := actionTempDir(w)
+		if err != nil {
+			b.pools.release(w.Needs, gpus)
+			return nil, err
 		}
 		b.opt.Handler.Event(Event{Time: time.Now(), Type: "start", ID: a.ID, Label: a.Label.String(), Mnemonic: a.Mnemonic, Key: key, GPUs: gpus, Reason: reason})
 		start = time.Now()

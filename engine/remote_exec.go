@@ -75,14 +75,14 @@ func stripHardware(desc string) []string {
 }
 
 // RunHere executes prepared work in this process, as the scheduler's local path does: a fresh
-// temporary directory, the log, and the GPUs the remote scheduler gave the job. Work that
-// needs no execution (Work.Done: a requirement this machine cannot meet) returns its result.
-// It never returns nil.
+// temporary directory unless the work says NoTempDir, the log, and the GPUs the remote
+// scheduler gave the job. Work that needs no execution (Work.Done: a requirement this machine
+// cannot meet) returns its result. It never returns nil.
 func RunHere(ctx context.Context, a *Action, w *Work, ws *Workspace, userCache string, store Blobs, gpus []int, log io.Writer) *Result {
 	if w.Done != nil {
 		return w.Done
 	}
-	tmp, releaseTmp, err := newScratchDir(scratchAction)
+	tmp, releaseTmp, err := actionTempDir(w)
 	if err != nil {
 		return Transient("error", "%s", err)
 	}

@@ -58,6 +58,15 @@ func newScratchDir(prefix string) (dir string, release func(), err error) {
 	}, nil
 }
 
+// actionTempDir makes the Exec.TempDir of a run of w, and returns what removes it: "" and
+// nothing to remove when w says NoTempDir.
+func actionTempDir(w *Work) (dir string, release func(), err error) {
+	if w.NoTempDir {
+		return "", func() {}, nil
+	}
+	return newScratchDir(scratchAction)
+}
+
 // legacyScratchAge is how old an unlocked scratch directory with no lock file must be before
 // the sweep removes it: one left by an isobench from before the lock files, or caught between
 // MkdirTemp and its lock. No action's setup takes an hour before the lock exists.
