@@ -169,8 +169,7 @@ func (r *runner) variantResult(overBase stats.Comparison) {
 	vr := r.rec.Variant
 	side := r.pr.variant.v.Side()
 	higher := cfg.DirectionOf(r.rec.Metric) == Higher
-	_, head := r.runsOf(r.rec.Metric, artifact.Base, artifact.Head)
-	_, variant := r.runsOf(r.rec.Metric, artifact.Base, side)
+	head, variant := r.runsOf(r.rec.Metric, artifact.Head, side)
 	ob := statsOf(overBase, cfg.Verdict)
 	oh := statsOf(stats.CompareRuns(head, variant, higher, cfg.Verdict), cfg.Verdict)
 	vr.OverBase, vr.OverHead = &ob, &oh
