@@ -3,6 +3,7 @@ package artifact
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,38 +13,77 @@ import (
 // squash merge names. Researchers join records with other datasets (SWE-bench, GSO,
 // SWE-Perf, the ISO-Bench data) on these, so they follow those datasets' forms.
 
-// Forges whose URLs read host/owner/name. A self-hosted GitLab or Gitea is not recognized:
-// its records keep the URL as declared.
-var forges = map[string]string{"github.com": "github", "gitlab.com": "gitlab", "bitbucket.org": "bitbucket", "codeberg.org": "gitea"}
+// Forges whose URLs read host/owner/name (GitLab: host/group/.../name). A self-hosted GitLab
+// or Gitea is not recognized: its records keep the URL as declared.
+var forges = map[string]string{"github.com": "github", "gitlab.com": "gitlab", "bitbucket.org": "bitbucket",
+	"codeberg.org": "gitea", "git.sr.ht": "sourcehut"}
 
-// scpLike matches git@github.com:owner/name(.git).
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9_.-]+@([A-Za-z0-9.-]+):([^/]+)/([^/]+?)(?:\.git)?/?$`)
+// scpLike matches git@github.com:owner/name(.git), which is host and path without a scheme.
+var scpLike = regexp.MustCompile(`^[A-Za-z0-9_.-]+@([A-Za-z0-9.-]+):([^/].*)$`)
 
-// ForgeRepo returns "owner/name" and the forge's host when the repository was declared by
-// the URL of a known forge (https://github.com/vllm-project/vllm.git,
+// Forge is a repository on a known forge: its host and its path there, "owner/name".
+type Forge struct{ Host, Repo string }
+
+// ParseForge reads a repository URL as declared (https://github.com/vllm-project/vllm.git,
 // git@github.com:vllm-project/vllm.git); ok is false for a local path, a bundle or another
-// host.
-func (f *CommitFacts) ForgeRepo() (repo, host string, ok bool) {
-	raw := strings.TrimSpace(f.RepoURL)
+// host. The dataset's repo field, its instance IDs and the report's links all come from here,
+// so they agree on what is a forge.
+func ParseForge(raw string) (f Forge, ok bool) {
+	raw = strings.TrimSpace(raw)
+	var host, repoPath string
 	if m := scpLike.FindStringSubmatch(raw); m != nil {
-		if _, known := forges[strings.ToLower(m[1])]; known {
-			return m[2] + "/" + m[3], strings.ToLower(m[1]), true
+		host, repoPath = m[1], m[2]
+	} else {
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "ssh" && u.Scheme != "git") {
+			return Forge{}, false
 		}
-		return "", "", false
+		host, repoPath = u.Hostname(), u.Path
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "ssh" && u.Scheme != "git") {
-		return "", "", false
+	host = strings.ToLower(strings.TrimPrefix(host, "www."))
+	kind, known := forges[host]
+	if !known {
+		return Forge{}, false
 	}
-	host = strings.ToLower(strings.TrimPrefix(u.Hostname(), "www."))
-	if _, known := forges[host]; !known {
-		return "", "", false
+	parts := strings.Split(strings.TrimSuffix(strings.Trim(repoPath, "/"), ".git"), "/")
+	if len(parts) < 2 || (len(parts) > 2 && kind != "gitlab") || slices.Contains(parts, "") {
+		return Forge{}, false
 	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(parts) != 2 || parts[0] == "" || parts[1] == "" {
-		return "", "", false
+	return Forge{Host: host, Repo: strings.Join(parts, "/")}, true
+}
+
+// CommitLink is the commit's page on the forge.
+func (f Forge) CommitLink(sha string) string {
+	base := "https://" + f.Host + "/" + f.Repo
+	switch forges[f.Host] {
+	case "gitlab":
+		return base + "/-/commit/" + sha
+	case "bitbucket":
+		return base + "/commits/" + sha
 	}
-	return parts[0] + "/" + strings.TrimSuffix(parts[1], ".git"), host, true
+	return base + "/commit/" + sha
+}
+
+// PullLink is the page of pull request n, or "" on a forge without them (sourcehut takes
+// patches by mail).
+func (f Forge) PullLink(n int) string {
+	base, num := "https://"+f.Host+"/"+f.Repo, strconv.Itoa(n)
+	switch forges[f.Host] {
+	case "github", "gitea":
+		return base + "/pull/" + num
+	case "gitlab":
+		return base + "/-/merge_requests/" + num
+	case "bitbucket":
+		return base + "/pull-requests/" + num
+	}
+	return ""
+}
+
+// ForgeRepo returns the repository's path on its forge and the forge's host when it was
+// declared by the URL of a known forge.
+func (f *CommitFacts) ForgeRepo() (repo, host string, ok bool) {
+	g, ok := ParseForge(f.RepoURL)
+	return g.Repo, g.Host, ok
 }
 
 // prSuffix is how a squash merge on GitHub names its pull request: "Subject (#12345)" at the
@@ -65,17 +105,9 @@ func (f *CommitFacts) PullRequest() (number int, link string) {
 	if err != nil || n <= 0 {
 		return 0, ""
 	}
-	repo, host, ok := f.ForgeRepo()
+	g, ok := ParseForge(f.RepoURL)
 	if !ok {
 		return n, ""
 	}
-	switch forges[host] {
-	case "github", "gitea":
-		return n, "https://" + host + "/" + repo + "/pull/" + m[1]
-	case "gitlab":
-		return n, "https://" + host + "/" + repo + "/-/merge_requests/" + m[1]
-	case "bitbucket":
-		return n, "https://" + host + "/" + repo + "/pull-requests/" + m[1]
-	}
-	return n, ""
+	return n, g.PullLink(n)
 }

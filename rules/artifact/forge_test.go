@@ -16,6 +16,12 @@ func TestForgeRepoAndPullRequest(t *testing.T) {
 		{"vllm.bundle", "Fix (#7) in the middle (#8) ", "", 8, ""},
 		{"https://git.example.org/a/b", "x (#1)", "", 1, ""},
 		{"https://github.com/only-owner", "x", "", 0, ""},
+		{"https://gitlab.com/group/sub/proj.git", "Fix (#9)", "group/sub/proj", 9, "https://gitlab.com/group/sub/proj/-/merge_requests/9"},
+		{"git@gitlab.com:group/sub/proj.git", "x", "group/sub/proj", 0, ""},
+		{"https://github.com/a/b/c", "x (#1)", "", 1, ""},
+		{"https://www.GitHub.com/a/b", "x (#1)", "a/b", 1, "https://github.com/a/b/pull/1"},
+		{"https://git.sr.ht/~user/proj", "x (#1)", "~user/proj", 1, ""},
+		{"git@example.org:a/b.git", "x (#1)", "", 1, ""},
 	} {
 		f := &CommitFacts{RepoURL: c.url, Subject: c.subject}
 		repo, _, _ := f.ForgeRepo()

@@ -24,7 +24,7 @@ func instanceID(f *artifact.CommitFacts) *string {
 	}
 	short := f.Head[:7]
 	if repo, _, ok := f.ForgeRepo(); ok {
-		return str(strings.Replace(repo, "/", "__", 1) + "-" + short)
+		return str(strings.ReplaceAll(repo, "/", "__") + "-" + short)
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(path.Base(strings.TrimRight(strings.ReplaceAll(f.RepoURL, "\\", "/"), "/")), ".git"), ".bundle")
 	if base == "" || base == "." || base == "/" {

@@ -188,7 +188,11 @@ func TestCardWording(t *testing.T) {
 	for repo, want := range map[string]string{
 		"https://github.com/vllm-project/vllm.git": "https://github.com/vllm-project/vllm/commit/" + sha,
 		"git@github.com:vllm-project/vllm.git":     "https://github.com/vllm-project/vllm/commit/" + sha,
-		"https://gitlab.com/group/sub/proj":        "https://gitlab.com/group/sub/proj/commit/" + sha,
+		"https://gitlab.com/group/sub/proj":        "https://gitlab.com/group/sub/proj/-/commit/" + sha,
+		"https://www.github.com/a/b/":              "https://github.com/a/b/commit/" + sha,
+		"git://github.com/a/b.git":                 "https://github.com/a/b/commit/" + sha,
+		"https://git.sr.ht/~sircmpwn/hare":         "https://git.sr.ht/~sircmpwn/hare/commit/" + sha,
+		"https://github.com/a/b/tree/main":         "",
 		"https://bitbucket.org/team/repo.git":      "https://bitbucket.org/team/repo/commits/" + sha,
 		"../repo/tinystats.bundle":                 "",
 		"https://git.internal.example/x/y.git":     "",

@@ -2,40 +2,24 @@ package dataset
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/isobench/isobench/rules/artifact"
 )
 
 // What the report's cards say in words: links to the forge, "496× faster", which side a log
 // is about, the test a benchmark ran.
 
-// commitURL is the page of a commit on the forge a repository URL names (GitHub, GitLab,
-// Codeberg, Bitbucket, sourcehut), or "" for any other URL, a local path or a bundle. Only a
-// reader who follows the link leaves the page; nothing is loaded from it.
+// commitURL is the page of a commit on the forge a repository URL names (artifact.ParseForge),
+// or "" for any other URL, a local path or a bundle. Only a reader who follows the link leaves
+// the page; nothing is loaded from it.
 func commitURL(repoURL, sha *string) string {
 	if repoURL == nil || sha == nil || *sha == "" {
 		return ""
 	}
-	raw := strings.TrimSpace(*repoURL)
-	if rest, ok := strings.CutPrefix(raw, "git@"); ok { // git@github.com:owner/repo.git
-		host, path, found := strings.Cut(rest, ":")
-		if !found {
-			return ""
-		}
-		raw = "https://" + host + "/" + path
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "ssh") {
-		return ""
-	}
-	path := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), ".git")
-	base := "https://" + u.Hostname() + path
-	switch u.Hostname() {
-	case "github.com", "gitlab.com", "codeberg.org", "git.sr.ht":
-		return base + "/commit/" + *sha
-	case "bitbucket.org":
-		return base + "/commits/" + *sha
+	if f, ok := artifact.ParseForge(*repoURL); ok {
+		return f.CommitLink(*sha)
 	}
 	return ""
 }
