@@ -1,8 +1,11 @@
 package engine
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -17,6 +20,11 @@ import (
 // (stamp.go), at load time and when a late attribute is evaluated while an action is
 // prepared.
 func functions(dir string, log *inputLog) map[string]function.Function {
+	return functionsIn(dir, log, 0)
+}
+
+// functionsIn is functions inside templates templates deep (0: in a BUILD.hcl itself).
+func functionsIn(dir string, log *inputLog, templates int) map[string]function.Function {
 	return map[string]function.Function{
 		"abs":           stdlib.AbsoluteFunc,
 		"ceil":          stdlib.CeilFunc,
@@ -57,7 +65,7 @@ func functions(dir string, log *inputLog) map[string]function.Function {
 		"split":         stdlib.SplitFunc,
 		"strlen":        stdlib.StrlenFunc,
 		"substr":        stdlib.SubstrFunc,
-		"templatefile":  templateFileFunc(dir, log),
+		"templatefile":  templateFileFunc(dir, log, templates),
 		"title":         stdlib.TitleFunc,
 		"tolist":        stdlib.MakeToFunc(cty.List(cty.DynamicPseudoType)),
 		"tomap":         stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
@@ -99,8 +107,9 @@ func fileFunc(dir string, log *inputLog) function.Function {
 
 // templateFileFunc renders a file as an HCL template (${...} and %{...} directives) with the
 // variables given in its second argument. The prompt of a generator is usually one, with
-// `{ commit = commit }`, so it is evaluated late, once per commit.
-func templateFileFunc(dir string, log *inputLog) function.Function {
+// `{ commit = commit }`, so it is evaluated late, once per commit. A template is held to the
+// limits of HCL files (limits.go), and may render another up to MaxTemplateDepth deep.
+func templateFileFunc(dir string, log *inputLog, templates int) function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{
 			{Name: "path", Type: cty.String},
@@ -109,10 +118,16 @@ func templateFileFunc(dir string, log *inputLog) function.Function {
 		Type: function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			path := resolvePath(dir, args[0].AsString())
+			if templates >= MaxTemplateDepth {
+				return cty.NilVal, templateFailure(fmt.Sprintf("templates render templates more than %d deep here (%s): does a template render itself", MaxTemplateDepth, path))
+			}
 			log.saw(path)
 			src, err := os.ReadFile(path)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read the template: %s", err)
+			}
+			if d := checkTemplateLimits(src, path); d != nil {
+				return cty.NilVal, templateFailure(fmt.Sprintf("%s:%d:%d: %s: %s", path, d.Subject.Start.Line, d.Subject.Start.Column, d.Summary, strings.TrimSuffix(d.Detail, ".")))
 			}
 			tmpl, diags := hclsyntax.ParseTemplate(src, path, hcl.Pos{Line: 1, Column: 1, Byte: 0})
 			if diags.HasErrors() {
@@ -125,9 +140,12 @@ func templateFileFunc(dir string, log *inputLog) function.Function {
 					vars[k.AsString()] = e
 				}
 			}
-			ctx := &hcl.EvalContext{Variables: vars, Functions: functions(filepath.Dir(path), log)}
+			ctx := &hcl.EvalContext{Variables: vars, Functions: functionsIn(filepath.Dir(path), log, templates+1)}
 			out, diags := tmpl.Value(ctx)
 			if diags.HasErrors() {
+				if inner := innerTemplateFailure(diags); inner != nil {
+					return cty.NilVal, inner
+				}
 				return cty.NilVal, function.NewArgErrorf(0, "rendering the template failed: %s", diags.Error())
 			}
 			if out.IsNull() {
@@ -136,4 +154,23 @@ func templateFileFunc(dir string, log *inputLog) function.Function {
 			return out, nil
 		},
 	})
+}
+
+// templateFailure is a limit a template passed. A template rendering another passes the inner
+// one's failure on as it is, so the user reads it once, not wrapped once per template.
+type templateFailure string
+
+func (f templateFailure) Error() string { return string(f) }
+
+// innerTemplateFailure is the templateFailure of a templatefile call among diags, or nil.
+func innerTemplateFailure(diags hcl.Diagnostics) error {
+	for _, d := range diags {
+		if extra, ok := d.Extra.(hclsyntax.FunctionCallDiagExtra); ok {
+			var f templateFailure
+			if errors.As(extra.FunctionCallError(), &f) {
+				return f
+			}
+		}
+	}
+	return nil
 }

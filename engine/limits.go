@@ -31,9 +31,14 @@ const (
 	// MaxLineBytes bounds one line: a diagnostic quotes the line it points at, and a line
 	// of megabytes would flood the terminal.
 	MaxLineBytes = 64 << 10
+	// MaxTemplateDepth bounds templatefile calls inside templates: a prompt may include a
+	// shared preamble, and so on, but a template that includes itself must end in an error,
+	// not in a stack that grows until Go ends the process.
+	MaxTemplateDepth = 16
 )
 
-// checkLimits returns a diagnostic, at the place where src first passes a limit, or nil.
+// checkLimits returns a diagnostic, at the place where src, a BUILD.hcl or isobench.hcl
+// file, first passes a limit, or nil.
 func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 	if len(src) > MaxFileBytes {
 		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "File too large",
@@ -42,6 +47,26 @@ func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}
 	}
 	tokens, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos) // the parser reports bad tokens
+	return checkTokens(tokens, src, filename, false)
+}
+
+// checkTemplateLimits is checkLimits for a file templatefile renders: the same limits, read
+// with the lexer of templates, where each ${...} and %{...} is an expression of its own.
+func checkTemplateLimits(src []byte, filename string) *hcl.Diagnostic {
+	if len(src) > MaxFileBytes {
+		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template too large",
+			Detail: fmt.Sprintf("%s has %d bytes; isobench renders templates of at most %d MiB. Read large data with file() and pass it to the template as a variable.",
+				filename, len(src), MaxFileBytes>>20),
+			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}
+	}
+	tokens, _ := hclsyntax.LexTemplate(src, filename, hcl.InitialPos)
+	return checkTokens(tokens, src, filename, true)
+}
+
+// checkTokens applies the nesting, operator and line limits to a lexed file. In a config
+// file an expression ends at a newline outside brackets; in a template, also where an
+// interpolation or directive closes back to the template's text.
+func checkTokens(tokens hclsyntax.Tokens, src []byte, filename string, template bool) *hcl.Diagnostic {
 	depth, ops := 0, 0
 	for _, tok := range tokens {
 		switch tok.Type {
@@ -56,6 +81,9 @@ func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 		case hclsyntax.TokenCBrace, hclsyntax.TokenCBrack, hclsyntax.TokenCParen, hclsyntax.TokenCQuote,
 			hclsyntax.TokenCHeredoc, hclsyntax.TokenTemplateSeqEnd:
 			depth = max(0, depth-1)
+			if template && depth == 0 {
+				ops = 0 // the end of an interpolation or directive
+			}
 		case hclsyntax.TokenNewline, hclsyntax.TokenEOF:
 			if depth == 0 {
 				ops = 0 // the end of an attribute

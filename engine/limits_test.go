@@ -62,3 +62,43 @@ func TestSourceWindow(t *testing.T) {
 		t.Errorf("window %q, caret %d", w, caret)
 	}
 }
+
+// TestHostileTemplates: a template rendered by templatefile is held to the same limits, and
+// one that renders itself ends in an error; each names the template's file and place, at the
+// templatefile call in BUILD.hcl. Ordinary templates, with many interpolations and a shared
+// preamble rendered inside them, load.
+func TestHostileTemplates(t *testing.T) {
+	many := strings.Repeat("${1 + 2 + 3} ", 2000) // 4,000 operators, no more than 2 in one expression
+	cases := []struct {
+		name, tmpl, want string
+	}{
+		{"itself", "again: ${templatefile(\"t.tmpl\", {})}", "more than 16 deep"},
+		{"nesting", "${" + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + "}", "t.tmpl:1:" + fmt.Sprint(3+MaxNesting-1) + ": Nested too deeply"},
+		{"chain", "text\n${" + strings.Repeat("1+", 5000) + "1}", "t.tmpl:2:" + fmt.Sprint(4+2*MaxOperators) + ": Expression too long"},
+		{"size", strings.Repeat("padding\n", MaxFileBytes/8+1), "t.tmpl:1:1: Template too large"},
+		{"ordinary", "Speed up: " + many + "${templatefile(\"preamble.tmpl\", { n = 3 })}", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			root := writeTree(t, map[string]string{
+				"isobench.hcl":      "workspace {}\n",
+				"pkg/t.tmpl":        c.tmpl,
+				"pkg/preamble.tmpl": "You are a performance engineer (${n}).",
+				"pkg/BUILD.hcl":     "thing \"p\" {\n  prompt = templatefile(\"t.tmpl\", {})\n}\n",
+			})
+			_, diags := Load(root, LoadOptions{Kinds: testKinds(nil)})
+			if c.want == "" {
+				if diags.HasErrors() {
+					t.Fatal(diags)
+				}
+				return
+			}
+			if len(diags) != 1 || diags[0].Subject == nil || !strings.Contains(diags[0].Detail, c.want) {
+				t.Fatalf("got %v, want one diagnostic saying %q", diags, c.want)
+			}
+			if s := diags[0].Subject; s.Filename != "pkg/BUILD.hcl" || s.Start.Line != 2 {
+				t.Errorf("at %s, want the call at pkg/BUILD.hcl:2", s)
+			}
+		})
+	}
+}
