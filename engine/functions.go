@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,6 +90,27 @@ func resolvePath(dir, p string) string {
 	return filepath.Join(dir, p)
 }
 
+// readInputFile reads a file that file() or templatefile() names: a regular file of at most
+// MaxReadBytes, so that file("/dev/zero") or a misnamed dataset is an error, not a build that
+// hangs or fills memory.
+func readInputFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxReadBytes+1))
+	if err == nil && len(data) > MaxReadBytes {
+		err = fmt.Errorf("%s has more than %d MiB, the most file() and templatefile() read", path, MaxReadBytes>>20)
+	}
+	return data, err
+}
+
 func fileFunc(dir string, log *inputLog) function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
@@ -96,7 +118,7 @@ func fileFunc(dir string, log *inputLog) function.Function {
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			path := resolvePath(dir, args[0].AsString())
 			log.saw(path)
-			data, err := os.ReadFile(path)
+			data, err := readInputFile(path)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read the file: %s", err)
 			}
@@ -122,7 +144,7 @@ func templateFileFunc(dir string, log *inputLog, templates int) function.Functio
 				return cty.NilVal, templateFailure(fmt.Sprintf("templates render templates more than %d deep here (%s): does a template render itself", MaxTemplateDepth, path))
 			}
 			log.saw(path)
-			src, err := os.ReadFile(path)
+			src, err := readInputFile(path)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read the template: %s", err)
 			}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -100,5 +101,27 @@ func TestHostileTemplates(t *testing.T) {
 				t.Errorf("at %s, want the call at pkg/BUILD.hcl:2", s)
 			}
 		})
+	}
+}
+
+// TestFileReadsRegularFiles: file() of a device or of a file past MaxReadBytes is an error at
+// the call, not a build that hangs reading /dev/zero.
+func TestFileReadsRegularFiles(t *testing.T) {
+	root := writeTree(t, map[string]string{"isobench.hcl": "workspace {}\n", "pkg/BUILD.hcl": ""})
+	big := root + "/big.txt"
+	if err := os.WriteFile(big, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(big, MaxReadBytes+1); err != nil { // sparse: no 64 MiB written
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"/dev/zero": "not a regular file", big: "more than 64 MiB"} {
+		if err := os.WriteFile(root+"/pkg/BUILD.hcl", fmt.Appendf(nil, "thing \"p\" {\n  text = file(%q)\n}\n", path), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, diags := Load(root, LoadOptions{Kinds: testKinds(nil)})
+		if len(diags) != 1 || !strings.Contains(diags[0].Detail, want) || diags[0].Subject.Start.Line != 2 {
+			t.Errorf("file(%q): got %v, want one diagnostic at line 2 saying %q", path, diags, want)
+		}
 	}
 }
