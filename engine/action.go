@@ -156,6 +156,16 @@ func Transient(class, format string, args ...any) *Result {
 	return &Result{Status: StatusFailed, Class: class, Message: fmt.Sprintf(format, args...), Transient: true}
 }
 
+// asCancelled makes a failure that came while ctx was cancelled a transient "cancelled" one
+// (it would have been something else only because of the cancellation), keeping a message
+// that already says it was cancelled as it is.
+func asCancelled(ctx context.Context, res *Result) *Result {
+	if ctx.Err() == nil || res.Status == StatusOK || res.Class == "cancelled" {
+		return res
+	}
+	return Transient("cancelled", "cancelled: %s", res.Message)
+}
+
 // Failure is an error a rule returns from Prepare; the action fails with its class.
 type Failure struct {
 	Class     string

@@ -225,10 +225,7 @@ func runWork(ctx context.Context, w *Work, x *Exec) *Result {
 	case res == nil:
 		res = Transient("error", "the rule returned no result")
 	}
-	if ctx.Err() != nil && res.Status != StatusOK {
-		res = Transient("cancelled", "cancelled: %s", res.Message)
-	}
-	return res
+	return asCancelled(ctx, res)
 }
 
 // memo is the Memo of an action this build executes for reason; the keys of the parts it

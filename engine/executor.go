@@ -78,8 +78,5 @@ func (b *builder) executeElsewhere(ctx context.Context, a *Action, w *Work, key 
 	case res == nil:
 		res = Transient("executor", "the executor returned no result")
 	}
-	if ctx.Err() != nil && res.Status != StatusOK {
-		res = Transient("cancelled", "cancelled: %s", res.Message)
-	}
-	return res
+	return asCancelled(ctx, res)
 }
