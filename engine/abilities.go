@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/isobench/isobench/cache"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // The optional abilities of a Kind beyond Decode and PerCommit. The command holds the list of
@@ -21,6 +22,14 @@ type MachineProber interface {
 	// MachineFact returns the named fact as it is now; ok is false when the kind does not
 	// know the name.
 	MachineFact(name string) (value string, ok bool)
+}
+
+// RunVariables is a kind that names values known only when a run starts, for the shell to
+// expand: the benchmark kind's server.port is "${ISOBENCH_PORT}", since the port is picked
+// when a server session starts. Every BUILD.hcl expression sees them, as HCL variables whose
+// values are shell expansions, so they belong only in strings the shell runs.
+type RunVariables interface {
+	RunVariables() map[string]cty.Value
 }
 
 // BuildObserver is told what a build did once it ends, to record facts that live outside the

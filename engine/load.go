@@ -31,6 +31,7 @@ type loader struct {
 	parser *hclparse.Parser
 	kinds  map[string]Kind
 	vars   cty.Value
+	run    map[string]cty.Value // the kinds' RunVariables, in scope in every BUILD.hcl
 	ws     *Workspace
 	diags  hcl.Diagnostics
 }
@@ -44,9 +45,15 @@ func Load(root string, opts LoadOptions) (*Workspace, hcl.Diagnostics) {
 		kinds:  map[string]Kind{},
 		ws:     &Workspace{Root: root, Targets: map[Label]*Target{}, Kinds: map[string]Kind{}, Files: map[string][]byte{}, inputs: newInputLog()},
 	}
+	l.run = map[string]cty.Value{}
 	for _, k := range opts.Kinds {
 		l.kinds[k.Name()] = k
 		l.ws.Kinds[k.Name()] = k
+		if rv, ok := k.(RunVariables); ok {
+			for name, v := range rv.RunVariables() {
+				l.run[name] = v
+			}
+		}
 	}
 	l.registerExecutors(opts.Executors)
 	l.loadWorkspaceFile(opts.Vars)
@@ -225,6 +232,16 @@ func (l *loader) evalContext(_ hcl.Body, dir string, _ string) *hcl.EvalContext 
 	}
 }
 
+// packageVariables is what a BUILD.hcl expression sees: var, the file's locals, and the
+// kinds' RunVariables (`commit` is added per commit, for late attributes).
+func (l *loader) packageVariables(locals cty.Value) map[string]cty.Value {
+	vars := map[string]cty.Value{"var": l.vars, "local": locals}
+	for name, v := range l.run {
+		vars[name] = v
+	}
+	return vars
+}
+
 // evalLocals evaluates a file's locals in dependency order: each pass evaluates the locals
 // whose references to other locals are known, until nothing changes.
 func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
@@ -250,10 +267,7 @@ func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
 			if !localsReady(a.Expr, known, pending) {
 				continue
 			}
-			ctx := &hcl.EvalContext{
-				Variables: map[string]cty.Value{"var": l.vars, "local": cty.ObjectVal(known)},
-				Functions: functions(dir, l.ws.inputs),
-			}
+			ctx := &hcl.EvalContext{Variables: l.packageVariables(cty.ObjectVal(known)), Functions: functions(dir, l.ws.inputs)}
 			if d := undeclaredRef(a.Expr, ctx); d != nil {
 				l.diags = append(l.diags, d)
 				known[name] = cty.DynamicVal
@@ -295,10 +309,7 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 	kind := l.kinds[block.Type]
 	schema := kind.Schema()
 	name := block.Labels[0]
-	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": l.vars, "local": locals},
-		Functions: functions(dir, l.ws.inputs),
-	}
+	ctx := &hcl.EvalContext{Variables: l.packageVariables(locals), Functions: functions(dir, l.ws.inputs)}
 	content, diags := block.Body.Content(schema.hclSchema(true))
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {

@@ -292,3 +292,34 @@ thing "b" {
 		t.Errorf("AttrRange of an unset attribute = %s, want the block's range (line 5)", r)
 	}
 }
+
+// portKind is thingKind with a run variable, as the benchmark kind's server.port.
+type portKind struct{ thingKind }
+
+func (portKind) RunVariables() map[string]cty.Value {
+	return map[string]cty.Value{"server": cty.ObjectVal(map[string]cty.Value{"port": cty.StringVal("${ISOBENCH_PORT}")})}
+}
+
+// TestRunVariables: a kind's RunVariables are in scope in locals and in every target's
+// attributes, early and late, beside var and local.
+func TestRunVariables(t *testing.T) {
+	root := writeTree(t, map[string]string{
+		"isobench.hcl": "variable \"model\" {\n  default = \"m\"\n}\n",
+		"pkg/BUILD.hcl": `locals {
+  client = "bench --model ${var.model} --port ${server.port}"
+}
+thing "a" {
+  text   = local.client
+  prompt = "${commit.sha} serve --port ${server.port}"
+}
+`,
+	})
+	ws := mustLoad(t, root, LoadOptions{Kinds: []Kind{portKind{}, noteKind{}}})
+	tg := mustTarget(t, ws, "//pkg:a")
+	if got := tg.String("text"); got != "bench --model m --port ${ISOBENCH_PORT}" {
+		t.Errorf("text = %q", got)
+	}
+	if got, err := tg.EvalString("prompt", commitVars("abc", "s")); err != nil || got != "abc serve --port ${ISOBENCH_PORT}" {
+		t.Errorf("prompt = %q, %v", got, err)
+	}
+}

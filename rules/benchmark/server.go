@@ -8,6 +8,7 @@ import (
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // A serving benchmark measures a server through a client: each run starts the server of its
@@ -19,6 +20,17 @@ import (
 // The server and its client run in one sandbox (session.go), so that the client reaches the
 // server on the sandbox's own loopback and nothing else does; every process of the session
 // dies with it.
+
+// RunVariables implements engine.RunVariables: `${server.port}` and `${server.url}` in a
+// command are the shell's ${ISOBENCH_PORT} and ${ISOBENCH_SERVER_URL}, which the session sets
+// once it has picked the port (session.go). So the issue's and vLLM's way of writing a port,
+// `--port ${server.port}`, works, and the key holds the same text at both sides.
+func (Kind) RunVariables() map[string]cty.Value {
+	return map[string]cty.Value{"server": cty.ObjectVal(map[string]cty.Value{
+		"port": cty.StringVal("${ISOBENCH_PORT}"),
+		"url":  cty.StringVal("${ISOBENCH_SERVER_URL}"),
+	})}
+}
 
 // Defaults of a server block.
 const (

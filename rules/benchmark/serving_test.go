@@ -25,12 +25,14 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"ok")
     def log_message(self, *a):
         sys.stderr.write("request %s\n" % self.path)
-print("serving on", os.environ["ISOBENCH_PORT"], flush=True)
-http.server.HTTPServer(("127.0.0.1", int(os.environ["ISOBENCH_PORT"])), H).serve_forever()
+port = sys.argv[sys.argv.index("--port") + 1] if "--port" in sys.argv else os.environ["ISOBENCH_PORT"]
+print("serving on", port, flush=True)
+http.server.HTTPServer(("127.0.0.1", int(port)), H).serve_forever()
 `,
 		"client.py": `import json, os, sys, time, urllib.request
 t = time.perf_counter()
-urllib.request.urlopen(os.environ["ISOBENCH_SERVER_URL"] + "/work").read()
+url = sys.argv[sys.argv.index("--url") + 1] if "--url" in sys.argv else os.environ["ISOBENCH_SERVER_URL"]
+urllib.request.urlopen(url + "/work").read()
 ms = (time.perf_counter() - t) * 1000
 out = "result.json" if "--cwd" in sys.argv else os.path.join(os.environ["ISOBENCH_RUN_DIR"], "result.json")
 if os.path.exists(out):
@@ -78,9 +80,9 @@ benchmark %q {
 benchmark "table" {
   commit  = "//commits:c"
   server {
-    command = "python server.py"
+    command = "python server.py --port ${server.port}"
   }
-  command         = "python client.py"
+  command         = "python client.py --url ${server.url}"
   metric_patterns = { ttft = "Mean TTFT \\(ms\\):\\s+([0-9.]+)" }
   units           = { ttft = "ms" }
   samples = 2
