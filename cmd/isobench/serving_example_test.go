@@ -96,7 +96,7 @@ func TestServingExample(t *testing.T) {
 	if kv == nil {
 		t.Fatalf("no record of kv_cache among %d", len(records))
 	}
-	if kv["server_command"] != "python server.py --port $ISOBENCH_PORT --model tiny" || kv["benchmark_mode"] != "serving" ||
+	if kv["server_command"] != "python server.py --port ${ISOBENCH_PORT} --model tiny" || kv["benchmark_mode"] != "serving" ||
 		kv["benchmark_model"] != "tiny" || kv["metric"] != "tpot_median" || kv["unit"] != "ms" {
 		t.Errorf("kv_cache's record: server %v, mode %v, model %v, metric %v %v", kv["server_command"], kv["benchmark_mode"],
 			kv["benchmark_model"], kv["metric"], kv["unit"])

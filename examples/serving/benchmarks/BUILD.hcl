@@ -2,17 +2,18 @@
 #
 # The client is the example's own (client.py, a small `vllm bench serve`), fed to the side's
 # python on stdin, so its source is part of the key like every other part of the workload.
-# Both commands see the port isobench picked in ISOBENCH_PORT, and the client writes its result
-# file under ISOBENCH_RUN_DIR, a fresh directory per invocation.
+# Both commands get the port isobench picked for the session as ${server.port} (the shell's
+# ${ISOBENCH_PORT}), and the client writes its result file under ISOBENCH_RUN_DIR, a fresh
+# directory per invocation.
 
 locals {
-  client = "python - --port $ISOBENCH_PORT --model tiny --num-prompts ${var.num_prompts} --random-input-len 100 --random-output-len 24 --save-result --result-filename result.json <<'PY'\n${file("client.py")}\nPY"
+  client = "python - --port ${server.port} --model tiny --num-prompts ${var.num_prompts} --random-input-len 100 --random-output-len 24 --save-result --result-filename result.json <<'PY'\n${file("client.py")}\nPY"
 }
 
 benchmark "kv_cache" {
   commit = "//commits:kv_cache"
   server {
-    command       = "python server.py --port $ISOBENCH_PORT --model tiny"
+    command       = "python server.py --port ${server.port} --model tiny"
     ready         = "/health"
     ready_timeout = "60s"
   }
@@ -37,7 +38,7 @@ benchmark "kv_cache" {
 benchmark "docs_control" {
   commit = "//commits:docs"
   server {
-    command   = "python server.py --port $ISOBENCH_PORT --model tiny"
+    command   = "python server.py --port ${server.port} --model tiny"
     ready_log = "serving on"
   }
   command     = local.client
