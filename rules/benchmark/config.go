@@ -507,7 +507,11 @@ func decodeServing(t *engine.Target, c *Config, invalid func(hcl.Range, error)) 
 		case c.Metric.Name == "":
 			c.Metric.Name = names[0]
 		case !slices.Contains(names, c.Metric.Name):
-			invalid(t.AttrRange("primary_metric"), fmt.Errorf("primary_metric %q is none of the metrics read (%s)", c.Metric.Name, strings.Join(names, ", ")))
+			hint := ""
+			if near := engine.Suggest(c.Metric.Name, names); near != "" {
+				hint = fmt.Sprintf("; did you mean %q?", near)
+			}
+			invalid(t.AttrRange("primary_metric"), fmt.Errorf("primary_metric %q is none of the metrics read (%s)%s", c.Metric.Name, strings.Join(names, ", "), hint))
 		}
 	}
 	return s

@@ -258,6 +258,10 @@ func TestDecodeServing(t *testing.T) {
   metrics = { a = "x" }
   primary_metric = "z"`, `primary_metric "z" is none of the metrics read (a)`},
 		{`command = "c"
+  result_file = "r.json"
+  metrics = { tpot_median = "x", ttft_median = "y" }
+  primary_metric = "tpot_mediam"`, `(tpot_median, ttft_median); did you mean "tpot_median"?`},
+		{`command = "c"
   client_runs = 0`, "client_runs"},
 	} {
 		_, diags := loadConfig(t, c.body)
