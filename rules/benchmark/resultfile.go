@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/isobench/isobench/engine"
 )
 
 // readClient reads one client invocation's metrics: each name of `metrics` from the result
@@ -67,13 +69,14 @@ func lookupKey(doc map[string]any, key string) (float64, error) {
 	if x, ok := doc[key]; ok {
 		v = x
 	} else {
-		for _, part := range strings.Split(key, ".") {
+		parts := strings.Split(key, ".")
+		for i, part := range parts {
 			obj, ok := v.(map[string]any)
 			if !ok {
 				return 0, fmt.Errorf("has no key %q", key)
 			}
 			if v, ok = obj[part]; !ok {
-				return 0, fmt.Errorf("has no key %q", key)
+				return 0, fmt.Errorf("has no key %q%s", key, nearestKey(obj, parts[:i], part))
 			}
 		}
 	}
@@ -104,4 +107,14 @@ func (s *Serving) unitOf(name, key string) string {
 		return "tok/s"
 	}
 	return ""
+}
+
+// nearestKey is a hint naming the key of obj (under the path parent) nearest to the missing
+// one, as it would be written in metrics: a misspelt "median_tpot" finds "median_tpot_ms".
+func nearestKey(obj map[string]any, parent []string, missing string) string {
+	near := engine.Suggest(missing, slices.Collect(maps.Keys(obj)))
+	if near == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", strings.Join(append(slices.Clone(parent), near), "."))
 }

@@ -282,6 +282,8 @@ func TestResultFileKeys(t *testing.T) {
 		`{"median_ttft_ms": "fast", "x": {"y": 1}, "dotted.key": 1}`: "not a number",
 		`{"median_ttft_ms": 1, "x": 2, "dotted.key": 1}`:             `no key "x.y"`,
 		`[1]`: "not a JSON object",
+		`{"median_ttft": 1, "x": {"y": 1}, "dotted.key": 1}`:     `no key "median_ttft_ms"; did you mean "median_ttft"?`,
+		`{"median_ttft_ms": 1, "x": {"yy": 1}, "dotted.key": 1}`: `no key "x.y"; did you mean "x.yy"?`,
 	} {
 		if _, err := s.readClient([]byte(doc), true, nil); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", doc, err, want)
