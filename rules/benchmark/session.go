@@ -338,7 +338,7 @@ func (p *serverProc) waitReady(spec *sessionSpec, port int) (failure, msg string
 // notListening says what a failed check of the server's port found.
 func notListening(addr string, err error) string {
 	if errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Sprintf("nothing listened on %s, the port in ISOBENCH_PORT", addr)
+		return fmt.Sprintf("nothing listened on %s, the port in ISOBENCH_PORT (does the server command pass --port ${server.port}?)", addr)
 	}
 	return err.Error()
 }
