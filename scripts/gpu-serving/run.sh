@@ -40,11 +40,11 @@ cat > "$ws/benchmarks/BUILD.hcl" <<HCL
 benchmark "kv" {
   commit = "//commits:kv"
   server {
-    command       = "python server.py --port \$ISOBENCH_PORT"
+    command       = "python server.py --port \${server.port}"
     ready         = "/health"
     ready_timeout = "3m"
   }
-  command     = "python - --port \$ISOBENCH_PORT $workload --save-result <<'PY'\n\${file("client.py")}\nPY"
+  command     = "python - --port \${server.port} $workload --save-result <<'PY'\n\${file("client.py")}\nPY"
   client_runs = 2
   result_file = "result.json"
   metrics = {
