@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dgraph-io/badger/v4"
@@ -57,20 +58,35 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 
 // changedManifests returns the records of m that differ from those stored, read in one
 // transaction, and whether any of them replaces a stored one.
+//
+// The names are visited in order with one iterator rather than looked up one by one: a
+// build's manifests lie next to each other in the keyspace, so most steps are a Next, which
+// reads on in the block at hand, where a Get searches every level afresh for each name. The
+// Gets were a tenth of the CPU time of a 10,000-action build that replayed everything.
 func (s *Store) changedManifests(m map[string][]byte) (changed map[string][]byte, replaced bool, err error) {
 	changed = map[string][]byte{}
+	names := make([]string, 0, len(m))
+	for name := range m {
+		names = append(names, name)
+	}
+	slices.Sort(names)
 	err = s.view(func(txn *badger.Txn) error {
-		for name, v := range m {
-			item, err := txn.Get(dbKey(prefixManifest, name))
-			switch {
-			case errors.Is(err, badger.ErrKeyNotFound):
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = false
+		opts.Prefix = []byte(prefixManifest)
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		it.Rewind()
+		for _, name := range names {
+			v := m[name]
+			k := dbKey(prefixManifest, name)
+			seekTo(it, k)
+			if !it.Valid() || !bytes.Equal(it.Item().Key(), k) {
 				changed[name] = v
 				continue
-			case err != nil:
-				return err
 			}
 			same := false
-			if err := item.Value(func(old []byte) error { same = bytes.Equal(old, v); return nil }); err != nil {
+			if err := it.Item().Value(func(old []byte) error { same = bytes.Equal(old, v); return nil }); err != nil {
 				return err
 			}
 			if !same {
@@ -83,6 +99,22 @@ func (s *Store) changedManifests(m map[string][]byte) (changed map[string][]byte
 		return nil, false, fmt.Errorf("reading %d manifests: %w", len(m), err)
 	}
 	return changed, replaced, nil
+}
+
+// seekSteps is how many keys seekTo steps over before it seeks instead: a step costs a
+// fraction of a seek, which searches every level of the tree again.
+const seekSteps = 8
+
+// seekTo moves it to the first key at or after k, which must not be before its current key
+// (keys are sought in order). It steps there when k is near, and seeks when it is not.
+func seekTo(it *badger.Iterator, k []byte) {
+	for range seekSteps {
+		if !it.Valid() || bytes.Compare(it.Item().Key(), k) >= 0 {
+			return
+		}
+		it.Next()
+	}
+	it.Seek(k)
 }
 
 // DeleteManifests removes the named records; absent names are no error.

@@ -2,6 +2,8 @@ package cache
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/dgraph-io/badger/v4"
@@ -71,6 +73,43 @@ func TestPutManifestsSkipsUnchanged(t *testing.T) {
 	for name, want := range map[string]string{"a": "1", "b": "3", "c": "4"} {
 		if v, ok, err := s.GetManifest(name); err != nil || !ok || string(v) != want {
 			t.Errorf("manifest %s = %q, %v, %v; want %q", name, v, ok, err, want)
+		}
+	}
+}
+
+// changedManifests walks the names in order, stepping over stored records near the next name
+// and seeking past far ones; either way each name is compared with its own record.
+func TestChangedManifestsStepsAndSeeks(t *testing.T) {
+	s := openTest(t)
+	stored := map[string][]byte{}
+	for i := range 100 {
+		stored[fmt.Sprintf("m/%03d", i)] = []byte(fmt.Sprint(i))
+	}
+	if err := s.PutManifests(stored); err != nil {
+		t.Fatal(err)
+	}
+	ask := map[string][]byte{
+		"a":       []byte("before all"),
+		"m/000":   []byte("0"),
+		"m/001":   []byte("changed"),
+		"m/002":   []byte("2"),
+		"m/002.5": []byte("between"),
+		"m/040":   []byte("40"),
+		"m/041":   []byte("41 changed"),
+		"m/099":   []byte("99"),
+		"z":       []byte("after all"),
+	}
+	changed, replaced, err := s.changedManifests(ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a", "m/001", "m/002.5", "m/041", "z"}
+	if len(changed) != len(want) || !replaced {
+		t.Errorf("changed = %q, replaced = %v; want %q, true", slices.Sorted(maps.Keys(changed)), replaced, want)
+	}
+	for _, name := range want {
+		if string(changed[name]) != string(ask[name]) {
+			t.Errorf("changed[%s] = %q, want %q", name, changed[name], ask[name])
 		}
 	}
 }

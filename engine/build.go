@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/isobench/isobench/cache"
@@ -22,9 +24,10 @@ type builder struct {
 	absorbed map[*Action]bool
 
 	// Under scheduler.mu:
-	notRun    int // actions taken from the queue that never ran (cancelled waiting for resources)
-	manifests map[string][]byte
-	touched   []cache.Digest
+	notRun int // actions taken from the queue that never ran (cancelled waiting for resources)
+	// keyed are the visits that end with a key and an outcome: each leaves a manifest.
+	keyed   []*Visit
+	touched []cache.Digest
 }
 
 func build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Action]*Visit, error) {
@@ -33,12 +36,11 @@ func build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Ac
 		scheduler: newScheduler(all, opt),
 		pools:     newPools(opt.CPUSlots, opt.GPUs, opt.Pools),
 		absorbed:  absorbedFailures(all),
-		manifests: map[string][]byte{},
 	}
 	err := b.walk(ctx, b.process, b.finished)
 	b.summary.NotRun += b.notRun
 	if opt.Store != nil {
-		if perr := opt.Store.PutManifests(b.manifests); perr != nil && err == nil {
+		if perr := opt.Store.PutManifests(manifests(b.keyed)); perr != nil && err == nil {
 			err = perr
 		}
 		if terr := opt.Store.Touch(b.touched, time.Now()); terr != nil && err == nil {
@@ -147,10 +149,32 @@ func (b *builder) finished(a *Action, v *Visit) (stop bool) {
 		if !v.Outcome.transient {
 			b.touched = append(b.touched, v.Key)
 		}
-		m, _ := json.Marshal(Manifest{Key: v.Key, Label: a.Label.String(), Mnemonic: a.Mnemonic, Desc: v.Desc})
-		b.manifests[ManifestName(a.ID)] = m
+		b.keyed = append(b.keyed, v)
 	}
 	return !b.opt.KeepGoing && v.Outcome.Status == StatusFailed && !b.absorbed[a]
+}
+
+// manifests encodes the manifest of each visit, by name. They are encoded once the walk is
+// over, on every CPU, rather than one by one as actions finish: that is under the scheduler's
+// mutex, where every worker would wait for each encoding.
+func manifests(visits []*Visit) map[string][]byte {
+	encoded := make([][]byte, len(visits))
+	workers := min(runtime.GOMAXPROCS(0), len(visits)/256+1)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(visits); i += workers {
+				v := visits[i]
+				encoded[i], _ = json.Marshal(Manifest{Key: v.Key, Label: v.Action.Label.String(), Mnemonic: v.Action.Mnemonic, Desc: v.Desc})
+			}
+		})
+	}
+	wg.Wait()
+	m := make(map[string][]byte, len(visits))
+	for i, v := range visits {
+		m[ManifestName(v.Action.ID)] = encoded[i]
+	}
+	return m
 }
 
 func (b *builder) emit(e Event) {
