@@ -17,6 +17,7 @@ func (s *Store) Clean() error {
 	if s.db == nil {
 		return ErrClosed
 	}
+	s.cleans++
 	if err := s.db.DropAll(); err != nil {
 		return fmt.Errorf("cleaning cache: %w", err)
 	}

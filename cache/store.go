@@ -68,6 +68,8 @@ type Store struct {
 	// *badger.DB must not be used.
 	mu sync.RWMutex
 	db *badger.DB
+	// cleans counts Clean's calls, under mu, so that a Reader knows its view is gone.
+	cleans int
 
 	// stripes serialise read-modify-write transactions on the same digest
 	// within this process, the only one that may write. Badger would detect

@@ -65,9 +65,10 @@ type flight struct {
 // land tells the actions waiting for the same key that the leader's Visit is final.
 func (f *flight) land() { close(f.done) }
 
-// decide checks a's dependencies, prepares it, computes its key and looks the key up. It
-// executes nothing and emits nothing. The only error it returns is a cache failure.
-func (s *scheduler) decide(ctx context.Context, a *Action) (*decision, error) {
+// decide checks a's dependencies, prepares it, computes its key and looks the key up in
+// entries, the store as its worker reads it. It executes nothing and emits nothing. The only
+// error it returns is a cache failure.
+func (s *scheduler) decide(ctx context.Context, a *Action, entries *cache.Reader) (*decision, error) {
 	v := &Visit{Action: a}
 	d := &decision{visit: v}
 	for _, dep := range a.Deps {
@@ -119,7 +120,7 @@ func (s *scheduler) decide(ctx context.Context, a *Action) (*decision, error) {
 	s.flights[v.Key] = d.flight
 	s.mu.Unlock()
 
-	entry, found, err := s.opt.Store.GetEntry(v.Key)
+	entry, found, err := entries.GetEntry(v.Key)
 	if err != nil {
 		return d, err
 	}

@@ -154,8 +154,10 @@ func (s *scheduler) walk(ctx context.Context, process func(context.Context, *Act
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			entries := s.opt.Store.Reader() // one read transaction for this worker's lookups
+			defer entries.Close()
 			for a := s.next(); a != nil; a = s.next() {
-				d, err := s.decide(ctx, a)
+				d, err := s.decide(ctx, a, entries)
 				if err == nil {
 					err = process(ctx, a, d)
 				}
