@@ -43,7 +43,9 @@ func build(ctx context.Context, roots []*Action, opt Options) (*Summary, map[*Ac
 		if perr := opt.Store.PutManifests(manifests(b.keyed)); perr != nil && err == nil {
 			err = perr
 		}
-		if terr := opt.Store.Touch(b.touched, time.Now()); terr != nil && err == nil {
+		// Keys marked used within the hour are not marked again, as a recorded build's
+		// are not (record.go, touchInterval): 10,000 writes at every build after an edit.
+		if terr := opt.Store.TouchStale(b.touched, time.Now(), touchInterval); terr != nil && err == nil {
 			err = terr
 		}
 	}
