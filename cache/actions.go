@@ -102,7 +102,7 @@ func (s *Store) GetEntries(keys []Digest) (map[Digest]*Entry, error) {
 	for w := range workers {
 		wg.Go(func() {
 			for i := w; i < len(found); i += workers {
-				errs[i] = json.Unmarshal(found[i].val, &entries[i])
+				errs[i] = decodeEntry(found[i].val, &entries[i])
 			}
 		})
 	}
@@ -128,8 +128,8 @@ func getEntry(txn *badger.Txn, key Digest) (*Entry, error) {
 	}
 	e := new(Entry)
 	// Value hands out Badger's own buffer, valid only inside the callback;
-	// Unmarshal copies what it keeps (Meta included), so no ValueCopy.
-	err = item.Value(func(v []byte) error { return json.Unmarshal(v, e) })
+	// decodeEntry copies what it keeps (Meta included), so no ValueCopy.
+	err = item.Value(func(v []byte) error { return decodeEntry(v, e) })
 	if err != nil {
 		return nil, err
 	}
