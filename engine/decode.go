@@ -18,10 +18,11 @@ const LateVariable = "commit"
 // decodeContent turns a block's content into a Body: early attributes evaluated and converted
 // to their declared types, late ones kept as expressions, nested blocks decoded recursively.
 func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *Schema, ctx *hcl.EvalContext, pkg string, topLevel bool) *Body {
+	// A for_each block decodes one Body per element, so maps are made at their size, and
+	// late and blocks, empty in most bodies, only once they get an entry (nil reads as empty).
 	b := &Body{
 		Range: rng, Pkg: pkg, schema: schema, ctx: ctx,
-		values: map[string]cty.Value{}, exprs: map[string]hcl.Expression{},
-		late: map[string]bool{}, blocks: map[string][]*Body{},
+		values: make(map[string]cty.Value, len(content.Attributes)), exprs: make(map[string]hcl.Expression, len(content.Attributes)),
 	}
 	ok := true
 	for name, a := range content.Attributes {
@@ -30,17 +31,21 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 		}
 		attr := schema.attr(name)
 		b.exprs[name] = a.Expr
-		if mentions(a.Expr, LateVariable) {
+		refs := a.Expr.Variables()
+		if mentions(refs, LateVariable) {
 			if !attr.Late {
 				l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Commit not available here",
 					Detail:  fmt.Sprintf("The attribute %q cannot refer to `commit`: it is evaluated once per target, not once per commit.", name),
 					Subject: a.Expr.Range().Ptr()})
 				ok = false
 			}
+			if b.late == nil {
+				b.late = map[string]bool{}
+			}
 			b.late[name] = true
 			continue
 		}
-		if d := undeclaredRef(a.Expr, ctx); d != nil {
+		if d := undeclaredRef(refs, ctx); d != nil {
 			l.diags = append(l.diags, d)
 			ok = false
 			continue
@@ -81,6 +86,9 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 			continue
 		}
 		sub.Range = blk.DefRange
+		if b.blocks == nil {
+			b.blocks = map[string][]*Body{}
+		}
 		b.blocks[blk.Type] = append(b.blocks[blk.Type], sub)
 	}
 	if !ok {
@@ -89,9 +97,10 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 	return b
 }
 
-// mentions reports whether an expression refers to the root variable name.
-func mentions(expr hcl.Expression, name string) bool {
-	for _, tr := range expr.Variables() {
+// mentions reports whether an expression's references (its Variables) include the root
+// variable name.
+func mentions(refs []hcl.Traversal, name string) bool {
+	for _, tr := range refs {
 		if tr.RootName() == name {
 			return true
 		}
@@ -248,11 +257,12 @@ func where(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
-// undeclaredRef finds a var.x or local.x in expr that names nothing declared and says what
-// was probably meant. HCL's own message ("This object does not have an attribute named")
-// neither names the kind of thing missing nor suggests the nearest name.
-func undeclaredRef(expr hcl.Expression, ctx *hcl.EvalContext) *hcl.Diagnostic {
-	for _, tr := range expr.Variables() {
+// undeclaredRef finds a var.x or local.x among an expression's references (its Variables)
+// that names nothing declared and says what was probably meant. HCL's own message ("This
+// object does not have an attribute named") neither names the kind of thing missing nor
+// suggests the nearest name.
+func undeclaredRef(refs []hcl.Traversal, ctx *hcl.EvalContext) *hcl.Diagnostic {
+	for _, tr := range refs {
 		root := tr.RootName()
 		if (root != "var" && root != "local") || len(tr) < 2 {
 			continue

@@ -268,7 +268,7 @@ func (l *loader) evalLocals(blocks hcl.Blocks, dir string) cty.Value {
 				continue
 			}
 			ctx := &hcl.EvalContext{Variables: l.packageVariables(cty.ObjectVal(known)), Functions: functions(dir, l.ws.inputs)}
-			if d := undeclaredRef(a.Expr, ctx); d != nil {
+			if d := undeclaredRef(a.Expr.Variables(), ctx); d != nil {
 				l.diags = append(l.diags, d)
 				known[name] = cty.DynamicVal
 				delete(pending, name)
@@ -320,7 +320,7 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 		l.addTarget(block, kind, name, "", content, schema, ctx, pkg)
 		return
 	}
-	if d := undeclaredRef(forEach.Expr, ctx); d != nil {
+	if d := undeclaredRef(forEach.Expr.Variables(), ctx); d != nil {
 		l.diags = append(l.diags, d)
 		return
 	}
