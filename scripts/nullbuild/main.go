@@ -22,6 +22,11 @@
 // workspace and cache, so that a change is measured against its parent in one run:
 //
 //	baseline targets=N seconds=S min_seconds=S peak_rss_mb=M status_seconds=S ...
+//
+// and a sixth OLD's full path, each of its runs taken in turn with one of the fullpath line's,
+// so that a noisy machine weighs on both alike:
+//
+//	baseline_fullpath targets=N seconds=S min_seconds=S peak_rss_mb=M status_seconds=S ...
 package main
 
 import (
@@ -109,13 +114,36 @@ func main() {
 		bench.Check(err)
 		bench.Check(os.WriteFile(csv, data, 0o644))
 	}
-	row("fullpath", each(binary, touchCSV, build, status, validate))
 	if *baseline == "" {
+		row("fullpath", each(binary, touchCSV, build, status, validate))
 		return
 	}
 	old, err := filepath.Abs(*baseline)
 	bench.Check(err)
+	var now, then []bench.Summary
+	for _, a := range [][]string{build, status, validate} {
+		run := func(bin string) func() bench.Result {
+			return func() bench.Result { touchCSV(); return bench.Run(bin, ws, env, a) }
+		}
+		n, t := alternate(*runs, run(binary), run(old))
+		now, then = append(now, n), append(then, t)
+	}
+	row("fullpath", now)
 	row("baseline", each(old, func() {}, build, status, validate))
+	row("baseline_fullpath", then)
+}
+
+// alternate runs a and b in turn, runs times each, and summarises each one's runs.
+func alternate(runs int, a, b func() bench.Result) (bench.Summary, bench.Summary) {
+	var ra, rb []bench.Result
+	for range runs {
+		ra, rb = append(ra, a()), append(rb, b())
+	}
+	summary := func(rs []bench.Result) bench.Summary {
+		i := -1
+		return bench.Repeat(len(rs), func() bench.Result { i++; return rs[i] })
+	}
+	return summary(ra), summary(rb)
 }
 
 // makeRepo writes n commits with git fast-import, each changing one file.
