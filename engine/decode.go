@@ -18,19 +18,17 @@ const LateVariable = "commit"
 // decodeContent turns a block's content into a Body: early attributes evaluated and converted
 // to their declared types, late ones kept as expressions, nested blocks decoded recursively.
 func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *Schema, ctx *hcl.EvalContext, pkg string, topLevel bool) *Body {
-	// A for_each block decodes one Body per element, so maps are made at their size, and
-	// late and blocks, empty in most bodies, only once they get an entry (nil reads as empty).
-	b := &Body{
-		Range: rng, Pkg: pkg, schema: schema, ctx: ctx,
-		values: make(map[string]cty.Value, len(content.Attributes)), exprs: make(map[string]hcl.Expression, len(content.Attributes)),
-	}
+	// A for_each block decodes one Body per element, so its attributes are allocated once,
+	// and blocks, empty in most bodies, only once it gets one (nil reads as empty).
+	b := &Body{Range: rng, Pkg: pkg, schema: schema, ctx: ctx, attrs: make([]bodyAttr, 0, len(content.Attributes))}
 	ok := true
 	for name, a := range content.Attributes {
 		if name == "for_each" && topLevel {
 			continue
 		}
 		attr := schema.attr(name)
-		b.exprs[name] = a.Expr
+		b.attrs = append(b.attrs, bodyAttr{name: name, expr: a.Expr})
+		written := &b.attrs[len(b.attrs)-1]
 		refs := a.Expr.Variables()
 		if mentions(refs, LateVariable) {
 			if !attr.Late {
@@ -39,10 +37,7 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 					Subject: a.Expr.Range().Ptr()})
 				ok = false
 			}
-			if b.late == nil {
-				b.late = map[string]bool{}
-			}
-			b.late[name] = true
+			written.late = true
 			continue
 		}
 		if d := undeclaredRef(refs, ctx); d != nil {
@@ -64,7 +59,7 @@ func (l *loader) decodeContent(content *hcl.BodyContent, rng hcl.Range, schema *
 			ok = false
 			continue
 		}
-		b.values[name] = v
+		written.value = v
 	}
 	for _, blk := range content.Blocks {
 		var bs *BlockSchema
