@@ -119,6 +119,28 @@ func TestForEachMistakeSaidOnce(t *testing.T) {
 	}
 }
 
+// TestForEachDecodedOnEveryCPU: a for_each block large enough to be decoded by several
+// workers gives each target its own values, and its mistakes are said as one diagnostic.
+func TestForEachDecodedOnEveryCPU(t *testing.T) {
+	const block = "thing \"gen\" {\n  for_each = toset([for i in range(600) : format(\"e%%03d\", i)])\n  text = \"v-${each.key}\"\n  count = %s\n}\n"
+	root := writeTree(t, map[string]string{"isobench.hcl": "", "pkg/BUILD.hcl": fmt.Sprintf(block, "1")})
+	ws, diags := Load(root, LoadOptions{Kinds: testKinds(nil)})
+	if diags.HasErrors() {
+		t.Fatal(renderAll(diags))
+	}
+	for i := range 600 {
+		key := fmt.Sprintf("e%03d", i)
+		if tg := ws.Targets[Label{Pkg: "pkg", Name: "gen." + key}]; tg == nil || tg.ForEachKey != key || tg.Body.String("text") != "v-"+key {
+			t.Fatalf("target gen.%s = %+v", key, tg)
+		}
+	}
+	root = writeTree(t, map[string]string{"isobench.hcl": "", "pkg/BUILD.hcl": fmt.Sprintf(block, `each.key == "e007" || each.key == "e500" ? "many" : 1`)})
+	_, diags = Load(root, LoadOptions{Kinds: testKinds(nil)})
+	if len(diags) != 1 || !strings.Contains(renderDiagnostic(diags[0]), `2 of the 600 targets of the for_each block "gen"`) {
+		t.Errorf("%d diagnostics, want 1 that counts 2 of the 600 targets:\n%s", len(diags), renderAll(diags))
+	}
+}
+
 // writeTree writes files (slash paths relative to a fresh directory) and returns the directory.
 func writeTree(t testing.TB, files map[string]string) string {
 	t.Helper()
