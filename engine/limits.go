@@ -44,10 +44,8 @@ const (
 // file, first passes a limit, or nil.
 func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 	if len(src) > MaxFileBytes {
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "File too large",
-			Detail: fmt.Sprintf("%s has %d bytes; isobench reads HCL files of at most %d MiB. Split it into several BUILD.hcl files, or move data the targets share into a file they read.",
-				filename, len(src), MaxFileBytes>>20),
-			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}
+		return tooLarge(filename, "File too large", fmt.Sprintf("%s has %d bytes; isobench reads HCL files of at most %d MiB. Split it into several BUILD.hcl files, or move data the targets share into a file they read.",
+			filename, len(src), MaxFileBytes>>20))
 	}
 	tokens, _ := hclsyntax.LexConfig(src, filename, hcl.InitialPos) // the parser reports bad tokens
 	return checkTokens(tokens, src, filename, false)
@@ -57,13 +55,17 @@ func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 // with the lexer of templates, where each ${...} and %{...} is an expression of its own.
 func checkTemplateLimits(src []byte, filename string) *hcl.Diagnostic {
 	if len(src) > MaxFileBytes {
-		return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Template too large",
-			Detail: fmt.Sprintf("%s has %d bytes; isobench renders templates of at most %d MiB. Read large data with file() and pass it to the template as a variable.",
-				filename, len(src), MaxFileBytes>>20),
-			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}
+		return tooLarge(filename, "Template too large", fmt.Sprintf("%s has %d bytes; isobench renders templates of at most %d MiB. Read large data with file() and pass it to the template as a variable.",
+			filename, len(src), MaxFileBytes>>20))
 	}
 	tokens, _ := hclsyntax.LexTemplate(src, filename, hcl.InitialPos)
 	return checkTokens(tokens, src, filename, true)
+}
+
+// tooLarge is the diagnostic of a file past MaxFileBytes, at its start.
+func tooLarge(filename, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail,
+		Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos}}
 }
 
 // checkTokens applies the nesting, operator and line limits to a lexed file. In a config
