@@ -70,35 +70,44 @@ func (s *Store) changedManifests(m map[string][]byte) (changed map[string][]byte
 		names = append(names, name)
 	}
 	slices.Sort(names)
-	err = s.view(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		opts.Prefix = []byte(prefixManifest)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		it.Rewind()
-		for _, name := range names {
-			v := m[name]
-			k := dbKey(prefixManifest, name)
-			seekTo(it, k)
-			if !it.Valid() || !bytes.Equal(it.Item().Key(), k) {
-				changed[name] = v
-				continue
-			}
-			same := false
-			if err := it.Item().Value(func(old []byte) error { same = bytes.Equal(old, v); return nil }); err != nil {
-				return err
-			}
-			if !same {
-				changed[name], replaced = v, true
-			}
+	err = s.readSorted(prefixManifest, names, func(name string, old []byte, found bool) {
+		switch v := m[name]; {
+		case !found:
+			changed[name] = v
+		case !bytes.Equal(old, v):
+			changed[name], replaced = v, true
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, false, fmt.Errorf("reading %d manifests: %w", len(m), err)
 	}
 	return changed, replaced, nil
+}
+
+// readSorted reads the values of names (sorted) under prefix in one read transaction, with
+// one iterator that steps or seeks from each to the next, and gives each to visit; found is
+// false for a name that is not stored. value is valid only during the call.
+func (s *Store) readSorted(prefix string, names []string, visit func(name string, value []byte, found bool)) error {
+	return s.view(func(txn *badger.Txn) error {
+		opts := badger.DefaultIteratorOptions
+		opts.PrefetchValues = false
+		opts.Prefix = []byte(prefix)
+		it := txn.NewIterator(opts)
+		defer it.Close()
+		it.Rewind()
+		for _, name := range names {
+			k := dbKey(prefix, name)
+			seekTo(it, k)
+			if !it.Valid() || !bytes.Equal(it.Item().Key(), k) {
+				visit(name, nil, false)
+				continue
+			}
+			if err := it.Item().Value(func(v []byte) error { visit(name, v, true); return nil }); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // seekSteps is how many keys seekTo steps over before it seeks instead: a step costs a

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"time"
@@ -52,36 +51,20 @@ func (s *Store) TouchStale(keys []Digest, at time.Time, fresh time.Duration) err
 			return err
 		}
 	}
-	sorted := slices.Clone(keys)
-	slices.Sort(sorted)
-	sorted = slices.Compact(sorted)
+	names := make([]string, 0, len(keys))
+	for _, k := range keys {
+		names = append(names, string(k))
+	}
+	slices.Sort(names)
+	names = slices.Compact(names)
 	var stale []Digest
-	err := s.view(func(txn *badger.Txn) error {
-		opts := badger.DefaultIteratorOptions
-		opts.PrefetchValues = false
-		opts.Prefix = []byte(prefixUsed)
-		it := txn.NewIterator(opts)
-		defer it.Close()
-		it.Rewind()
-		for _, k := range sorted {
-			dk := dbKey(prefixUsed, string(k))
-			seekTo(it, dk) // manifest.go
-			if !it.Valid() || !bytes.Equal(it.Item().Key(), dk) {
-				stale = append(stale, k)
-				continue
-			}
-			var last time.Time
-			if err := it.Item().Value(func(v []byte) error { last = decodeTime(v); return nil }); err != nil {
-				return err
-			}
-			if !at.Add(-fresh).Before(last) {
-				stale = append(stale, k)
-			}
+	err := s.readSorted(prefixUsed, names, func(name string, v []byte, found bool) {
+		if !found || !at.Add(-fresh).Before(decodeTime(v)) {
+			stale = append(stale, Digest(name))
 		}
-		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("reading the use of %d actions: %w", len(sorted), err)
+		return fmt.Errorf("reading the use of %d actions: %w", len(names), err)
 	}
 	if len(stale) == 0 {
 		return nil
