@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/isobench/isobench/cache"
@@ -161,17 +159,10 @@ func (b *builder) finished(a *Action, v *Visit) (stop bool) {
 // mutex, where every worker would wait for each encoding.
 func manifests(visits []*Visit) map[string][]byte {
 	encoded := make([][]byte, len(visits))
-	workers := min(runtime.GOMAXPROCS(0), len(visits)/256+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(visits); i += workers {
-				v := visits[i]
-				encoded[i], _ = json.Marshal(Manifest{Key: v.Key, Label: v.Action.Label.String(), Mnemonic: v.Action.Mnemonic, Desc: v.Desc})
-			}
-		})
-	}
-	wg.Wait()
+	onEveryCPU(len(visits), func(i int) { // load.go
+		v := visits[i]
+		encoded[i], _ = json.Marshal(Manifest{Key: v.Key, Label: v.Action.Label.String(), Mnemonic: v.Action.Mnemonic, Desc: v.Desc})
+	})
 	m := make(map[string][]byte, len(visits))
 	for i, v := range visits {
 		m[ManifestName(v.Action.ID)] = encoded[i]

@@ -382,15 +382,23 @@ type forEachElem struct {
 // workers at once). Decoding 10,000 targets was a third of loading them. Each element keeps
 // its own diagnostics, so they are said in element order as before.
 func (l *loader) decodeEach(content *hcl.BodyContent, rng hcl.Range, schema *Schema, pkg string, elems []forEachElem) {
-	workers := min(runtime.GOMAXPROCS(0), len(elems)/256+1)
+	onEveryCPU(len(elems), func(i int) {
+		sub := *l // the same loader but for its diagnostics
+		sub.diags = nil
+		elems[i].body = sub.decodeContent(content, rng, schema, elems[i].ctx, pkg, true)
+		elems[i].diags = sub.diags
+	})
+}
+
+// onEveryCPU calls do(i) for i in [0, n) on GOMAXPROCS goroutines (fewer for small n, where
+// starting them would cost more than it saves) and returns when every call has.
+func onEveryCPU(n int, do func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/256+1)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			sub := *l // the same loader but for its diagnostics
-			for i := w; i < len(elems); i += workers {
-				sub.diags = nil
-				elems[i].body = sub.decodeContent(content, rng, schema, elems[i].ctx, pkg, true)
-				elems[i].diags = sub.diags
+			for i := w; i < n; i += workers {
+				do(i)
 			}
 		})
 	}
