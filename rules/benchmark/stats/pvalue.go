@@ -58,15 +58,10 @@ func TestFor(n int, maxP float64) string {
 	return TestMannWhitney
 }
 
-// pValue is the two-sided p-value of the test TestFor chooses for these run medians.
-func pValue(test string, a, b []float64) float64 {
-	if test == TestWelch {
-		_, _, p := WelchLog(a, b)
-		if math.IsNaN(p) {
-			return 1
-		}
+// welchP is WelchLog's p-value, and 1 (no evidence) where it has none.
+func welchP(a, b []float64) float64 {
+	if _, _, p := WelchLog(a, b); !math.IsNaN(p) {
 		return p
 	}
-	_, p := MannWhitney(a, b)
-	return p
+	return 1
 }

@@ -90,9 +90,10 @@ func CompareRuns(base, head [][]float64, higherIsBetter bool, t Thresholds) Comp
 	}
 	c.Speedup = speedup(c.BaseMedian, c.HeadMedian, higherIsBetter)
 	c.CILow, c.CIHigh = SpeedupCIRuns(base, head, higherIsBetter, t.Confidence)
-	c.U, _ = MannWhitney(b, h)
-	c.Test = TestFor(min(len(b), len(h)), t.MaxP)
-	c.P = pValue(c.Test, b, h)
+	c.U, c.P = MannWhitney(b, h)
+	if c.Test = TestFor(min(len(b), len(h)), t.MaxP); c.Test == TestWelch {
+		c.P = welchP(b, h)
+	}
 	if len(b) == 0 || len(h) == 0 || !finite(c.Speedup) || !finite(c.CILow) || !finite(c.CIHigh) {
 		c.Verdict = Noisy
 		c.Reason = "There are not enough valid samples on both sides to compare them."
