@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -65,12 +66,7 @@ func (s *Store) PutManifests(m map[string][]byte) error {
 // Gets were a tenth of the CPU time of a 10,000-action build that replayed everything.
 func (s *Store) changedManifests(m map[string][]byte) (changed map[string][]byte, replaced bool, err error) {
 	changed = map[string][]byte{}
-	names := make([]string, 0, len(m))
-	for name := range m {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	err = s.readSorted(prefixManifest, names, func(name string, old []byte, found bool) {
+	err = s.readSorted(prefixManifest, slices.Sorted(maps.Keys(m)), func(name string, old []byte, found bool) {
 		switch v := m[name]; {
 		case !found:
 			changed[name] = v
