@@ -46,13 +46,11 @@ func (s *Store) Touch(keys []Digest, at time.Time) error {
 // keys. gc counts ages in days; the engine passes the imprecision it already allows a
 // recorded build (engine/record.go, touchInterval).
 func (s *Store) TouchStale(keys []Digest, at time.Time, fresh time.Duration) error {
+	names := make([]string, 0, len(keys))
 	for _, k := range keys {
 		if err := k.check(); err != nil {
 			return err
 		}
-	}
-	names := make([]string, 0, len(keys))
-	for _, k := range keys {
 		names = append(names, string(k))
 	}
 	slices.Sort(names)
