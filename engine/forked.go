@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"io"
 	"os"
 	"time"
 )
@@ -10,7 +9,7 @@ import (
 // A forked process is started by another process rather than by isobench: a fork server's
 // child, forked from a process that has already paid for its imports (the benchmark kind's
 // preload). RunForked treats its output, its timeout and its cancellation as RunCommand treats
-// a command's: the same pipes, read into the same capped and masked tails, the same log.
+// a command's: the same pipes, read into the same capped and masked tails.
 
 // Forked is a process that another process started for RunForked.
 type Forked interface {
@@ -29,9 +28,8 @@ type ForkedCommand struct {
 	// output is read from. It hands them on (to a fork server) before it returns; RunForked
 	// then closes its own copies, so the output ends when the process and its children do.
 	Start func(stdout, stderr *os.File) (Forked, error)
-	// Timeout, Log, MaxOutput and Mask are Command's.
+	// Timeout, MaxOutput and Mask are Command's.
 	Timeout   time.Duration
-	Log       io.Writer
 	MaxOutput int
 	Mask      []string
 	// Isolation is how the process that forks it was isolated: the forked process shares
@@ -45,7 +43,7 @@ func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
 	if c.MaxOutput <= 0 {
 		c.MaxOutput = 1 << 20
 	}
-	outputs, err := newProcessOutput(c.Log, c.Mask, c.MaxOutput)
+	outputs, err := newProcessOutput(nil, c.Mask, c.MaxOutput)
 	if err != nil {
 		return nil, err
 	}
