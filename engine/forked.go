@@ -40,9 +40,6 @@ type ForkedCommand struct {
 // RunForked runs c to completion. The error is set when the process could not be started, or
 // when the process that started it was lost (the result then holds the output read so far).
 func RunForked(ctx context.Context, c ForkedCommand) (*ProcessResult, error) {
-	if c.MaxOutput <= 0 {
-		c.MaxOutput = 1 << 20
-	}
 	outputs, err := newProcessOutput(nil, c.Mask, c.MaxOutput)
 	if err != nil {
 		return nil, err

@@ -53,9 +53,6 @@ func (r *ProcessResult) Output() []byte { return append(append([]byte{}, r.Stdou
 
 // RunCommand runs c to completion. The error is set only when the process could not start.
 func RunCommand(ctx context.Context, c Command) (*ProcessResult, error) {
-	if c.MaxOutput <= 0 {
-		c.MaxOutput = 1 << 20
-	}
 	isolation := IsolationProcessGroup
 	var cmd *exec.Cmd
 	var sandbox *sandboxProcess
@@ -231,7 +228,8 @@ func MinimalEnv(home string, extra map[string]string) []string {
 }
 
 // processOutput is where a process's stdout and stderr go: a pipe each, read into a tail each
-// of at most max bytes, and a log of their first max bytes together, masked.
+// of at most max bytes (1 MiB when max is not positive), and a log of their first max bytes
+// together, masked.
 type processOutput struct {
 	mask           []string
 	log            *cappedLog
@@ -242,6 +240,9 @@ type processOutput struct {
 }
 
 func newProcessOutput(log io.Writer, mask []string, max int) (*processOutput, error) {
+	if max <= 0 {
+		max = 1 << 20
+	}
 	o := &processOutput{mask: mask, log: &cappedLog{w: newMaskingWriter(log, mask), left: max}}
 	o.stdout = &tailBuffer{max: max, log: o.log}
 	o.stderr = &tailBuffer{max: max, log: o.log}
