@@ -79,11 +79,11 @@ func (f Forge) PullLink(n int) string {
 	return ""
 }
 
-// ForgeRepo returns the repository's path on its forge and the forge's host when it was
-// declared by the URL of a known forge.
-func (f *CommitFacts) ForgeRepo() (repo, host string, ok bool) {
+// ForgeRepo returns the repository's path on its forge when it was declared by the URL of a
+// known forge.
+func (f *CommitFacts) ForgeRepo() (repo string, ok bool) {
 	g, ok := ParseForge(f.RepoURL)
-	return g.Repo, g.Host, ok
+	return g.Repo, ok
 }
 
 // prSuffix is how a squash merge on GitHub names its pull request: "Subject (#12345)" at the

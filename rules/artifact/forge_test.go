@@ -24,7 +24,7 @@ func TestForgeRepoAndPullRequest(t *testing.T) {
 		{"git@example.org:a/b.git", "x (#1)", "", 1, ""},
 	} {
 		f := &CommitFacts{RepoURL: c.url, Subject: c.subject}
-		repo, _, _ := f.ForgeRepo()
+		repo, _ := f.ForgeRepo()
 		pr, link := f.PullRequest()
 		if repo != c.repo || pr != c.pr || link != c.link {
 			t.Errorf("%s %q: repo %q, PR %d %q; want %q, %d %q", c.url, c.subject, repo, pr, link, c.repo, c.pr, c.link)

@@ -29,7 +29,7 @@ func buildRecord(src *source) Record {
 	if f := src.facts; f != nil {
 		r.InstanceID = instanceID(f)
 		r.Repo, r.RepoURL = str(f.RepoURL), str(f.RepoURL)
-		if repo, _, ok := f.ForgeRepo(); ok {
+		if repo, ok := f.ForgeRepo(); ok {
 			r.Repo = &repo
 		}
 		if n, link := f.PullRequest(); n > 0 {

@@ -23,7 +23,7 @@ func instanceID(f *artifact.CommitFacts) *string {
 		return nil
 	}
 	short := f.Head[:7]
-	if repo, _, ok := f.ForgeRepo(); ok {
+	if repo, ok := f.ForgeRepo(); ok {
 		return str(strings.ReplaceAll(repo, "/", "__") + "-" + short)
 	}
 	base := strings.TrimSuffix(strings.TrimSuffix(path.Base(strings.TrimRight(strings.ReplaceAll(f.RepoURL, "\\", "/"), "/")), ".git"), ".bundle")
