@@ -159,8 +159,11 @@ func (b *Body) Blocks(name string) []*Body { return b.blocks[name] }
 // attributes return their stored value. The error carries the attribute's source range.
 func (b *Body) Eval(name string, vars map[string]cty.Value) (cty.Value, error) {
 	a := b.attr(name)
-	if a == nil || !a.late {
-		return b.Value(name), nil
+	switch {
+	case a == nil:
+		return cty.NilVal, nil
+	case !a.late:
+		return a.value, nil
 	}
 	ctx := b.ctx.NewChild()
 	ctx.Variables = vars
@@ -169,7 +172,7 @@ func (b *Body) Eval(name string, vars map[string]cty.Value) (cty.Value, error) {
 		return cty.NilVal, diags
 	}
 	attr := b.schema.attr(name)
-	r := b.AttrRange(name)
+	r := a.expr.Range()
 	cv, err := convert.Convert(v, attr.Type.ctyType())
 	if err != nil {
 		return cty.NilVal, hcl.Diagnostics{{
