@@ -45,16 +45,14 @@ func Load(root string, opts LoadOptions) (*Workspace, hcl.Diagnostics) {
 		root:   root,
 		parser: hclparse.NewParser(),
 		kinds:  map[string]Kind{},
+		run:    map[string]cty.Value{},
 		ws:     &Workspace{Root: root, Targets: map[Label]*Target{}, Kinds: map[string]Kind{}, Files: map[string][]byte{}, inputs: newInputLog()},
 	}
-	l.run = map[string]cty.Value{}
 	for _, k := range opts.Kinds {
 		l.kinds[k.Name()] = k
 		l.ws.Kinds[k.Name()] = k
 		if rv, ok := k.(RunVariables); ok {
-			for name, v := range rv.RunVariables() {
-				l.run[name] = v
-			}
+			maps.Copy(l.run, rv.RunVariables())
 		}
 	}
 	l.registerExecutors(opts.Executors)
@@ -238,9 +236,7 @@ func (l *loader) evalContext(_ hcl.Body, dir string, _ string) *hcl.EvalContext 
 // kinds' RunVariables (`commit` is added per commit, for late attributes).
 func (l *loader) packageVariables(locals cty.Value) map[string]cty.Value {
 	vars := map[string]cty.Value{"var": l.vars, "local": locals}
-	for name, v := range l.run {
-		vars[name] = v
-	}
+	maps.Copy(vars, l.run)
 	return vars
 }
 
