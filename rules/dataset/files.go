@@ -36,9 +36,6 @@ var filePaths = map[string]string{
 // fileOrder is the order files are listed in the manifest.
 var fileOrder = []string{OutputCard, OutputJSONL, OutputParquet}
 
-// FilePath returns where an output is written inside a dataset's directory, as a slash path.
-func FilePath(output string) string { return filePaths[output] }
-
 // fileIn is where an output is written inside the dataset's directory dir.
 func fileIn(dir, output string) string {
 	return filepath.Join(dir, filepath.FromSlash(filePaths[output]))
