@@ -315,7 +315,9 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 	}
 	forEach, ok := content.Attributes["for_each"]
 	if !ok {
-		l.addTarget(block, kind, name, "", content, schema, ctx, pkg)
+		l.addTarget(block, kind, name, "", pkg, func() *Body {
+			return l.decodeContent(content, block.DefRange, schema, ctx, pkg, true)
+		})
 		return
 	}
 	if d := undeclaredRef(forEach.Expr.Variables(), ctx); d != nil {
@@ -353,7 +355,7 @@ func (l *loader) loadTargetBlock(block *hcl.Block, pkg, dir string, locals cty.V
 	}
 	l.decodeEach(content, block.DefRange, schema, pkg, elems)
 	for _, el := range elems {
-		l.addDecoded(block, kind, name+"."+SafeName(el.key), el.key, pkg, func() *Body {
+		l.addTarget(block, kind, name+"."+SafeName(el.key), el.key, pkg, func() *Body {
 			l.diags = append(l.diags, el.diags...)
 			return el.body
 		})
@@ -436,15 +438,9 @@ func rangeOf(r *hcl.Range) hcl.Range {
 	return *r
 }
 
-func (l *loader) addTarget(block *hcl.Block, kind Kind, name, key string, content *hcl.BodyContent, schema *Schema, ctx *hcl.EvalContext, pkg string) {
-	l.addDecoded(block, kind, name, key, pkg, func() *Body {
-		return l.decodeContent(content, block.DefRange, schema, ctx, pkg, true)
-	})
-}
-
-// addDecoded declares the target name of block, once its name is found valid and free, with
+// addTarget declares the target name of block, once its name is found valid and free, with
 // the body decode returns (nil when it had errors, which decode said).
-func (l *loader) addDecoded(block *hcl.Block, kind Kind, name, key, pkg string, decode func() *Body) {
+func (l *loader) addTarget(block *hcl.Block, kind Kind, name, key, pkg string, decode func() *Body) {
 	label := Label{Pkg: pkg, Name: name}
 	if _, err := ParseLabel(label.String()); err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid target name",
