@@ -90,6 +90,7 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 		}
 	}
 
+	machine := map[string]string{factHardware: classText(pr.info)}
 	if m.envBase != nil {
 		for side, a := range map[artifact.Side]*engine.Action{artifact.Base: m.envBase, artifact.Head: m.envHead} {
 			env := &artifact.Environment{}
@@ -101,9 +102,7 @@ func (m *measure) prepare(ctx context.Context, in *engine.Inputs) (*engine.Work,
 		lines = append(lines,
 			engine.L("environment.base", in.OutputDigest(m.envBase, artifact.EnvironmentOutput)),
 			engine.L("environment.head", in.OutputDigest(m.envHead, artifact.EnvironmentOutput)))
-	}
-	machine := map[string]string{factHardware: classText(pr.info)}
-	if m.envBase == nil {
+	} else {
 		// Without an environment the machine's python3 runs the test, so its version is part
 		// of what the timing depends on.
 		py := machinePython()
