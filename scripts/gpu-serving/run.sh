@@ -6,11 +6,12 @@
 #
 #   scripts/gpu-serving/run.sh [BIN] [OUTDIR] [SAMPLES] [WARMUP]
 #
-# First one session by hand, outside isobench (the base server's start time and one client
-# run), so that a slow machine shows where the time goes even if the build does not finish;
-# then the build, stopped after $BUILD_TIMEOUT seconds (default 300). It prints each metric's
-# medians, interval and verdict, the servers' start times, and the build's wall time; OUTDIR
-# gets the build output, the log and the record. A session is about a server start plus two
+# First one session by hand per side, outside isobench (the server's start time and one client
+# run; SMOKE_SIDES, "base head" by default, "" for none), so that a slow machine shows where
+# the time goes even if the build does not finish; then the build, stopped after
+# $BUILD_TIMEOUT seconds (default 300), and the same build again, answered from the cache. It
+# prints each metric's medians, interval and verdict, the servers' start times, and the
+# build's wall time; OUTDIR gets the build output, the log and the record. A session is about a server start plus two
 # client runs: with SAMPLES=3 WARMUP=0 (the defaults) the build runs six. SAMPLES may be any
 # value the samples attribute takes, such as '"auto"'; WORKLOAD overrides the client's flags.
 set -euo pipefail
