@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/dgraph-io/badger/v4"
@@ -56,65 +54,6 @@ func (s *Store) GetEntry(key Digest) (e *Entry, ok bool, err error) {
 		return nil, false, fmt.Errorf("reading action %s: %w", key, err)
 	}
 	return e, e != nil, nil
-}
-
-// GetEntries looks up many keys in one read transaction and returns the
-// entries found; a key with no entry is absent from the map. A null build
-// asks for every action's entry at once, so this is the path that decides
-// how long "nothing to do" takes. Decoding JSON is most of that time, so it
-// is done outside the transaction, on every CPU.
-func (s *Store) GetEntries(keys []Digest) (map[Digest]*Entry, error) {
-	for _, k := range keys {
-		if err := k.check(); err != nil {
-			return nil, err
-		}
-	}
-	type raw struct {
-		key Digest
-		val []byte
-	}
-	var found []raw
-	err := s.view(func(txn *badger.Txn) error {
-		for _, k := range keys {
-			item, err := txn.Get(dbKey(prefixEntry, string(k)))
-			if errors.Is(err, badger.ErrKeyNotFound) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("action %s: %w", k, err)
-			}
-			v, err := item.ValueCopy(nil)
-			if err != nil {
-				return fmt.Errorf("action %s: %w", k, err)
-			}
-			found = append(found, raw{k, v})
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading actions: %w", err)
-	}
-
-	entries := make([]Entry, len(found))
-	errs := make([]error, len(found))
-	workers := min(runtime.GOMAXPROCS(0), len(found)/256+1)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(found); i += workers {
-				errs[i] = decodeEntry(found[i].val, &entries[i])
-			}
-		})
-	}
-	wg.Wait()
-	m := make(map[Digest]*Entry, len(found))
-	for i, r := range found {
-		if errs[i] != nil {
-			return nil, fmt.Errorf("decoding action %s: %w", r.key, errs[i])
-		}
-		m[r.key] = &entries[i]
-	}
-	return m, nil
 }
 
 // getEntry returns nil, nil when key has no entry.

@@ -8,10 +8,10 @@ import (
 )
 
 // A Reader looks entries up one after another in a read transaction it keeps, for a walk
-// that asks for thousands of keys as it learns them and so cannot ask for them at once
-// (GetEntries). Store.GetEntry opens and discards a transaction for every key, and each one
-// is two handoffs to Badger's watermark goroutine: at 10,000 keys on two busy cores that
-// was half the time of the lookups, more than finding the entries.
+// that asks for thousands of keys as it learns them and so cannot ask for them at once.
+// Store.GetEntry opens and discards a transaction for every key, and each one is two
+// handoffs to Badger's watermark goroutine: at 10,000 keys on two busy cores that was half
+// the time of the lookups, more than finding the entries.
 //
 // A Reader sees the store as it was when its transaction began. It begins a new one when the
 // last is older than readerRenewal, so that a walk that runs for hours neither reads an old

@@ -28,14 +28,11 @@ func benchStore(b *testing.B, n int) (*Store, []Digest) {
 	return s, keys
 }
 
-func BenchmarkGetEntries1k(b *testing.B) {
+func BenchmarkReader1k(b *testing.B) {
 	s, keys := benchStore(b, 1000)
 	b.ReportAllocs()
 	for b.Loop() {
-		m, err := s.GetEntries(keys)
-		if err != nil || len(m) != len(keys) {
-			b.Fatalf("got %d entries, %v", len(m), err)
-		}
+		readAll(b, s, keys)
 	}
 }
 
