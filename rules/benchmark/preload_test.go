@@ -110,8 +110,6 @@ func (f *preloadFixture) lines(t *testing.T, name string) []string {
 // Beside them, every way preloading can fail.
 func TestPreload(t *testing.T) {
 	f := newPreloadFixture(t, "0.1")
-	pidDir := t.TempDir()
-	engine.ShareWithSandboxes(t, pidDir)
 	marker := fmt.Sprintf("preload-hung-child-%d-%d", os.Getpid(), time.Now().UnixNano())
 	hung := fmt.Sprintf(`import subprocess, sys, time
 subprocess.Popen([sys.executable, "-c", "import os, time; os.setsid(); time.sleep(600)", %q])
