@@ -11,7 +11,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -187,28 +186,12 @@ func (r *Record) stampStore(store *cache.Store) error {
 
 // Unchanged reports whether every input still looks as it did when the build read it.
 func (r *Record) Unchanged() bool {
-	const parallel = 64 // below this many, stat calls are cheaper than goroutines
-	if len(r.Inputs) < parallel {
-		for _, s := range r.Inputs {
-			if !s.Unchanged() {
-				return false
-			}
-		}
-		return true
-	}
 	var changed atomic.Bool
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(len(r.Inputs)) && !changed.Load(); i = next.Add(1) - 1 {
-				if !r.Inputs[i].Unchanged() {
-					changed.Store(true)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	onEveryCPU(len(r.Inputs), func(i int) { // load.go
+		if !changed.Load() && !r.Inputs[i].Unchanged() {
+			changed.Store(true)
+		}
+	})
 	return !changed.Load()
 }
 

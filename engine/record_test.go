@@ -260,17 +260,17 @@ func TestReplayMarksUseHourly(t *testing.T) {
 // packages.
 func TestRecordSeesChangesAmongMany(t *testing.T) {
 	files := map[string]string{"isobench.hcl": ""}
-	for i := range 80 {
-		files[fmt.Sprintf("p%02d/BUILD.hcl", i)] = fmt.Sprintf("thing \"t\" {\n  text = \"%d\"\n}\n", i)
+	for i := range 130 {
+		files[fmt.Sprintf("p%03d/BUILD.hcl", i)] = fmt.Sprintf("thing \"t\" {\n  text = \"%d\"\n}\n", i)
 	}
 	root := writeTree(t, files)
 	store := openStore(t, t.TempDir())
 	rec := recordedBuild(t, root, store)
-	if len(rec.Inputs) < 160 || !rec.Unchanged() {
+	if len(rec.Inputs) < 256 || !rec.Unchanged() { // enough for onEveryCPU to start two workers
 		t.Fatalf("%d inputs, unchanged %v", len(rec.Inputs), rec.Unchanged())
 	}
-	appendTo(t, filepath.Join(root, "p79/BUILD.hcl"), "\n")
+	appendTo(t, filepath.Join(root, "p129/BUILD.hcl"), "\n")
 	if rec.Unchanged() {
-		t.Error("an edit of the last of 80 packages was not seen")
+		t.Error("an edit of the last of 130 packages was not seen")
 	}
 }
