@@ -294,8 +294,9 @@ func rpathLibrary(f *elf.File, exe, lib string) string {
 	return ""
 }
 
-// pythonFact is the machine fact of the machine's python3 as Prepare saw it: the identity
-// of its files when they settle its version, else the version itself.
+// pythonFact is the machine fact of the machine's python3, as Prepare puts it in the key and
+// MachineFact probes it again: the identity of its files when they settle its version, else
+// the version itself.
 func pythonFact(p pythonInfo) string {
 	if p.identity != "" {
 		return "files " + p.identity
@@ -334,12 +335,14 @@ func (Kind) MachineFact(name string) (string, bool) {
 	case factHardware:
 		return classText(probe().Info()), true
 	case factPython:
+		var p pythonInfo
 		if path, err := exec.LookPath("python3"); err == nil {
-			if id := interpreterIdentity(path); id != "" {
-				return "files " + id, true
-			}
+			p.identity = interpreterIdentity(path)
 		}
-		return "version " + machinePython().version, true
+		if p.identity == "" {
+			p.version = machinePython().version
+		}
+		return pythonFact(p), true
 	}
 	return "", false
 }
