@@ -97,7 +97,7 @@ type nopHandler struct{}
 func (nopHandler) Event(Event) {}
 
 // BenchmarkReplay1k is the null build of 1,000 planned targets through the scheduler:
-// prepare, key, batched lookup, replay, manifests and usage records.
+// prepare, key, lookup through a Reader, replay, manifests and usage records.
 func BenchmarkReplay1k(b *testing.B) {
 	root := benchWorkspace(b, 1000)
 	ws := mustLoad(b, root, LoadOptions{})
