@@ -35,8 +35,9 @@ const (
 	// shared preamble, and so on, but a template that includes itself must end in an error,
 	// not in a stack that grows until Go ends the process.
 	MaxTemplateDepth = 16
-	// MaxReadBytes bounds a file that file() reads: a CSV of 100,000 targets for for_each
-	// is a few MB, and whatever is read is hashed into keys and held in memory.
+	// MaxReadBytes bounds a file that file() or templatefile() reads: a CSV of 100,000
+	// targets for for_each is a few MB, and whatever is read is hashed into keys and held in
+	// memory.
 	MaxReadBytes = 64 << 20
 )
 
