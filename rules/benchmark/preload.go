@@ -392,18 +392,10 @@ func (r *runner) preload(ctx context.Context, sides sideSetups) *engine.Result {
 	return nil
 }
 
-// execForked runs the test once, forked from the side's preloading process, in a fresh
-// directory of its own, as exec runs it afresh.
-func (s *sideSetup) execForked(ctx context.Context, rn Run, timeout time.Duration) (*engine.ProcessResult, error) {
+// execForked runs the test once, forked from the side's preloading process, in runDir with
+// env, the run's directory and environment that exec made as for a fresh run.
+func (s *sideSetup) execForked(ctx context.Context, runDir string, env, mask []string, timeout time.Duration) (*engine.ProcessResult, error) {
 	pl := s.forks
-	runDir := filepath.Join(pl.dir, fmt.Sprintf("run-%s-%d", s.side, rn.Index))
-	tmp := filepath.Join(runDir, "tmp")
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(runDir)
-	vars, mask := s.env(tmp)
-	env := engine.MinimalEnv(runDir, vars)
 	return engine.RunForked(ctx, engine.ForkedCommand{
 		Start: func(stdout, stderr *os.File) (engine.Forked, error) {
 			return pl.fork(s.args, runDir, env, stdout, stderr)

@@ -187,18 +187,24 @@ func (r *runner) checkout(ctx context.Context, side artifact.Side, dir string) e
 }
 
 // exec runs the test once, in a fresh process and a fresh directory, and removes the
-// directory afterwards. With preload the process is forked (execForked).
+// directory afterwards. With preload the process is forked (execForked), in a directory its
+// preloading process's sandbox can write.
 func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout time.Duration) (*engine.ProcessResult, error) {
+	parent := x.TempDir
 	if s.forks != nil {
-		return s.execForked(ctx, rn, timeout)
+		parent = s.forks.dir
 	}
-	runDir := filepath.Join(x.TempDir, fmt.Sprintf("run-%s-%d", s.side, rn.Index))
+	runDir := filepath.Join(parent, fmt.Sprintf("run-%s-%d", s.side, rn.Index))
 	tmp := filepath.Join(runDir, "tmp")
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(runDir)
 	vars, mask := s.env(tmp)
+	env := engine.MinimalEnv(runDir, vars)
+	if s.forks != nil {
+		return s.execForked(ctx, runDir, env, mask, timeout)
+	}
 	dir := runDir
 	if s.tree != "" {
 		dir = s.tree
@@ -207,7 +213,7 @@ func (s *sideSetup) exec(ctx context.Context, x *engine.Exec, rn Run, timeout ti
 		Path:      s.path,
 		Args:      s.args,
 		Dir:       dir,
-		Env:       engine.MinimalEnv(runDir, vars),
+		Env:       env,
 		Timeout:   timeout,
 		MaxOutput: maxOutput,
 		Sandbox:   s.sandbox(x, runDir),
