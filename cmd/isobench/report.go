@@ -75,11 +75,12 @@ func cmdReport(a *app, args []string) error {
 		if path == "" {
 			path = filepath.Join(a.ws.OutputDir(), filepath.FromSlash(l.Pkg), l.Name, "report.html")
 		}
-		if err := writeReport(a.reporter(l), a.store, l, result, path); err != nil {
+		r := a.reporter(l)
+		if err := writeReport(r, a.store, l, result, path); err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "%s: %s\n", l, path)
-		if err := a.writeReportFiles(a.reporter(l), l, result, filepath.Dir(path)); err != nil {
+		if err := a.writeReportFiles(r, l, result, filepath.Dir(path)); err != nil {
 			return err
 		}
 	}
