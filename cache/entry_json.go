@@ -32,7 +32,8 @@ type entryReader struct {
 	i int
 }
 
-// Entry's fields by JSON name, each read once.
+// entryFields numbers Entry's fields by JSON name: entry notes each one it reads, and leaves a
+// repeated one to json.Unmarshal. field reads a field by its name.
 var entryFields = map[string]int{"key": 0, "status": 1, "class": 2, "message": 3, "outputs": 4,
 	"log": 5, "meta": 6, "lines": 7, "kind": 8, "created": 9, "duration": 10, "blocked_by": 11}
 
@@ -54,7 +55,7 @@ func (r *entryReader) entry(e *Entry) bool {
 			return false
 		}
 		seen |= 1 << f
-		if !r.field(e, f) {
+		if !r.field(e, name) {
 			return false
 		}
 		if r.byte('}') {
@@ -66,40 +67,40 @@ func (r *entryReader) entry(e *Entry) bool {
 	}
 }
 
-func (r *entryReader) field(e *Entry, f int) bool {
+func (r *entryReader) field(e *Entry, name string) bool {
 	var s string
 	ok := true
-	switch f {
-	case 0:
+	switch name {
+	case "key":
 		s, ok = r.string()
 		e.Key = Digest(s)
-	case 1:
+	case "status":
 		e.Status, ok = r.string()
-	case 2:
+	case "class":
 		e.Class, ok = r.string()
-	case 3:
+	case "message":
 		e.Message, ok = r.string()
-	case 4:
+	case "outputs":
 		e.Outputs, ok = r.outputs()
-	case 5:
+	case "log":
 		s, ok = r.string()
 		e.Log = Digest(s)
-	case 6:
+	case "meta":
 		e.Meta, ok = r.raw()
-	case 7:
+	case "lines":
 		e.Lines, ok = r.string()
-	case 8:
+	case "kind":
 		e.Mnemonic, ok = r.string()
-	case 9:
+	case "created":
 		start := r.i
 		if _, ok = r.string(); ok {
 			ok = e.Created.UnmarshalJSON(r.b[start:r.i]) == nil
 		}
-	case 10:
+	case "duration":
 		var n int64
 		n, ok = r.integer()
 		e.Duration = time.Duration(n)
-	case 11:
+	case "blocked_by":
 		e.BlockedBy, ok = r.string()
 	}
 	return ok
