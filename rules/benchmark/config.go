@@ -32,9 +32,9 @@ const (
 	// DefaultMinSamples and DefaultMaxSamples bound adaptive sampling (`samples = "auto"`).
 	// Three a side is the fewest with which an interval can show that nothing changed and a
 	// test can call a difference (Welch's on log run medians; stats.TestFor), so a clear
-	// change or an A/A comparison may stop there. Thirty,
-	// three times the fixed default, is where a change of twice the noise is found, and bounds
-	// what an undecidable benchmark costs.
+	// change or an A/A comparison may stop there. Thirty, three times the fixed default, is
+	// where a change of twice the noise is found, and bounds what an undecidable benchmark
+	// costs.
 	DefaultMinSamples = 3
 	DefaultMaxSamples = 30
 	// maxSamples guards against a typo (samples = 1000 instead of 10) that would hold a GPU
