@@ -213,8 +213,7 @@ func (a *app) inspectRecorded(args, patterns []string) ([]engine.TargetState, er
 
 // validateFromRecord answers validate from the record of the last identical validation when
 // nothing it read changed.
-func (a *app) validateFromRecord(args []string) bool {
-	req := a.newRequest("validate", args)
+func (a *app) validateFromRecord(req request) bool {
 	rec := req.readRecord(engine.RecordValidate)
 	if rec == nil {
 		return false
@@ -224,10 +223,9 @@ func (a *app) validateFromRecord(args []string) bool {
 	return true
 }
 
-// validated prints what validate found in the loaded workspace and records it.
-func (a *app) validated(args []string, targets, planned int) {
+// validated prints what validate found in the loaded workspace and records it as req's.
+func (a *app) validated(req request, targets, planned int) {
 	printValid(a.stdout, a.ws.Root, targets, planned)
-	req := a.newRequest("validate", args)
 	rec, _ := engine.NewValidateRecord(a.ws, targets, planned) // nil when it cannot be made
 	req.write(rec)
 }

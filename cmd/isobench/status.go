@@ -173,7 +173,8 @@ func cmdValidate(a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a.validateFromRecord(args) { // record.go
+	req := a.newRequest("validate", args) // record.go
+	if a.validateFromRecord(req) {
 		return nil
 	}
 	if err := a.load(); err != nil {
@@ -184,7 +185,7 @@ func cmdValidate(a *app, args []string) error {
 		return err
 	}
 	all := inOrder(labels, roots)
-	a.validated(args, len(labels), len(engine.Closure(all)))
+	a.validated(req, len(labels), len(engine.Closure(all)))
 	return nil
 }
 
