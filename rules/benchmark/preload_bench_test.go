@@ -12,6 +12,7 @@ import (
 
 	"github.com/isobench/isobench/engine"
 	"github.com/isobench/isobench/rules/artifact"
+	"github.com/isobench/isobench/rules/benchmark/stats"
 )
 
 // BenchmarkPreload measures what a run costs, from isobench asking for it to its result (the
@@ -49,15 +50,15 @@ func BenchmarkPreload(b *testing.B) {
 			vars:         map[string]string{"PYTHONPATH": mods, "SLOWMOD_LOG": filepath.Join(mods, "imports"), "SLOWMOD_SECONDS": importSeconds}}
 	}
 	ctx := context.Background()
-	measure := func(s *sideSetup) []time.Duration {
-		var took []time.Duration
+	measure := func(s *sideSetup) []float64 { // seconds a run
+		var took []float64
 		for i := range runs {
 			start := time.Now()
 			res, err := s.exec(ctx, x, Run{Side: artifact.Base, Index: i}, time.Minute)
 			if err != nil || res.ExitCode != 0 {
 				b.Fatalf("run %d: %v %+v", i, err, res)
 			}
-			took = append(took, time.Since(start))
+			took = append(took, time.Since(start).Seconds())
 		}
 		return took
 	}
@@ -76,17 +77,10 @@ func BenchmarkPreload(b *testing.B) {
 		ready := time.Since(start)
 		forked := measure(s)
 		pl.stop()
-		lo, med := minMedian(fresh)
-		flo, fmed := minMedian(forked)
+		med, fmed := stats.Median(fresh), stats.Median(forked)
 		fmt.Printf("preload import_seconds=%s runs=%d fresh_min=%.3fs fresh_median=%.3fs forked_min=%.3fs forked_median=%.3fs preload_ready=%.3fs\n",
-			importSeconds, runs, lo.Seconds(), med.Seconds(), flo.Seconds(), fmed.Seconds(), ready.Seconds())
-		b.ReportMetric(med.Seconds(), "fresh-median-s/run")
-		b.ReportMetric(fmed.Seconds(), "forked-median-s/run")
+			importSeconds, runs, slices.Min(fresh), med, slices.Min(forked), fmed, ready.Seconds())
+		b.ReportMetric(med, "fresh-median-s/run")
+		b.ReportMetric(fmed, "forked-median-s/run")
 	}
-}
-
-func minMedian(d []time.Duration) (time.Duration, time.Duration) {
-	s := slices.Sorted(slices.Values(d))
-	n := len(s)
-	return s[0], (s[(n-1)/2] + s[n/2]) / 2
 }
