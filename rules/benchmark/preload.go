@@ -306,10 +306,9 @@ func (pl *preloader) stop() {
 	select {
 	case <-pl.done:
 	case <-time.After(preloadStopGrace):
-		pl.cancel()
-		<-pl.done
 	}
 	pl.cancel()
+	<-pl.done
 }
 
 // preload starts every side's preloading process and waits for their imports, side by side.
