@@ -251,10 +251,7 @@ func (f *forkedRun) Wait() (int, time.Duration, error) {
 	m, ok := <-f.pl.msgs
 	f.finished.Store(true)
 	if !ok || m.Op != "exit" {
-		if f.pl.isolation != engine.IsolationNamespaces && f.pid > 0 {
-			// Without a sandbox to end with the process, its child is ended here.
-			syscall.Kill(-f.pid, syscall.SIGKILL)
-		}
+		f.killGroup()
 		if !ok {
 			return -1, 0, f.pl.lost("ended during the run")
 		}
@@ -266,15 +263,21 @@ func (f *forkedRun) Wait() (int, time.Duration, error) {
 func (f *forkedRun) Kill() {
 	req, _ := json.Marshal(map[string]string{"op": "kill"})
 	f.pl.conn.Write(req)
-	if f.pl.isolation != engine.IsolationNamespaces && f.pid > 0 {
-		syscall.Kill(-f.pid, syscall.SIGKILL)
-	}
+	f.killGroup()
 	// A process that does not confirm is stuck: killing it kills the run with it.
 	time.AfterFunc(preloadKillGrace, func() {
 		if !f.finished.Load() {
 			f.pl.cancel()
 		}
 	})
+}
+
+// killGroup kills the run's process group from here, where no sandbox ends it with the
+// preloading process (without namespaces the pid is the machine's).
+func (f *forkedRun) killGroup() {
+	if f.pl.isolation != engine.IsolationNamespaces && f.pid > 0 {
+		syscall.Kill(-f.pid, syscall.SIGKILL)
+	}
 }
 
 // lost describes the process's end for a run that cannot go on: how it exited, and the end of
