@@ -112,7 +112,7 @@
 //
 //	preload_failed   an import of preload initialised CUDA, which a forked run cannot use
 //
-// A preloaded module that cannot be imported is the side's failure (base_failed, head_failed),
+// A preloaded module that cannot be imported is the side's failure (base_failed, head_failed, variant_failed),
 // as a run importing it would be. A run killed by a signal it was not sent (the OOM killer), a
 // cancelled build, a test that cannot start and a preloading process that died are transient
 // failures (killed, cancelled, error, preload_died): never cached.
