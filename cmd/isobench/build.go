@@ -94,13 +94,7 @@ func cmdBuild(a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("the cache failed: %w", err)
 	}
-	// Kinds record what lives outside the cache, such as the environments gc must keep.
-	finished := &engine.FinishedBuild{Workspace: a.ws, UserCache: engine.UserCacheDir(), Visits: visits, Store: a.store}
-	for _, o := range kindsWith[engine.BuildObserver]() {
-		if err := o.BuildDone(finished); err != nil {
-			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
-		}
-	}
+	a.buildDone(visits)
 	rows := resultRows(a.ws, all, visits, a.store)
 	// Only a build that ran everything here, with no remote cache and nothing forced, and
 	// whose outcome is all cached entries, is recorded (engine/record.go), with its result
@@ -115,6 +109,17 @@ func cmdBuild(a *app, args []string) error {
 	}
 	req.write(rec) // nil removes the request's record
 	return a.endBuild(human, summary, rows, *jsonOut, ctx.Err() != nil)
+}
+
+// buildDone tells the kinds that observe builds of one that made visits: they record what
+// lives outside the cache, such as the environments gc must keep.
+func (a *app) buildDone(visits map[*engine.Action]*engine.Visit) {
+	finished := &engine.FinishedBuild{Workspace: a.ws, UserCache: engine.UserCacheDir(), Visits: visits, Store: a.store}
+	for _, o := range kindsWith[engine.BuildObserver]() {
+		if err := o.BuildDone(finished); err != nil {
+			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
+		}
+	}
 }
 
 // endBuild prints the result table and the summary (and the JSON summary with --json) and
@@ -175,12 +180,7 @@ func (a *app) replayBuild(rec *engine.Record, jsonOut bool, eventsFile string) e
 	// A recorded build walked only Recordable actions, whose results a full build would
 	// replay: the observers are told of no visit, and keep what they recorded of them (the
 	// environments a workspace used stay used).
-	finished := &engine.FinishedBuild{Workspace: a.ws, UserCache: engine.UserCacheDir(), Visits: map[*engine.Action]*engine.Visit{}, Store: a.store}
-	for _, o := range kindsWith[engine.BuildObserver]() {
-		if err := o.BuildDone(finished); err != nil {
-			fmt.Fprintf(a.stderr, "isobench: warning: %s\n", err)
-		}
-	}
+	a.buildDone(map[*engine.Action]*engine.Visit{})
 	rows := rec.Rows
 	if rows == nil {
 		rows = []engine.ResultRow{} // [] in JSON, as resultRows makes it
