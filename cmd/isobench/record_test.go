@@ -74,10 +74,7 @@ func TestBuildRecord(t *testing.T) {
 	full := c.must(0, "build", "//commits:all", "--json", "--events", events)
 	fullEvents := mustRead(t, events)
 	c.env = []string{"ISOBENCH_DEBUG=record"}
-	fast := c.must(0, "build", "//commits:all", "--json", "--events", events)
-	if !strings.Contains(fast.stderr, fromRecord) {
-		t.Fatalf("the second null build was not answered from the record:\n%s", fast.stderr)
-	}
+	fast := c.mustRecord(true, "build", "//commits:all", "--json", "--events", events)
 	if a, b := withoutSeconds(t, full.stdout), withoutSeconds(t, fast.stdout); a != b {
 		t.Errorf("the record's summary differs from the full path's:\nfull: %s\nrecord: %s", a, b)
 	}
@@ -251,26 +248,20 @@ func TestStatusAndValidateRecords(t *testing.T) {
 	ws, _, shas := recordWorkspace(t)
 	c := newCLI(t, ws)
 	c.env = []string{"ISOBENCH_DEBUG=record"}
-	twice := func(want int, args ...string) string {
+	twice := func(args ...string) string {
 		t.Helper()
-		full := c.must(want, args...)
-		if strings.Contains(full.stderr, fromRecord) {
-			t.Fatalf("%v after a change was answered from the record", args)
-		}
-		again := c.must(want, args...)
-		if strings.Contains(again.stderr, fromRecord) != (want == 0) {
-			t.Fatalf("%v again: answered from the record = %v, want %v", args, !(want == 0), want == 0)
-		}
+		full := c.mustRecord(false, args...) // after a change
+		again := c.mustRecord(true, args...)
 		if again.stdout != full.stdout {
 			t.Errorf("%v from the record printed:\n%s\nthe full path:\n%s", args, again.stdout, full.stdout)
 		}
 		return full.stdout
 	}
-	if out := twice(0, "validate"); !strings.Contains(out, "4 targets, 4 actions: ok") {
+	if out := twice("validate"); !strings.Contains(out, "4 targets, 4 actions: ok") {
 		t.Errorf("validate: %s", out)
 	}
 	c.must(0, "build", "//commits:all")
-	if out := twice(0, "status", "//commits:all"); !strings.Contains(out, "cached   //commits:c.a") || !strings.Contains(out, "2 targets, 0 stale") {
+	if out := twice("status", "//commits:all"); !strings.Contains(out, "cached   //commits:c.a") || !strings.Contains(out, "2 targets, 0 stale") {
 		t.Errorf("status: %s", out)
 	}
 	// A stale target is never recorded.
@@ -280,11 +271,11 @@ func TestStatusAndValidateRecords(t *testing.T) {
 	if r := c.must(0, "status", "//commits:all"); strings.Contains(r.stderr, fromRecord) || !strings.Contains(r.stdout, "stale    //commits:c.b") {
 		t.Fatalf("status of a stale target:\n%s%s", r.stdout, r.stderr)
 	}
-	if out := twice(0, "validate"); !strings.Contains(out, "4 targets, 4 actions: ok") {
+	if out := twice("validate"); !strings.Contains(out, "4 targets, 4 actions: ok") {
 		t.Errorf("validate: %s", out)
 	}
 	c.must(0, "build", "//commits:all")
-	twice(0, "status", "//commits:all")
+	twice("status", "//commits:all")
 	// A deleted entry (clean) is seen.
 	c.must(0, "clean", "--yes")
 	if r := c.must(0, "status", "//commits:all"); strings.Contains(r.stderr, fromRecord) || !strings.Contains(r.stdout, "2 stale") {
@@ -292,7 +283,7 @@ func TestStatusAndValidateRecords(t *testing.T) {
 	}
 	// A new target.
 	writeFiles(t, ws, map[string]string{"more/BUILD.hcl": "repo \"other\" {\n  url = \"../../repo\"\n}\n"})
-	if out := twice(0, "validate"); !strings.Contains(out, "5 targets, 5 actions: ok") {
+	if out := twice("validate"); !strings.Contains(out, "5 targets, 5 actions: ok") {
 		t.Errorf("validate: %s", out)
 	}
 }
