@@ -143,9 +143,20 @@ func TestRacyStampUsesContent(t *testing.T) {
 	if !st.Unchanged() {
 		t.Fatal("an unchanged racy file is changed")
 	}
-	st.Change, st.ModTime = 0, 0 // as if the times could not tell
+	old := st.Sum
+	st.Change, st.ModTime = 0, 0
 	if st.Unchanged() {
 		t.Fatal("stamps with other times are unchanged")
+	}
+	// An edit of the same size that the times cannot tell: a stamp of the file as it is now
+	// but with the sum of what it held before.
+	os.WriteFile(p, []byte("two\n"), 0o644)
+	if st, err = StampOf(p); err != nil {
+		t.Fatal(err)
+	}
+	st.Sum = old
+	if st.Unchanged() {
+		t.Fatal("a racy stamp did not see its content change")
 	}
 }
 
