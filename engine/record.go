@@ -54,8 +54,8 @@ type Record struct {
 	// Machine holds the facts of the machine the recorded keys hold (Work.Machine), by name.
 	Machine map[string]string `json:"machine,omitempty"`
 	// Rows are the result table the build ended with (engine.ResultTabler), as a build that
-	// replays every action would print it.
-	Rows []ResultRow `json:"rows,omitempty"`
+	// replays every action would print it; an empty table stays empty, not null, in --json.
+	Rows []ResultRow `json:"rows"`
 	// Targets and Planned count what the request selected and planned.
 	Targets int `json:"targets"`
 	Planned int `json:"planned"`

@@ -181,11 +181,7 @@ func (a *app) replayBuild(rec *engine.Record, jsonOut bool, eventsFile string) e
 	// replay: the observers are told of no visit, and keep what they recorded of them (the
 	// environments a workspace used stay used).
 	a.buildDone(map[*engine.Action]*engine.Visit{})
-	rows := rec.Rows
-	if rows == nil {
-		rows = []engine.ResultRow{} // [] in JSON, as resultRows makes it
-	}
-	return a.endBuild(human, summary, rows, jsonOut, false)
+	return a.endBuild(human, summary, rec.Rows, jsonOut, false)
 }
 
 // replayedRows are a build's result rows as the next build, which replays each result,
