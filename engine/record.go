@@ -226,15 +226,17 @@ func Replay(_ context.Context, r *Record, opt Options) (*Summary, error) {
 	}
 	SweepScratch() // what a killed build left behind, as Run does
 	var s Summary
-	keys := make([]cache.Digest, 0, len(r.Actions))
 	for _, a := range r.Actions {
 		ev := Event{Time: time.Now(), Type: "finish", ID: a.ID, Label: a.Label, Mnemonic: a.Mnemonic, Key: a.Key,
 			Status: a.Status, Class: a.Class, Message: a.Message, Cached: true}
 		s.record(ev)
 		opt.Handler.Event(ev)
-		keys = append(keys, a.Key)
 	}
-	if r.TouchDue() {
+	if r.TouchDue() { // at most hourly: the keys are gathered only then
+		keys := make([]cache.Digest, len(r.Actions))
+		for i, a := range r.Actions {
+			keys[i] = a.Key
+		}
 		now := time.Now()
 		if err := opt.Store.Touch(keys, now); err != nil {
 			return nil, err
